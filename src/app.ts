@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { buildValidatorCompiler } from './lib/validation.js';
+import { auth } from './plugins/auth.js';
+import { errorHandler } from './plugins/error-handler.js';
+import { services } from './plugins/services.js';
+import { openapi } from './plugins/swagger.js';
+import authRoutes from './routes/auth/index.js';
+import healthRoutes from './routes/health/index.js';
+import messageRoutes from './routes/messages/index.js';
+import ticketRoutes from './routes/tickets/index.js';
+import userRoutes from './routes/users/index.js';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** A client's request id is kept when it is a plain token; anything else is replaced, not logged raw. */
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[\w.:-]{1,64}$/.test(header) ? header : randomUUID();
+}
+
+/**
+ * The HTTP application, without a listener: tests inject requests into it, `server.ts` listens. Plugins go
+ * in a fixed order: framework behaviour, infrastructure, our services, then the routes under /api.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: (request) => requestId(request.headers['x-request-id']),
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.http.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(buildValidatorCompiler());
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(rateLimit, { global: false });
+  await app.register(openapi, { config });
+  await app.register(auth, { config });
+  await app.register(services, { config, database });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(authRoutes, { config });
+      await api.register(userRoutes);
+      await api.register(ticketRoutes);
+      await api.register(messageRoutes);
+    },
+    { prefix: '/api' },
+  );
+  return app;
+}

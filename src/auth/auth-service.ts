@@ -1,0 +1,59 @@
+import type { Db } from '../db/client.js';
+import { errors } from '../lib/errors.js';
+import { burnPasswordCheck, verifyPassword } from '../lib/password.js';
+import { userRepository as users } from '../users/user-repository.js';
+import type { Actor } from './actor.js';
+import type { LoginThrottle } from './login-throttle.js';
+
+/** What a token says: the user (`sub`, as JWT wants a string) and the user's token version. */
+export interface TokenClaims {
+  sub: string;
+  ver: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+export class AuthService {
+  constructor(
+    private readonly db: Db,
+    private readonly sign: (claims: TokenClaims) => string,
+    private readonly tokenTtlSeconds: number,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /** Wrong password, unknown account and inactive account all answer the same 401, in the same time. */
+  async login(login: string, password: string): Promise<TokenResponse> {
+    const account = login.trim().toLowerCase();
+    this.throttle.check(account);
+    const user = await users.findByLogin(this.db, account);
+    const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : false;
+    if (!user?.passwordHash) await burnPasswordCheck(password);
+    if (!user || !valid || !user.isActive) {
+      this.throttle.recordFailure(account);
+      throw errors.badCredentials();
+    }
+    this.throttle.recordSuccess(account);
+    return {
+      access_token: this.sign({ sub: String(user.id), ver: user.tokenVersion }),
+      token_type: 'bearer',
+      expires_in: this.tokenTtlSeconds,
+    };
+  }
+
+  /**
+   * The user is read on every request, so a deactivation, a role change or a password change (which bumps
+   * the token version) takes effect at once rather than when the token expires.
+   */
+  async actorFromClaims(claims: unknown): Promise<Actor> {
+    const { sub, ver } = (claims ?? {}) as Partial<Record<keyof TokenClaims, unknown>>;
+    const id = typeof sub === 'string' && /^\d{1,10}$/.test(sub) ? Number(sub) : Number.NaN;
+    if (!Number.isSafeInteger(id) || id > 2_147_483_647 || typeof ver !== 'number') throw errors.invalidToken();
+    const user = await users.findById(this.db, id);
+    if (!user?.isActive || user.tokenVersion !== ver) throw errors.invalidToken();
+    return user;
+  }
+}

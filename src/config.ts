@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * The flat environment, as an operator writes it. Keys are matched case-insensitively because the seed's
+ * `.env` example uses lower case (`database_url`) while twelve-factor deployments use upper case.
+ */
+const EnvSchema = Type.Object({
+  environment: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
+  app_name: Type.String({ minLength: 1, default: 'Service Desk' }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  data_dir: Type.String({ minLength: 1, default: './data' }),
+  database_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?(\\+[a-z0-9]+)?://' })),
+  database_pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  secret_key: Type.Optional(Type.String({ minLength: 32 })),
+  access_token_expire_minutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
+  admin_email: Type.Optional(Type.String({ format: 'email' })),
+  admin_password: Type.Optional(Type.String({ minLength: 8 })),
+  login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
+  login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
+  trust_proxy: Type.Boolean({ default: false }),
+  log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  environment: Env['environment'];
+  appName: string;
+  http: { host: string; port: number; trustProxy: boolean };
+  /** PGlite folder, and home of the generated development secret. */
+  dataDir: string;
+  /** `undefined` selects the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  auth: {
+    secretKey: string;
+    tokenTtlSeconds: number;
+    loginRateLimitPerMinute: number;
+    loginFailuresPerAccount: number;
+  };
+  admin: { email: string; password: string } | undefined;
+  logLevel: Env['log_level'];
+}
+
+export class ConfigError extends Error {}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Lower-cases keys; the process environment wins over the `.env` file, as with every dotenv loader. */
+function mergeSources(processEnv: RawEnv, dotenvFile: string | undefined): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const add = (source: RawEnv) => {
+    for (const [key, value] of Object.entries(source)) {
+      if (value !== undefined && value !== '') merged[key.toLowerCase()] = value;
+    }
+  };
+  if (dotenvFile && existsSync(dotenvFile)) add(parseDotenv(readFileSync(dotenvFile)));
+  add(processEnv);
+  return merged;
+}
+
+function parseEnv(raw: Record<string, string>): Env {
+  const known: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    if (raw[key] !== undefined) known[key] = raw[key];
+  }
+  const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, known));
+  const problems = Value.Errors(EnvSchema, value);
+  if (problems.length > 0) {
+    const first = problems[0];
+    const key = (first?.instancePath ?? '').replace(/^\//, '').toUpperCase() || 'configuration';
+    throw new ConfigError(`Invalid configuration: ${key} ${first?.message ?? 'is invalid'}`);
+  }
+  return value as Env;
+}
+
+/** SQLAlchemy URLs such as `postgresql+asyncpg://` (the seed's example) mean plain PostgreSQL to us. */
+export function normaliseDatabaseUrl(url: string): string {
+  return url.replace(/^postgres(ql)?(\+[a-z0-9]+)?:\/\//i, 'postgres://');
+}
+
+/** In development a secret is generated once and kept, so tokens survive restarts without set-up. */
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret_key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
+  const env = parseEnv(mergeSources(processEnv, dotenvFile));
+  if (env.environment === 'production' && !env.secret_key) {
+    throw new ConfigError('Invalid configuration: SECRET_KEY is required when ENVIRONMENT=production');
+  }
+  if (Boolean(env.admin_email) !== Boolean(env.admin_password)) {
+    throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  const dataDir = path.resolve(env.data_dir);
+  return {
+    environment: env.environment,
+    appName: env.app_name,
+    http: { host: env.host, port: env.port, trustProxy: env.trust_proxy },
+    dataDir,
+    databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
+    databasePoolSize: env.database_pool_size,
+    auth: {
+      secretKey: env.secret_key ?? developmentSecret(dataDir),
+      tokenTtlSeconds: env.access_token_expire_minutes * 60,
+      loginRateLimitPerMinute: env.login_rate_limit_per_minute,
+      loginFailuresPerAccount: env.login_failures_per_account,
+    },
+    admin:
+      env.admin_email && env.admin_password
+        ? { email: env.admin_email.toLowerCase(), password: env.admin_password }
+        : undefined,
+    logLevel: env.log_level,
+  };
+}

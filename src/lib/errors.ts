@@ -1,0 +1,58 @@
+import type { ValidationDetail } from './validation.js';
+
+/**
+ * Every error a use case can end in, with its HTTP status and the `detail` text clients see. Services throw
+ * these; one error handler turns them into `{"detail": …}`. Texts quoted from the seed are its contract and
+ * are kept byte for byte (including its spelling).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly detail: string | ValidationDetail[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(typeof detail === 'string' ? detail : 'Validation failed');
+    this.name = 'DomainError';
+  }
+}
+
+const bearer = { 'WWW-Authenticate': 'Bearer' };
+
+export const errors = {
+  notAuthenticated: () => new DomainError('not_authenticated', 401, 'Not authenticated', bearer),
+  invalidToken: () => new DomainError('invalid_token', 401, 'Could not validate credentials', bearer),
+  badCredentials: () => new DomainError('bad_credentials', 401, 'Incorrect username or password', bearer),
+  forbidden: (detail = 'Not enough permissions') => new DomainError('forbidden', 403, detail),
+  tooManyLogins: (retryAfterSeconds: number) =>
+    new DomainError('too_many_logins', 429, 'Too many login attempts, try again later', {
+      'Retry-After': String(retryAfterSeconds),
+    }),
+
+  // Seed: POST /api/users → 400.
+  emailTaken: () => new DomainError('email_taken', 400, 'Почта с таким именем ужё зарегистрирована'),
+  usernameTaken: () => new DomainError('username_taken', 400, 'Пользователь с таким именем уже зарегистрирован'),
+  // Seed: GET /api/users/{id} → 404.
+  userNotFound: () => new DomainError('user_not_found', 404, 'User not found'),
+  wrongCurrentPassword: () => new DomainError('wrong_current_password', 400, 'Current password is incorrect'),
+  lastAdmin: () => new DomainError('last_admin', 400, 'The last active admin cannot be demoted or deactivated'),
+
+  // Seed: POST /api/tickets → 400 (its "c" in "c ID" is a Latin letter, kept as documented).
+  creatorNotFound: (creatorId: number) =>
+    new DomainError('creator_not_found', 400, `Пользователь c ID ${creatorId} не найден`),
+  operatorNotFound: (operatorId: number) =>
+    new DomainError('operator_not_found', 400, `Оператор с ID ${operatorId} не найден`),
+  // Seed: GET /api/tickets/{id} → 404, PATCH → 400, POST messages → 400 (two different texts).
+  ticketNotFound: () => new DomainError('ticket_not_found', 404, 'Ticket not found'),
+  ticketToUpdateNotFound: (ticketId: number) =>
+    new DomainError('ticket_not_found', 400, `Тикет с id ${ticketId} не найден`),
+  ticketToAnswerNotFound: (ticketId: number) =>
+    new DomainError('ticket_not_found', 400, `Тикет с ${ticketId} не найден`),
+
+  badCursor: () =>
+    new DomainError('bad_cursor', 422, [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]),
+  databaseUnavailable: () =>
+    new DomainError('database_unavailable', 503, 'Service temporarily unavailable, please retry', {
+      'Retry-After': '5',
+    }),
+} as const;

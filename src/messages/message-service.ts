@@ -1,0 +1,53 @@
+import type { Static } from 'typebox';
+import { type Actor, isStaff } from '../auth/actor.js';
+import type { Db } from '../db/client.js';
+import { decodeCursor, paginate } from '../lib/cursor.js';
+import { errors } from '../lib/errors.js';
+import type { CreateMessageBody, ListMessagesQuery } from '../routes/messages/schemas.js';
+import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
+import { canSeeTicket } from '../tickets/ticket-service.js';
+import { messageRepository as messages } from './message-repository.js';
+import { type MessageView, toMessageView } from './message-view.js';
+
+export class MessageService {
+  constructor(private readonly db: Db) {}
+
+  async create(actor: Actor, ticketId: number, input: Static<typeof CreateMessageBody>): Promise<MessageView> {
+    if (input.internal && !isStaff(actor)) throw errors.forbidden('Only operators can write internal notes');
+    return this.db.transaction(async (tx) => {
+      // Locked so a reply and a status change on the same ticket apply one after the other.
+      const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
+      // The seed answers an unknown ticket here with 400 and its own text.
+      if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketToAnswerNotFound(ticketId);
+      const message = await messages.insert(tx, {
+        ticketId,
+        authorId: actor.id,
+        text: input.text,
+        internal: input.internal,
+        channel: 'api',
+      });
+      // A customer writing on their closed ticket means the problem is back.
+      const reopens = ticket.status === 'closed' && ticket.creatorId === actor.id && !isStaff(actor);
+      await tickets.touch(tx, ticketId, reopens ? 'open' : undefined);
+      return toMessageView({ message, author: actor });
+    });
+  }
+
+  async list(
+    actor: Actor,
+    ticketId: number,
+    query: Static<typeof ListMessagesQuery>,
+  ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
+    const ticket = await tickets.findById(this.db, ticketId);
+    if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketNotFound();
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await messages.listForTicket(this.db, {
+      ticketId,
+      includeInternal: isStaff(actor),
+      after,
+      limit: query.limit + 1,
+    });
+    const page = paginate(rows, query.limit, ({ message }) => ({ createdAt: message.createdAt, id: message.id }));
+    return { items: page.items.map(toMessageView), nextCursor: page.nextCursor };
+  }
+}

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { Envelope, ErrorBody } from '../shared-schemas.js';
+
+const Status = Envelope(Type.Object({ status: Type.String() }));
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health',
+    { schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Status } } },
+    async () => ({ data: { status: 'ok' }, message: 'Service is alive' }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        summary: 'Readiness: the database answers',
+        tags: ['health'],
+        response: { 200: Status, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await app.services.database.ping();
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        return reply.code(503).header('Retry-After', '5').send({ detail: 'Database unavailable' });
+      }
+      return { data: { status: 'ready' }, message: 'Service is ready' };
+    },
+  );
+};
+
+export default healthRoutes;

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf, bearerSecurity } from '../../plugins/auth.js';
+import { createTicketSchema, getTicketSchema, listTicketsSchema, updateTicketSchema } from './schemas.js';
+
+const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { tickets } = app.services;
+  const secured = { preHandler: app.authenticate };
+
+  app.post(
+    '/tickets',
+    { schema: { ...createTicketSchema, security: bearerSecurity }, ...secured },
+    async (request, reply) => {
+      const ticket = await tickets.create(actorOf(request), request.body);
+      return reply.code(201).send({ data: ticket, message: 'Обращение успешно создано' });
+    },
+  );
+
+  app.get('/tickets', { schema: { ...listTicketsSchema, security: bearerSecurity }, ...secured }, async (request) => {
+    const page = await tickets.list(actorOf(request), request.query);
+    return { data: page.items, message: 'Список обращений успешно получен', meta: { next_cursor: page.nextCursor } };
+  });
+
+  app.get(
+    '/tickets/:ticket_id',
+    { schema: { ...getTicketSchema, security: bearerSecurity }, ...secured },
+    async (request) => ({
+      data: await tickets.get(actorOf(request), request.params.ticket_id),
+      message: 'Обращение успешно получено',
+    }),
+  );
+
+  app.patch(
+    '/tickets/:ticket_id',
+    { schema: { ...updateTicketSchema, security: bearerSecurity }, ...secured },
+    async (request) => ({
+      data: await tickets.update(actorOf(request), request.params.ticket_id, request.body),
+      message: 'Обращение успешно обновлено',
+    }),
+  );
+};
+
+export default ticketRoutes;

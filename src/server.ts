@@ -1,0 +1,56 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+
+function loggerOptions(config: Config) {
+  // Human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them).
+  return process.stdout.isTTY
+    ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+    : { level: config.logLevel };
+}
+
+let config: Config;
+try {
+  config = loadConfig(process.env, '.env');
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+// The pool reports idle connections lost (a database restart) before the app's logger exists.
+let logIdleError = (error: Error) => console.warn(error);
+const database = await openDatabase(
+  config.databaseUrl
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolSize: config.databasePoolSize,
+        onError: (error) => logIdleError(error),
+      }
+    : { kind: 'pglite', dataDir: config.dataDir },
+);
+const app = await buildApp({ config, database, logger: loggerOptions(config) });
+
+logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection lost');
+
+await database.migrate();
+app.log.info({ database: database.kind }, 'migrations applied');
+
+if (config.admin) {
+  const outcome = await app.services.users.ensureAdmin(config.admin.email, config.admin.password);
+  app.log.info({ email: config.admin.email, outcome }, 'admin account');
+}
+
+closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+  await database.close();
+});
+
+await app.listen({ host: config.http.host, port: config.http.port });
+app.log.info(`API docs: http://${config.http.host}:${config.http.port}/api/docs`);
