@@ -24,6 +24,8 @@ export interface Database {
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the data folder as a tarball (tests migrate once and copy it). */
+  dumpDataDir(): Promise<Blob>;
 }
 
 export type DatabaseOptions =
@@ -64,6 +66,9 @@ function openPostgres(options: { url: string; poolSize: number; onError?: (error
     async close() {
       await pool.end();
     },
+    async dumpDataDir() {
+      throw new Error('dumpDataDir is a PGlite feature');
+    },
   };
 }
 
@@ -81,6 +86,9 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob | File
     },
     async close() {
       await client.close();
+    },
+    async dumpDataDir() {
+      return client.dumpDataDir('gzip');
     },
   };
 }
