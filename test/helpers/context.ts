@@ -83,7 +83,10 @@ export class TestContext {
     return `${prefix}${this.counter}_${randomBytes(3).toString('hex')}`;
   }
 
-  async newUser(role: UserRole = 'customer', overrides: Partial<Pick<UserRow, 'email' | 'username'>> = {}): Promise<TestUser> {
+  async newUser(
+    role: UserRole = 'customer',
+    overrides: Partial<Pick<UserRow, 'email' | 'username'>> = {},
+  ): Promise<TestUser> {
     passwordHash ??= hashPassword(TEST_PASSWORD);
     const username = overrides.username ?? this.unique(role);
     const user = await userRepository.insert(this.db, {
@@ -109,7 +112,13 @@ export class TestContext {
   }
 
   async newMessage(ticket: TicketRow, author: TestUser, text = 'A message', internal = false) {
-    return messageRepository.insert(this.db, { ticketId: ticket.id, authorId: author.user.id, text, internal, channel: 'api' });
+    return messageRepository.insert(this.db, {
+      ticketId: ticket.id,
+      authorId: author.user.id,
+      text,
+      internal,
+      channel: 'api',
+    });
   }
 
   /** `app.inject` with the JSON body parsed. */

@@ -24,6 +24,7 @@ export const TokenResponse = Type.Object({
 export const tokenSchema = {
   summary: 'Log in (OAuth2 password flow, form or JSON)',
   tags: ['auth'],
+  consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
   response: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody, ...errorResponses({ auth: false }) },
 };

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestContext } from '../helpers/context.js';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await TestContext.create();
+});
+afterAll(async () => ctx.close());
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  responses: Record<string, unknown>;
+  requestBody?: { content: Record<string, unknown> };
+}
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; flows?: { password?: { tokenUrl: string } } }> };
+}
+
+const PUBLIC = new Set(['POST /api/auth/token', 'POST /api/users', 'GET /api/health', 'GET /api/health/ready']);
+
+describe('OpenAPI and Swagger UI', () => {
+  it('documents every route with its responses, and the login flow for Authorize', async () => {
+    const res = await ctx.request<OpenApi>({ method: 'GET', url: '/api/openapi.json' });
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes.OAuth2PasswordBearer?.flows?.password?.tokenUrl).toBe('/api/auth/token');
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(operations.map((o) => o.key).sort()).toEqual(
+      [
+        'GET /api/health',
+        'GET /api/health/ready',
+        'POST /api/auth/token',
+        'POST /api/users',
+        'GET /api/users',
+        'GET /api/users/me',
+        'GET /api/users/{user_id}',
+        'PATCH /api/users/{user_id}',
+        'POST /api/tickets',
+        'GET /api/tickets',
+        'GET /api/tickets/{ticket_id}',
+        'PATCH /api/tickets/{ticket_id}',
+        'POST /api/tickets/{ticket_id}/messages',
+        'GET /api/tickets/{ticket_id}/messages',
+      ].sort(),
+    );
+    for (const { key, op } of operations) {
+      const codes = Object.keys(op.responses);
+      expect(
+        codes.some((c) => c.startsWith('2')),
+        key,
+      ).toBe(true);
+      if (key.startsWith('GET /api/health')) continue;
+      expect(codes, key).toContain('422');
+      if (!PUBLIC.has(key)) {
+        expect(codes, key).toContain('401');
+        expect(op.security, key).toEqual([{ OAuth2PasswordBearer: [] }]);
+      }
+    }
+    const login = doc.paths['/api/auth/token']?.post;
+    expect(Object.keys(login?.requestBody?.content ?? {})).toEqual(
+      expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']),
+    );
+  });
+
+  it('serves Swagger UI and its assets from the package, with no CDN', async () => {
+    const page = await ctx.request({ method: 'GET', url: '/api/docs' });
+    const html = page.status === 302 ? await ctx.request({ method: 'GET', url: String(page.headers.location) }) : page;
+    expect(html.status).toBe(200);
+    expect(String(html.body)).toContain('swagger-ui');
+    expect(String(html.body)).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+    const asset = await ctx.request({ method: 'GET', url: '/api/docs/static/swagger-ui-bundle.js' });
+    expect(asset.status).toBe(200);
+  });
+});

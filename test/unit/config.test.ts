@@ -1,0 +1,88 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, normaliseDatabaseUrl } from '../../src/config.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'sd-config-'));
+
+describe('config', () => {
+  it('runs with nothing configured: embedded database, port 8000, loopback', () => {
+    const dataDir = tmp();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8000, trustProxy: false });
+    expect(config.dataDir).toBe(dataDir);
+    expect(config.admin).toBeUndefined();
+  });
+
+  it("accepts the seed's .env file unchanged, lower-case keys and SQLAlchemy URL included", () => {
+    const dir = tmp();
+    const file = path.join(dir, '.env');
+    writeFileSync(
+      file,
+      [
+        'app_name="Service Desk"',
+        'environment="development"',
+        'database_url="postgresql+asyncpg://postgres:postgres@localhost:5432/service_desk_db"',
+        'smtp_host="smtp.example.com"',
+        'smtp_port=587',
+        'email_imap_port=993',
+        'redis_host="redis"',
+        'redis_port=6379',
+        'POSTGRES_USER="postgres"',
+        `data_dir="${dir}"`,
+      ].join('\n'),
+    );
+    const config = loadConfig({}, file);
+    expect(config.databaseUrl).toBe('postgres://postgres:postgres@localhost:5432/service_desk_db');
+    expect(config.appName).toBe('Service Desk');
+    expect(config.environment).toBe('development');
+  });
+
+  it('lets the process environment override the .env file', () => {
+    const dir = tmp();
+    const file = path.join(dir, '.env');
+    writeFileSync(file, `PORT=9000\nDATA_DIR=${dir}\n`);
+    expect(loadConfig({ port: '9100' }, file).http.port).toBe(9100);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ ENVIRONMENT: 'staging' }, /ENVIRONMENT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'longenough' }, /ADMIN_EMAIL/],
+    [{ ADMIN_EMAIL: 'admin@example.com' }, /ADMIN_PASSWORD/],
+    [{ SECRET_KEY: 'short' }, /SECRET_KEY/],
+  ])('stops on a bad value and names the key: %o', (env, key) => {
+    expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(key);
+  });
+
+  it('requires SECRET_KEY in production', () => {
+    expect(() => loadConfig({ ENVIRONMENT: 'production', DATA_DIR: tmp() })).toThrow(/SECRET_KEY is required/);
+    const secret = 'x'.repeat(40);
+    expect(loadConfig({ ENVIRONMENT: 'production', SECRET_KEY: secret }).auth.secretKey).toBe(secret);
+  });
+
+  it('generates a development secret once, keeps it private, and reuses it', () => {
+    const dataDir = tmp();
+    const first = loadConfig({ DATA_DIR: dataDir }).auth.secretKey;
+    const file = path.join(dataDir, 'secret_key');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATA_DIR: dataDir }).auth.secretKey).toBe(first);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+  });
+
+  it.each([
+    ['postgresql+asyncpg://u:p@h:5432/db', 'postgres://u:p@h:5432/db'],
+    ['postgresql+psycopg2://u@h/db', 'postgres://u@h/db'],
+    ['postgresql://u@h/db', 'postgres://u@h/db'],
+    ['postgres://u@h/db', 'postgres://u@h/db'],
+  ])('normalises %s', (input, expected) => {
+    expect(normaliseDatabaseUrl(input)).toBe(expected);
+  });
+});
