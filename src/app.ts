@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { buildValidatorCompiler } from './lib/validation.js';
@@ -9,8 +15,10 @@ import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
+import attachmentRoutes from './routes/attachments/index.js';
 import authRoutes from './routes/auth/index.js';
 import healthRoutes from './routes/health/index.js';
+import mailRoutes from './routes/mail/index.js';
 import messageRoutes from './routes/messages/index.js';
 import ticketRoutes from './routes/tickets/index.js';
 import userRoutes from './routes/users/index.js';
@@ -26,6 +34,12 @@ function requestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^[\w.:-]{1,64}$/.test(header) ? header : randomUUID();
 }
 
+/** Errors raised by the router, before any route or our error handler: the same `detail` shape. */
+function routerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply.code(tooLong ? 414 : 400).send({ detail: tooLong ? 'URL parameter too long' : 'Malformed URL' });
+}
+
 /**
  * The HTTP application, without a listener: tests inject requests into it, `server.ts` listens. Plugins go
  * in a fixed order: framework behaviour, infrastructure, our services, then the routes under /api.
@@ -38,7 +52,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     trustProxy: config.http.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: routerError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON (and forms on the login route): anything else is a 415, not a body for the schema to guess at.
+  app.removeContentTypeParser('text/plain');
 
   app.setValidatorCompiler(buildValidatorCompiler());
   app.addHook('onSend', async (request, reply) => {
@@ -58,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(userRoutes);
       await api.register(ticketRoutes);
       await api.register(messageRoutes);
+      await api.register(attachmentRoutes);
+      await api.register(mailRoutes);
     },
     { prefix: '/api' },
   );

@@ -24,6 +24,32 @@ const EnvSchema = Type.Object({
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
   trust_proxy: Type.Boolean({ default: false }),
+  redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  redis_host: Type.Optional(Type.String({ minLength: 1 })),
+  redis_port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
+  smtp_host: Type.Optional(Type.String({ minLength: 1 })),
+  smtp_port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  smtp_user: Type.Optional(Type.String()),
+  smtp_password: Type.Optional(Type.String()),
+  smtp_from_email: Type.Optional(Type.String({ format: 'email' })),
+  smtp_from_name: Type.Optional(Type.String()),
+  /** true: TLS from the first byte (port 465). false: plain, upgraded with STARTTLS when offered. */
+  smtp_secure: Type.Optional(Type.Boolean()),
+  /** Refuse to send over a connection that could not be upgraded with STARTTLS. */
+  smtp_require_tls: Type.Boolean({ default: false }),
+  smtp_tls_ca: Type.Optional(Type.String({ minLength: 1 })),
+  email_imap_host: Type.Optional(Type.String({ minLength: 1 })),
+  email_imap_port: Type.Integer({ minimum: 1, maximum: 65535, default: 993 }),
+  email_imap_user: Type.Optional(Type.String()),
+  email_imap_password: Type.Optional(Type.String()),
+  email_imap_secure: Type.Optional(Type.Boolean()),
+  email_imap_tls_ca: Type.Optional(Type.String({ minLength: 1 })),
+  email_imap_folder: Type.String({ minLength: 1, default: 'INBOX' }),
+  email_poll_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  email_max_bytes: Type.Integer({ minimum: 1024, default: 25 * 1024 * 1024 }),
+  email_auto_reply_limit_per_hour: Type.Integer({ minimum: 0, default: 5 }),
+  email_send_max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  email_retry_base_seconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
   log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -45,6 +71,48 @@ export interface Config {
   };
   admin: { email: string; password: string } | undefined;
   logLevel: Env['log_level'];
+  /** Unset: jobs run inside the API process. */
+  redisUrl: string | undefined;
+  mail: MailConfig;
+}
+
+export interface TlsOptions {
+  /** PEM of a certificate authority to trust besides the system's (a self-signed server). */
+  ca: string | undefined;
+}
+
+export interface MailConfig {
+  /** The support address: outgoing From and Reply-To, and what counts as "our own" mail. */
+  supportAddress: string | undefined;
+  fromName: string;
+  smtp:
+    | {
+        host: string;
+        port: number;
+        secure: boolean;
+        requireTls: boolean;
+        user: string | undefined;
+        password: string | undefined;
+        tls: TlsOptions;
+      }
+    | undefined;
+  imap:
+    | {
+        host: string;
+        port: number;
+        secure: boolean;
+        user: string;
+        password: string;
+        folder: string;
+        tls: TlsOptions;
+      }
+    | undefined;
+  pollSeconds: number;
+  maxBytes: number;
+  autoReplyLimitPerHour: number;
+  sendMaxAttempts: number;
+  /** First retry after this long, doubling each time (capped at an hour). */
+  retryBaseSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,5 +190,57 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
         ? { email: env.admin_email.toLowerCase(), password: env.admin_password }
         : undefined,
     logLevel: env.log_level,
+    redisUrl: env.redis_url ?? (env.redis_host ? `redis://${env.redis_host}:${env.redis_port}` : undefined),
+    mail: mailConfig(env),
+  };
+}
+
+function readCa(key: string, file: string | undefined): TlsOptions {
+  if (!file) return { ca: undefined };
+  if (!existsSync(file)) throw new ConfigError(`Invalid configuration: ${key} names a file that does not exist`);
+  return { ca: readFileSync(file, 'utf8') };
+}
+
+function mailConfig(env: Env): MailConfig {
+  const supportAddress = (env.smtp_from_email ?? env.email_imap_user)?.toLowerCase();
+  if (env.email_imap_host && (!env.email_imap_user || !env.email_imap_password)) {
+    throw new ConfigError(
+      'Invalid configuration: EMAIL_IMAP_USER and EMAIL_IMAP_PASSWORD are required with EMAIL_IMAP_HOST',
+    );
+  }
+  if (env.smtp_host && !supportAddress) {
+    throw new ConfigError('Invalid configuration: SMTP_FROM_EMAIL is required with SMTP_HOST');
+  }
+  return {
+    supportAddress,
+    fromName: env.smtp_from_name ?? env.app_name,
+    smtp: env.smtp_host
+      ? {
+          host: env.smtp_host,
+          port: env.smtp_port,
+          secure: env.smtp_secure ?? env.smtp_port === 465,
+          requireTls: env.smtp_require_tls,
+          user: env.smtp_user || undefined,
+          password: env.smtp_password || undefined,
+          tls: readCa('SMTP_TLS_CA', env.smtp_tls_ca),
+        }
+      : undefined,
+    imap:
+      env.email_imap_host && env.email_imap_user && env.email_imap_password
+        ? {
+            host: env.email_imap_host,
+            port: env.email_imap_port,
+            secure: env.email_imap_secure ?? env.email_imap_port === 993,
+            user: env.email_imap_user,
+            password: env.email_imap_password,
+            folder: env.email_imap_folder,
+            tls: readCa('EMAIL_IMAP_TLS_CA', env.email_imap_tls_ca),
+          }
+        : undefined,
+    pollSeconds: env.email_poll_seconds,
+    maxBytes: env.email_max_bytes,
+    autoReplyLimitPerHour: env.email_auto_reply_limit_per_hour,
+    sendMaxAttempts: env.email_send_max_attempts,
+    retryBaseSeconds: env.email_retry_base_seconds,
   };
 }

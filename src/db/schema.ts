@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
 
 export const userRole = pgEnum('user_role', ['customer', 'operator', 'admin']);
 export const ticketStatus = pgEnum('ticket_status', ['open', 'in_progress', 'closed']);
@@ -81,8 +93,135 @@ export const messages = pgTable(
   ],
 );
 
+/** Raw bytes (attachments): node-postgres and PGlite both hand bytea back as a Buffer/Uint8Array. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value: Buffer | Uint8Array) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+export const mailDirection = pgEnum('mail_direction', ['inbound', 'outbound']);
+export const mailOutcome = pgEnum('mail_outcome', ['ticket_created', 'reply_added', 'dropped', 'duplicate', 'sent']);
+export const outboxKind = pgEnum('outbox_kind', ['reply', 'acknowledgement']);
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sent', 'failed']);
+
+/** Files that came with an email. Kept in the database: one transaction records a mail and everything in it. */
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    /** Null for the files of the mail that opened the ticket (they belong to its description). */
+    messageId: integer('message_id').references(() => messages.id, { onDelete: 'cascade' }),
+    filename: varchar('filename', { length: 255 }).notNull(),
+    contentType: varchar('content_type', { length: 255 }).notNull(),
+    size: integer('size').notNull(),
+    content: bytea('content').notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index('attachments_ticket_id_idx').on(t.ticketId, t.id), index('attachments_message_id_idx').on(t.messageId)],
+);
+
+/**
+ * Every mail seen in a mailbox or sent, with what became of it. The Message-ID is unique per mailbox and
+ * direction, which makes fetching the same mail again (after a crash before it was marked \Seen) a no-op.
+ */
+export const emailMessages = pgTable(
+  'email_messages',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    mailbox: varchar('mailbox', { length: 254 }).notNull(),
+    direction: mailDirection('direction').notNull(),
+    headerMessageId: varchar('header_message_id', { length: 998 }).notNull(),
+    inReplyTo: text('in_reply_to'),
+    references: text('references'),
+    fromAddress: varchar('from_address', { length: 254 }),
+    toAddresses: text('to_addresses'),
+    subject: text('subject').notNull().default(''),
+    /** The whole text body; the ticket message keeps only the new part of a reply. */
+    bodyText: text('body_text'),
+    sizeBytes: integer('size_bytes'),
+    outcome: mailOutcome('outcome').notNull(),
+    reason: text('reason'),
+    ticketId: integer('ticket_id').references(() => tickets.id, { onDelete: 'set null' }),
+    ticketMessageId: integer('ticket_message_id').references(() => messages.id, { onDelete: 'set null' }),
+    /** For a bounce: the mail of ours that it returns. */
+    bounceOfId: integer('bounce_of_id'),
+    uidValidity: bigint('uid_validity', { mode: 'number' }),
+    uid: bigint('uid', { mode: 'number' }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    uniqueIndex('email_messages_mailbox_direction_message_id_key')
+      .on(t.mailbox, t.direction, t.headerMessageId)
+      .where(sql`${t.outcome} <> 'duplicate'`),
+    index('email_messages_message_id_idx').on(t.headerMessageId),
+    index('email_messages_ticket_id_idx').on(t.ticketId),
+    index('email_messages_ticket_message_id_idx').on(t.ticketMessageId),
+    index('email_messages_bounce_of_id_idx').on(t.bounceOfId),
+    index('email_messages_created_at_id_idx').on(t.createdAt, t.id),
+    index('email_messages_mailbox_uid_idx').on(t.mailbox, t.uidValidity, t.uid),
+  ],
+);
+
+/**
+ * Mail waiting to be sent. Written in the same transaction as the message it carries, so an answer is
+ * never lost between the database and the queue; the Message-ID is fixed here, so a retry reuses it.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    kind: outboxKind('kind').notNull(),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    messageId: integer('message_id').references(() => messages.id, { onDelete: 'cascade' }),
+    toAddress: varchar('to_address', { length: 254 }).notNull(),
+    toName: varchar('to_name', { length: 200 }).notNull().default(''),
+    subject: text('subject').notNull(),
+    bodyText: text('body_text').notNull(),
+    headerMessageId: varchar('header_message_id', { length: 998 }).notNull(),
+    inReplyTo: text('in_reply_to'),
+    references: text('references'),
+    status: outboxStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    /** A sender's claim on the row: others leave it alone until then (a crashed sender's claim expires). */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, precision: 3 }),
+    sentAt: timestamp('sent_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('outbox_header_message_id_key').on(t.headerMessageId),
+    index('outbox_status_next_attempt_idx').on(t.status, t.nextAttemptAt),
+    index('outbox_ticket_id_idx').on(t.ticketId),
+    index('outbox_message_id_idx').on(t.messageId),
+    index('outbox_to_kind_created_idx').on(t.toAddress, t.kind, t.createdAt),
+  ],
+);
+
+/** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
+export const mailboxState = pgTable('mailbox_state', {
+  mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
+  uidValidity: bigint('uid_validity', { mode: 'number' }),
+  lastUid: bigint('last_uid', { mode: 'number' }).notNull().default(0),
+  connected: boolean('connected').notNull().default(false),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true, precision: 3 }),
+  lastErrorAt: timestamp('last_error_at', { withTimezone: true, precision: 3 }),
+  lastError: text('last_error'),
+  consecutiveErrors: integer('consecutive_errors').notNull().default(0),
+  updatedAt: timestamps.updatedAt,
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type UserRole = (typeof userRole.enumValues)[number];
 export type TicketStatus = (typeof ticketStatus.enumValues)[number];
+export type AttachmentRow = typeof attachments.$inferSelect;
+export type EmailMessageRow = typeof emailMessages.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type MailboxStateRow = typeof mailboxState.$inferSelect;

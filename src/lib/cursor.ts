@@ -28,8 +28,10 @@ export function decodeCursor(text: string): Cursor {
   ) {
     throw errors.badCursor();
   }
+  // Rows are stamped by the database clock: anything outside 1970–9999 is not a position we handed out
+  // (and years beyond 9999 or before the epoch are outside what the timestamp column compares against).
+  if ((parsed[0] as number) < 0 || (parsed[0] as number) > 253_402_300_799_999) throw errors.badCursor();
   const createdAt = new Date(parsed[0] as number);
-  if (Number.isNaN(createdAt.getTime())) throw errors.badCursor();
   return { createdAt, id: parsed[1] as number };
 }
 

@@ -49,6 +49,10 @@ export const errors = {
   ticketToAnswerNotFound: (ticketId: number) =>
     new DomainError('ticket_not_found', 400, `Тикет с ${ticketId} не найден`),
 
+  outboxNotFound: () => new DomainError('outbox_not_found', 404, 'Outgoing mail not found'),
+  alreadySent: () => new DomainError('already_sent', 400, 'This mail has already been sent'),
+  attachmentNotFound: () => new DomainError('attachment_not_found', 404, 'Attachment not found'),
+
   badCursor: () =>
     new DomainError('bad_cursor', 422, [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]),
   databaseUnavailable: () =>

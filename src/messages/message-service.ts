@@ -1,20 +1,25 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
 import type { Db } from '../db/client.js';
+import type { OutboundMail } from '../email/outbound/outbound-mail.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { CreateMessageBody, ListMessagesQuery } from '../routes/messages/schemas.js';
 import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
 import { canSeeTicket } from '../tickets/ticket-service.js';
+import { userRepository as users } from '../users/user-repository.js';
 import { messageRepository as messages } from './message-repository.js';
 import { type MessageView, toMessageView } from './message-view.js';
 
 export class MessageService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly outbound: OutboundMail,
+  ) {}
 
   async create(actor: Actor, ticketId: number, input: Static<typeof CreateMessageBody>): Promise<MessageView> {
     if (input.internal && !isStaff(actor)) throw errors.forbidden('Only operators can write internal notes');
-    return this.db.transaction(async (tx) => {
+    const { view, outboxId } = await this.db.transaction(async (tx) => {
       // Locked so a reply and a status change on the same ticket apply one after the other.
       const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
       // The seed answers an unknown ticket here with 400 and its own text.
@@ -29,8 +34,24 @@ export class MessageService {
       // A customer writing on their closed ticket means the problem is back.
       const reopens = ticket.status === 'closed' && ticket.creatorId === actor.id && !isStaff(actor);
       await tickets.touch(tx, ticketId, reopens ? 'open' : undefined);
-      return toMessageView({ message, author: actor });
+      // An operator's public answer goes to the customer by email, written in this same transaction.
+      let outboxId: number | undefined;
+      if (isStaff(actor) && !input.internal && ticket.creatorId !== actor.id) {
+        const creator = await users.findById(tx, ticket.creatorId);
+        if (creator?.isActive) {
+          outboxId = await this.outbound.queueReply(tx, {
+            ticketId,
+            ticketSubject: ticket.subject,
+            messageId: message.id,
+            text: input.text,
+            to: { address: creator.email, name: creator.username },
+          });
+        }
+      }
+      return { view: toMessageView({ message, author: actor }), outboxId };
     });
+    await this.outbound.dispatch([outboxId]);
+    return view;
   }
 
   async list(

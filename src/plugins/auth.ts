@@ -10,9 +10,9 @@ declare module 'fastify' {
     actor: Actor | null;
   }
   interface FastifyInstance {
-    /** preHandler: requires a valid bearer token and sets `request.actor`. */
+    /** onRequest hook: requires a valid bearer token and sets `request.actor`. */
     authenticate: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: like `authenticate`, but lets anonymous requests through. */
+    /** onRequest hook: like `authenticate`, but lets anonymous requests through. */
     authenticateOptional: (request: FastifyRequest) => Promise<void>;
   }
 }

@@ -4,6 +4,9 @@ import { AuthService, type TokenClaims } from '../auth/auth-service.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { MailAdminService } from '../email/mail-admin-service.js';
+import { MailChannel } from '../email/mail-channel.js';
+import { AttachmentService } from '../messages/attachment-service.js';
 import { MessageService } from '../messages/message-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { UserService } from '../users/user-service.js';
@@ -14,6 +17,9 @@ export interface Services {
   users: UserService;
   tickets: TicketService;
   messages: MessageService;
+  mail: MailChannel;
+  mailAdmin: MailAdminService;
+  attachments: AttachmentService;
 }
 
 declare module 'fastify' {
@@ -28,6 +34,8 @@ export const services = fp(
     const { config, database } = options;
     const { db } = database;
     const sign = (claims: TokenClaims) => app.jwt.sign(claims);
+    const mail = new MailChannel(config, db, app.log, 'api');
+    app.addHook('onClose', async () => mail.close());
     app.decorate('services', {
       database,
       auth: new AuthService(
@@ -38,7 +46,10 @@ export const services = fp(
       ),
       users: new UserService(db),
       tickets: new TicketService(db),
-      messages: new MessageService(db),
+      messages: new MessageService(db, mail.outbound),
+      mail,
+      mailAdmin: new MailAdminService(db, mail.outbound),
+      attachments: new AttachmentService(db),
     });
   },
   { name: 'services', dependencies: ['@fastify/jwt'] },

@@ -46,6 +46,12 @@ describe('OpenAPI and Swagger UI', () => {
         'PATCH /api/tickets/{ticket_id}',
         'POST /api/tickets/{ticket_id}/messages',
         'GET /api/tickets/{ticket_id}/messages',
+        'GET /api/tickets/{ticket_id}/attachments',
+        'GET /api/tickets/{ticket_id}/attachments/{attachment_id}',
+        'GET /api/mail/mailboxes',
+        'GET /api/mail/log',
+        'GET /api/mail/outbox',
+        'POST /api/mail/outbox/{outbox_id}/resend',
       ].sort(),
     );
     for (const { key, op } of operations) {

@@ -22,15 +22,25 @@ describe('config', () => {
     writeFileSync(
       file,
       [
+        // The seed's example, verbatim.
         'app_name="Service Desk"',
         'environment="development"',
         'database_url="postgresql+asyncpg://postgres:postgres@localhost:5432/service_desk_db"',
         'smtp_host="smtp.example.com"',
         'smtp_port=587',
+        'smtp_user="your-email@example.com"',
+        'smtp_password="your-password"',
+        'smtp_from_email="your-email@example.com"',
+        'email_imap_host="imap.example.com"',
         'email_imap_port=993',
+        'email_imap_user="your-email@example.com"',
+        'email_imap_password="your-password"',
         'redis_host="redis"',
         'redis_port=6379',
+        '',
         'POSTGRES_USER="postgres"',
+        'POSTGRES_PASSWORD="postgres"',
+        'POSTGRES_DB="service_desk_db"',
         `data_dir="${dir}"`,
       ].join('\n'),
     );
@@ -38,6 +48,10 @@ describe('config', () => {
     expect(config.databaseUrl).toBe('postgres://postgres:postgres@localhost:5432/service_desk_db');
     expect(config.appName).toBe('Service Desk');
     expect(config.environment).toBe('development');
+    expect(config.redisUrl).toBe('redis://redis:6379');
+    expect(config.mail.supportAddress).toBe('your-email@example.com');
+    expect(config.mail.smtp).toMatchObject({ host: 'smtp.example.com', port: 587, secure: false });
+    expect(config.mail.imap).toMatchObject({ host: 'imap.example.com', port: 993, secure: true, folder: 'INBOX' });
   });
 
   it('lets the process environment override the .env file', () => {

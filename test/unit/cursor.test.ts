@@ -17,6 +17,8 @@ describe('cursor', () => {
     Buffer.from('[1,3000000000]').toString('base64url'),
     Buffer.from('["x",1]').toString('base64url'),
     Buffer.from('[8640000000000001,1]').toString('base64url'),
+    Buffer.from('[-62167219200000,1]').toString('base64url'),
+    Buffer.from('[253402300800000,1]').toString('base64url'),
   ])('refuses %s with a 422 on the cursor parameter', (text) => {
     try {
       decodeCursor(text);

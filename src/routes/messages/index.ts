@@ -4,7 +4,8 @@ import { createMessageSchema, listMessagesSchema } from './schemas.js';
 
 const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { messages } = app.services;
-  const secured = { preHandler: app.authenticate };
+  // onRequest: the token is checked before the body is parsed or validated (FastAPI's order too).
+  const secured = { onRequest: app.authenticate };
 
   app.post(
     '/tickets/:ticket_id/messages',

@@ -4,7 +4,8 @@ import { createTicketSchema, getTicketSchema, listTicketsSchema, updateTicketSch
 
 const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { tickets } = app.services;
-  const secured = { preHandler: app.authenticate };
+  // onRequest: the token is checked before the body is parsed or validated (FastAPI's order too).
+  const secured = { onRequest: app.authenticate };
 
   app.post(
     '/tickets',

@@ -4,11 +4,12 @@ import { createUserSchema, getUserSchema, listUsersSchema, meSchema, updateUserS
 
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { users } = app.services;
-  const secured = { preHandler: app.authenticate };
+  // onRequest: the token is checked before the body is parsed or validated (FastAPI's order too).
+  const secured = { onRequest: app.authenticate };
 
   app.post(
     '/users',
-    { schema: { ...createUserSchema, security: [...bearerSecurity, {}] }, preHandler: app.authenticateOptional },
+    { schema: { ...createUserSchema, security: [...bearerSecurity, {}] }, onRequest: app.authenticateOptional },
     async (request, reply) => {
       const user = await users.signUp(request.actor ?? undefined, request.body);
       return reply.code(201).send({ data: user, message: 'Пользователь успешно создан' });

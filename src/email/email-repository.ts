@@ -1,0 +1,162 @@
+import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type EmailMessageRow, emailMessages, type MailboxStateRow, mailboxState, outbox } from '../db/schema.js';
+
+export type NewEmailMessage = Omit<EmailMessageRow, 'id' | 'createdAt'>;
+
+export const emailRepository = {
+  /**
+   * Records a mail; `undefined` when this Message-ID is already recorded for the mailbox and direction
+   * (the unique index decides, so two workers fetching the same mail cannot both record it).
+   */
+  async insertOnce(db: Db, row: NewEmailMessage): Promise<EmailMessageRow | undefined> {
+    const [created] = await db
+      .insert(emailMessages)
+      .values(row)
+      .onConflictDoNothing({
+        target: [emailMessages.mailbox, emailMessages.direction, emailMessages.headerMessageId],
+        where: sql`${emailMessages.outcome} <> 'duplicate'`,
+      })
+      .returning();
+    return created;
+  },
+
+  async insert(db: Db, row: NewEmailMessage): Promise<EmailMessageRow> {
+    const [created] = await db.insert(emailMessages).values(row).returning();
+    return created as EmailMessageRow;
+  },
+
+  async findRecorded(
+    db: Db,
+    mailbox: string,
+    direction: EmailMessageRow['direction'],
+    headerMessageId: string,
+  ): Promise<EmailMessageRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(emailMessages)
+      .where(
+        and(
+          eq(emailMessages.mailbox, mailbox),
+          eq(emailMessages.direction, direction),
+          eq(emailMessages.headerMessageId, headerMessageId),
+          sql`${emailMessages.outcome} <> 'duplicate'`,
+        ),
+      );
+    return row;
+  },
+
+  async update(db: Db, id: number, changes: Partial<NewEmailMessage>): Promise<void> {
+    await db.update(emailMessages).set(changes).where(eq(emailMessages.id, id));
+  },
+
+  /** The ticket a set of Message-IDs belongs to: any mail we received or sent for it, newest reference first. */
+  async findTicketByMessageIds(db: Db, ids: string[]): Promise<number | undefined> {
+    if (ids.length === 0) return undefined;
+    const known = await db
+      .select({ headerMessageId: emailMessages.headerMessageId, ticketId: emailMessages.ticketId })
+      .from(emailMessages)
+      .where(and(inArray(emailMessages.headerMessageId, ids), isNotNull(emailMessages.ticketId)));
+    const sent = await db
+      .select({ headerMessageId: outbox.headerMessageId, ticketId: outbox.ticketId })
+      .from(outbox)
+      .where(inArray(outbox.headerMessageId, ids));
+    const byId = new Map<string, number>();
+    for (const row of [...known, ...sent]) if (row.ticketId !== null) byId.set(row.headerMessageId, row.ticketId);
+    for (const id of ids) {
+      const ticketId = byId.get(id);
+      if (ticketId !== undefined) return ticketId;
+    }
+    return undefined;
+  },
+
+  /** Message-IDs of a ticket's mail in both directions, oldest first: the References of the next answer. */
+  async threadIds(db: Db, ticketId: number): Promise<{ id: string; direction: 'inbound' | 'outbound' }[]> {
+    const received = await db
+      .select({ id: emailMessages.headerMessageId, at: emailMessages.createdAt })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.ticketId, ticketId), eq(emailMessages.direction, 'inbound')))
+      .orderBy(asc(emailMessages.createdAt));
+    const sent = await db
+      .select({ id: outbox.headerMessageId, at: outbox.createdAt })
+      .from(outbox)
+      .where(eq(outbox.ticketId, ticketId))
+      .orderBy(asc(outbox.createdAt));
+    return [
+      ...received.map((r) => ({ ...r, direction: 'inbound' as const })),
+      ...sent.map((r) => ({ ...r, direction: 'outbound' as const })),
+    ]
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map(({ id, direction }) => ({ id, direction }));
+  },
+
+  async list(
+    db: Db,
+    options: { ticketId?: number; outcome?: EmailMessageRow['outcome']; beforeId?: number; limit: number },
+  ): Promise<EmailMessageRow[]> {
+    return db
+      .select()
+      .from(emailMessages)
+      .where(
+        and(
+          options.ticketId !== undefined ? eq(emailMessages.ticketId, options.ticketId) : undefined,
+          options.outcome ? eq(emailMessages.outcome, options.outcome) : undefined,
+          options.beforeId !== undefined ? lt(emailMessages.id, options.beforeId) : undefined,
+        ),
+      )
+      .orderBy(desc(emailMessages.id))
+      .limit(options.limit);
+  },
+};
+
+export const mailboxStateRepository = {
+  async get(db: Db, mailbox: string): Promise<MailboxStateRow | undefined> {
+    const [row] = await db.select().from(mailboxState).where(eq(mailboxState.mailbox, mailbox));
+    return row;
+  },
+
+  async list(db: Db): Promise<MailboxStateRow[]> {
+    return db.select().from(mailboxState).orderBy(asc(mailboxState.mailbox));
+  },
+
+  async upsert(db: Db, mailbox: string, changes: Partial<Omit<MailboxStateRow, 'mailbox'>>): Promise<void> {
+    await db
+      .insert(mailboxState)
+      .values({ mailbox, ...changes })
+      .onConflictDoUpdate({ target: mailboxState.mailbox, set: { ...changes, updatedAt: sql`now()` } });
+  },
+
+  /** Only ever moves forward, so a slow fetch finishing late cannot rewind the position. */
+  async advance(db: Db, mailbox: string, uidValidity: number, uid: number): Promise<void> {
+    await db
+      .update(mailboxState)
+      .set({ lastUid: sql`greatest(${mailboxState.lastUid}, ${uid})`, updatedAt: sql`now()` })
+      .where(and(eq(mailboxState.mailbox, mailbox), eq(mailboxState.uidValidity, uidValidity)));
+  },
+
+  async recordError(db: Db, mailbox: string, error: string): Promise<void> {
+    await db
+      .insert(mailboxState)
+      .values({ mailbox, connected: false, lastError: error, lastErrorAt: sql`now()`, consecutiveErrors: 1 })
+      .onConflictDoUpdate({
+        target: mailboxState.mailbox,
+        set: {
+          connected: false,
+          lastError: error.slice(0, 2000),
+          lastErrorAt: sql`now()`,
+          consecutiveErrors: sql`${mailboxState.consecutiveErrors} + 1`,
+          updatedAt: sql`now()`,
+        },
+      });
+  },
+
+  async recordSuccess(db: Db, mailbox: string): Promise<void> {
+    await db
+      .insert(mailboxState)
+      .values({ mailbox, connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0 })
+      .onConflictDoUpdate({
+        target: mailboxState.mailbox,
+        set: { connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0, updatedAt: sql`now()` },
+      });
+  },
+};

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { MailConfig } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { EmailMessageRow, UserRow } from '../../db/schema.js';
+import { messageRepository as messages } from '../../messages/message-repository.js';
+import { ticketRepository as tickets } from '../../tickets/ticket-repository.js';
+import { emailRepository as mails, type NewEmailMessage } from '../email-repository.js';
+import { classifyAutomated } from '../loop-rules.js';
+import type { OutboundMail } from '../outbound/outbound-mail.js';
+import { type InboundMail, MailParseError, parseMail } from '../parse-mail.js';
+import { stripQuotedReply } from '../quote-strip.js';
+import { headerText } from '../safe-header.js';
+import { candidateMessageIds, extractTicketToken } from '../threading.js';
+import { attachmentRepository } from './attachment-repository.js';
+import { findOrCreateCustomer } from './senders.js';
+
+export interface MailSource {
+  mailbox: string;
+  uidValidity: number | null;
+  uid: number | null;
+}
+
+export type IngestOutcome = EmailMessageRow['outcome'] | 'already_processed';
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  reason: string | null;
+  ticketId: number | null;
+}
+
+/** PostgreSQL text cannot hold NUL; mail bodies sometimes do. */
+const clean = (text: string) => text.replaceAll('\u0000', '');
+
+/** Message-IDs are indexed: an absurdly long one is replaced by a stable digest of itself. */
+function indexableId(id: string): string {
+  return id.length <= 250 ? id : `<${createHash('sha256').update(id).digest('hex')}@long-id.invalid>`;
+}
+
+function derivedId(raw: Buffer): string {
+  return `<${createHash('sha256').update(raw).digest('hex')}@derived.invalid>`;
+}
+
+class AlreadyRecorded extends Error {}
+
+/**
+ * Turns one raw mail into its effect — a new ticket, a reply on a ticket, or a logged drop — in one
+ * transaction, recording the mail itself in the same one. Running it twice on the same mail is a no-op:
+ * the Message-ID is unique per mailbox, so the caller may mark the mail \Seen only after this returns.
+ */
+export class MailIngest {
+  constructor(
+    private readonly db: Db,
+    private readonly config: MailConfig,
+    private readonly outbound: OutboundMail,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get maxBytes(): number {
+    return this.config.maxBytes;
+  }
+
+  /**
+   * `declaredSize` is the size the IMAP server reports: for a mail over the limit the caller fetches only
+   * its header, which is enough to record the drop under the right Message-ID.
+   */
+  async ingest(raw: Buffer, source: MailSource, options: { declaredSize?: number } = {}): Promise<IngestResult> {
+    const size = Math.max(options.declaredSize ?? 0, raw.length);
+    let mail: InboundMail;
+    try {
+      mail = await parseMail(raw, { maxBytes: this.config.maxBytes });
+    } catch (error) {
+      if (!(error instanceof MailParseError)) throw error;
+      return this.drop(source, { headerMessageId: derivedId(raw), sizeBytes: size }, `unparseable: ${error.message}`);
+    }
+    const headerMessageId = indexableId(mail.messageId);
+    const base = { ...this.baseRow(mail, source, headerMessageId), sizeBytes: size };
+    if (mail.tooLarge || size > this.config.maxBytes) return this.drop(source, base, `too large (${size} bytes)`);
+    const own = this.config.supportAddress ? [this.config.supportAddress] : [];
+    const automated = classifyAutomated(mail, own);
+    if (automated) return this.dropAutomated(source, base, mail, automated);
+    if (!mail.from?.address) return this.drop(source, base, 'no sender address');
+    try {
+      return await this.accept(mail, base);
+    } catch (error) {
+      if (error instanceof AlreadyRecorded) return this.recordDuplicate(source, base);
+      throw error;
+    }
+  }
+
+  /** Last resort for a mail that keeps failing: logged with the error, so the mailbox moves on. */
+  async recordFailure(source: MailSource, raw: Buffer, error: string): Promise<void> {
+    let headerMessageId = derivedId(raw);
+    try {
+      headerMessageId = indexableId((await parseMail(raw, { maxBytes: this.config.maxBytes })).messageId);
+    } catch {
+      // Unparseable: the digest of its bytes identifies it.
+    }
+    await this.drop(source, { headerMessageId, sizeBytes: raw.length }, `processing failed: ${error.slice(0, 500)}`);
+  }
+
+  private baseRow(mail: InboundMail, source: MailSource, headerMessageId: string): NewEmailMessage {
+    return {
+      mailbox: source.mailbox,
+      direction: 'inbound',
+      headerMessageId,
+      inReplyTo: mail.inReplyTo.join(' ') || null,
+      references: mail.references.join(' ') || null,
+      fromAddress: mail.from?.address.slice(0, 254) ?? null,
+      toAddresses: [...mail.to, ...mail.cc].join(', ') || null,
+      subject: clean(mail.subject),
+      bodyText: clean(mail.text),
+      sizeBytes: mail.sizeBytes,
+      outcome: 'dropped',
+      reason: null,
+      ticketId: null,
+      ticketMessageId: null,
+      bounceOfId: null,
+      uidValidity: source.uidValidity,
+      uid: source.uid,
+    };
+  }
+
+  private async drop(source: MailSource, row: Partial<NewEmailMessage>, reason: string): Promise<IngestResult> {
+    const full: NewEmailMessage = {
+      ...this.baseRow(emptyMail, source, row.headerMessageId ?? '<unknown@derived.invalid>'),
+      ...row,
+      outcome: 'dropped',
+      reason,
+    };
+    const created = await mails.insertOnce(this.db, full);
+    if (!created) return this.recordDuplicate(source, full);
+    this.log.info({ messageId: full.headerMessageId, reason }, 'mail dropped');
+    return { outcome: 'dropped', reason, ticketId: null };
+  }
+
+  /** Bounces are linked to the mail of ours they return, so an operator sees which answer did not arrive. */
+  private async dropAutomated(
+    source: MailSource,
+    base: NewEmailMessage,
+    mail: InboundMail,
+    automated: { kind: string; reason: string },
+  ): Promise<IngestResult> {
+    let bounceOfId: number | null = null;
+    const original = mail.deliveryReport.originalMessageId;
+    if (automated.kind === 'bounce' && original && this.config.supportAddress) {
+      const sent = await mails.findRecorded(this.db, this.config.supportAddress, 'outbound', original);
+      bounceOfId = sent?.id ?? null;
+    }
+    return this.drop(source, { ...base, bounceOfId }, `${automated.kind}: ${automated.reason}`);
+  }
+
+  /**
+   * Same Message-ID seen again. A re-fetch of the same mail (crash before \Seen, or a UIDVALIDITY resync)
+   * is silent; a second copy delivered into the mailbox is logged as a duplicate.
+   */
+  private async recordDuplicate(source: MailSource, row: NewEmailMessage): Promise<IngestResult> {
+    const first = await mails.findRecorded(this.db, source.mailbox, 'inbound', row.headerMessageId);
+    const sameFetch = !first || first.uidValidity !== source.uidValidity || first.uid === source.uid;
+    if (sameFetch || source.uid === null) {
+      return { outcome: 'already_processed', reason: null, ticketId: first?.ticketId ?? null };
+    }
+    const reason = `duplicate of mail #${first.id}`;
+    await mails.insert(this.db, { ...row, outcome: 'duplicate', reason, ticketId: first.ticketId });
+    return { outcome: 'duplicate', reason, ticketId: first.ticketId };
+  }
+
+  private async accept(mail: InboundMail, base: NewEmailMessage): Promise<IngestResult> {
+    const from = mail.from as NonNullable<InboundMail['from']>;
+    const result = await this.db.transaction(async (tx) => {
+      const recorded = await mails.insertOnce(tx, { ...base, outcome: 'ticket_created' });
+      if (!recorded) throw new AlreadyRecorded();
+      const author = await findOrCreateCustomer(tx, from.address, from.name);
+      if (!author.isActive) {
+        await mails.update(tx, recorded.id, { outcome: 'dropped', reason: 'sender account is deactivated' });
+        return { outcome: 'dropped' as const, reason: 'sender account is deactivated', ticketId: null, ack: undefined };
+      }
+      const existing = await this.findThread(tx, mail, from.address);
+      if (existing) {
+        const ticket = await tickets.findById(tx, existing, { forUpdate: true });
+        if (ticket) {
+          const text = clean(stripQuotedReply(mail.text)).trim() || '(empty message)';
+          const message = await messages.insert(tx, {
+            ticketId: ticket.id,
+            authorId: author.id,
+            text,
+            internal: false,
+            channel: 'email',
+          });
+          await attachmentRepository.insertAll(tx, ticket.id, message.id, mail.attachments);
+          const reopens = ticket.status === 'closed' && ticket.creatorId === author.id;
+          await tickets.touch(tx, ticket.id, reopens ? 'open' : undefined);
+          const reason = reopens ? 'reply added; ticket reopened' : 'reply added';
+          await mails.update(tx, recorded.id, {
+            outcome: 'reply_added',
+            reason,
+            ticketId: ticket.id,
+            ticketMessageId: message.id,
+          });
+          return { outcome: 'reply_added' as const, reason, ticketId: ticket.id, ack: undefined };
+        }
+      }
+      const subject = headerText(clean(mail.subject), 255) || '(no subject)';
+      const ticket = await tickets.insert(tx, {
+        subject,
+        description: clean(mail.text).trim() || '(empty message)',
+        creatorId: author.id,
+      });
+      await attachmentRepository.insertAll(tx, ticket.id, null, mail.attachments);
+      await mails.update(tx, recorded.id, { outcome: 'ticket_created', reason: 'new ticket', ticketId: ticket.id });
+      const ack = await this.outbound.queueAcknowledgement(tx, {
+        ticketId: ticket.id,
+        ticketSubject: subject,
+        inReplyTo: base.headerMessageId,
+        to: recipientOf(author, from.name),
+      });
+      return { outcome: 'ticket_created' as const, reason: 'new ticket', ticketId: ticket.id, ack };
+    });
+    await this.outbound.dispatch([result.ack]);
+    this.log.info(
+      { messageId: base.headerMessageId, outcome: result.outcome, ticketId: result.ticketId },
+      'mail ingested',
+    );
+    return { outcome: result.outcome, reason: result.reason, ticketId: result.ticketId };
+  }
+
+  /**
+   * Threading, in order: In-Reply-To/References against every Message-ID we stored or sent; then the
+   * subject token [#id], trusted only from the ticket's creator (anyone can type a number).
+   */
+  private async findThread(tx: Db, mail: InboundMail, fromAddress: string): Promise<number | undefined> {
+    const byHeaders = await mails.findTicketByMessageIds(tx, candidateMessageIds(mail).map(indexableId));
+    if (byHeaders !== undefined) return byHeaders;
+    const token = extractTicketToken(mail.subject);
+    if (token === null) return undefined;
+    const found = await tickets.findWithPeople(tx, token);
+    return found && found.creator.email === fromAddress ? token : undefined;
+  }
+}
+
+function recipientOf(user: Pick<UserRow, 'email' | 'username'>, displayName: string) {
+  return { address: user.email, name: displayName || user.username };
+}
+
+const emptyMail: InboundMail = {
+  messageId: '',
+  inReplyTo: [],
+  references: [],
+  from: null,
+  to: [],
+  cc: [],
+  returnPath: null,
+  subject: '',
+  date: null,
+  text: '',
+  html: null,
+  headers: {},
+  attachments: [],
+  deliveryReport: { isReport: false, originalMessageId: null },
+  sizeBytes: 0,
+  tooLarge: false,
+};

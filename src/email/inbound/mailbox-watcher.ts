@@ -1,0 +1,194 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { ImapFlow } from 'imapflow';
+import type { MailConfig } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { mailboxStateRepository as states } from '../email-repository.js';
+import type { MailIngest } from './ingest.js';
+
+type ImapConfig = NonNullable<MailConfig['imap']>;
+
+const BATCH = 20;
+/** A mail that fails this many times in a row is recorded as failed and skipped: one bad mail never blocks a mailbox. */
+const MAX_FAILURES_PER_MAIL = 3;
+
+/**
+ * Watches one IMAP folder: IMAP IDLE delivers new mail within a second; every sync fetches UIDs above the
+ * last one stored, ingests each mail, and only then marks it \Seen and moves the position. It reconnects
+ * by itself with exponential backoff, and a UIDVALIDITY change resyncs from the unseen mail (the unique
+ * Message-ID makes anything seen before a no-op).
+ */
+export class MailboxWatcher {
+  readonly mailbox: string;
+  private client: ImapFlow | undefined;
+  private stopped = true;
+  private syncing: Promise<void> = Promise.resolve();
+  private wanted = false;
+  private readonly failures = new Map<number, number>();
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private backoffMs = 1000;
+
+  constructor(
+    private readonly imap: ImapConfig,
+    private readonly db: Db,
+    private readonly ingest: MailIngest,
+    private readonly log: FastifyBaseLogger,
+    private readonly pollMs: number,
+  ) {
+    const user = imap.user.toLowerCase();
+    this.mailbox = imap.folder === 'INBOX' ? user : `${user}/${imap.folder}`;
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    // The fallback when IDLE is not delivering (a proxy that drops it, a server without it).
+    this.pollTimer = setInterval(() => void this.requestSync().catch((error) => this.fail(error)), this.pollMs);
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pollTimer);
+    await this.syncing.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.logout().catch(() => client.close());
+    await states.upsert(this.db, this.mailbox, { connected: false }).catch(() => undefined);
+  }
+
+  /** Asks for a sync now (an IDLE event, or the poll job); syncs never overlap. */
+  requestSync(): Promise<void> {
+    if (this.stopped || !this.client?.usable) return this.syncing;
+    if (this.wanted) return this.syncing;
+    this.wanted = true;
+    this.syncing = this.syncing.then(async () => {
+      this.wanted = false;
+      if (!this.stopped && this.client?.usable) await this.sync(this.client);
+    });
+    return this.syncing;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new ImapFlow({
+      host: this.imap.host,
+      port: this.imap.port,
+      secure: this.imap.secure,
+      auth: { user: this.imap.user, pass: this.imap.password },
+      tls: this.imap.tls.ca ? { ca: [this.imap.tls.ca] } : undefined,
+      logger: false,
+      // IDLE soon after each sync (the default waits 15 s), restarted every minute to notice a dead link.
+      autoIdleDelay: 300,
+      maxIdleTime: 60_000,
+      connectionTimeout: 15_000,
+    });
+    client.on('exists', () => void this.requestSync().catch((error) => this.fail(error)));
+    client.on('error', (error: Error) => this.log.warn({ err: error, mailbox: this.mailbox }, 'imap error'));
+    client.on('close', () => {
+      if (this.client === client) {
+        this.client = undefined;
+        this.scheduleReconnect(new Error('connection closed'));
+      }
+    });
+    try {
+      await client.connect();
+      await client.mailboxOpen(this.imap.folder);
+      this.client = client;
+      this.backoffMs = 1000;
+      await states.recordSuccess(this.db, this.mailbox);
+      this.log.info({ mailbox: this.mailbox }, 'mailbox connected');
+      await this.requestSync();
+    } catch (error) {
+      client.close();
+      if (this.client === client) this.client = undefined;
+      this.scheduleReconnect(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.log.warn({ err: error, mailbox: this.mailbox }, 'mailbox sync failed');
+    void states.recordError(this.db, this.mailbox, errorText(error)).catch(() => undefined);
+    // A failed sync may leave the connection in any state: start over.
+    const client = this.client;
+    this.client = undefined;
+    client?.close();
+    this.scheduleReconnect(error);
+  }
+
+  private scheduleReconnect(error: unknown): void {
+    if (this.stopped || this.reconnectTimer) return;
+    void states.recordError(this.db, this.mailbox, errorText(error)).catch(() => undefined);
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 60_000);
+    this.log.warn({ mailbox: this.mailbox, retryInMs: delay, reason: errorText(error) }, 'mailbox disconnected');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private async sync(client: ImapFlow): Promise<void> {
+    try {
+      const box = client.mailbox;
+      if (!box) throw new Error('no mailbox selected');
+      const uidValidity = Number(box.uidValidity);
+      const state = await states.get(this.db, this.mailbox);
+      let uids: number[];
+      if (!state || state.uidValidity !== uidValidity) {
+        // First contact or a new UIDVALIDITY: old UIDs mean nothing; take what nobody has read yet.
+        await states.upsert(this.db, this.mailbox, { uidValidity, lastUid: 0 });
+        uids = ((await client.search({ seen: false }, { uid: true })) || []).sort((a, b) => a - b);
+        if (state) this.log.warn({ mailbox: this.mailbox, uidValidity }, 'UIDVALIDITY changed: resyncing');
+      } else {
+        const found = (await client.search({ uid: `${state.lastUid + 1}:*` }, { uid: true })) || [];
+        // "N:*" always includes the highest UID, even when it is below N.
+        uids = found.filter((uid) => uid > state.lastUid).sort((a, b) => a - b);
+      }
+      for (let i = 0; i < uids.length && !this.stopped; i += BATCH) {
+        await this.processBatch(client, uidValidity, uids.slice(i, i + BATCH));
+      }
+      await states.recordSuccess(this.db, this.mailbox);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async processBatch(client: ImapFlow, uidValidity: number, uids: number[]): Promise<void> {
+    const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
+    for (const { uid, size } of sizes.sort((a, b) => a.uid - b.uid)) {
+      if (this.stopped) return;
+      const tooLarge = (size ?? 0) > this.ingest.maxBytes;
+      const fetched = await client.fetchOne(
+        String(uid),
+        tooLarge ? { uid: true, headers: true } : { uid: true, source: true },
+        { uid: true },
+      );
+      const raw = fetched ? (tooLarge ? fetched.headers : fetched.source) : undefined;
+      if (!raw) continue;
+      const source = { mailbox: this.mailbox, uidValidity, uid };
+      try {
+        await this.ingest.ingest(Buffer.from(raw), source, { declaredSize: size ?? raw.length });
+        this.failures.delete(uid);
+      } catch (error) {
+        const count = (this.failures.get(uid) ?? 0) + 1;
+        this.failures.set(uid, count);
+        if (count < MAX_FAILURES_PER_MAIL) throw error;
+        this.log.error({ err: error, uid, mailbox: this.mailbox }, 'mail failed repeatedly; recorded and skipped');
+        await this.ingest.recordFailure(source, Buffer.from(raw), errorText(error));
+        this.failures.delete(uid);
+      }
+      await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      await states.advance(this.db, this.mailbox, uidValidity, uid);
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

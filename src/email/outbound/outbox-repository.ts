@@ -1,0 +1,135 @@
+import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { type OutboxRow, outbox } from '../../db/schema.js';
+
+export type NewOutboxRow = Pick<
+  OutboxRow,
+  | 'kind'
+  | 'ticketId'
+  | 'messageId'
+  | 'toAddress'
+  | 'toName'
+  | 'subject'
+  | 'bodyText'
+  | 'headerMessageId'
+  | 'inReplyTo'
+  | 'references'
+>;
+
+export const outboxRepository = {
+  async insert(db: Db, row: NewOutboxRow): Promise<OutboxRow> {
+    const [created] = await db.insert(outbox).values(row).returning();
+    return created as OutboxRow;
+  },
+
+  async findById(db: Db, id: number): Promise<OutboxRow | undefined> {
+    const [row] = await db.select().from(outbox).where(eq(outbox.id, id));
+    return row;
+  },
+
+  /**
+   * Claims a pending, due row for one sender for `leaseMs`. A single UPDATE, so two workers can never both
+   * win; the lease (not a transaction held open during SMTP) keeps the database free while mail is sent.
+   */
+  async claim(db: Db, id: number, leaseMs: number): Promise<OutboxRow | undefined> {
+    const [row] = await db
+      .update(outbox)
+      .set({ lockedUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where(
+        and(
+          eq(outbox.id, id),
+          eq(outbox.status, 'pending'),
+          lte(outbox.nextAttemptAt, sql`now()`),
+          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, sql`now()`)),
+        ),
+      )
+      .returning();
+    return row;
+  },
+
+  async markSent(db: Db, id: number): Promise<void> {
+    await db
+      .update(outbox)
+      .set({
+        status: 'sent',
+        sentAt: sql`now()`,
+        attempts: sql`${outbox.attempts} + 1`,
+        lockedUntil: null,
+        lastError: null,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(outbox.id, id));
+  },
+
+  async markFailedAttempt(db: Db, id: number, error: string, retryInMs: number | null): Promise<void> {
+    await db
+      .update(outbox)
+      .set({
+        status: retryInMs === null ? 'failed' : 'pending',
+        attempts: sql`${outbox.attempts} + 1`,
+        lastError: error.slice(0, 2000),
+        lockedUntil: null,
+        nextAttemptAt: retryInMs === null ? sql`now()` : sql`now() + ${`${retryInMs} milliseconds`}::interval`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(outbox.id, id));
+  },
+
+  /** Pending rows that are due and not claimed: the sweeper queues them (again). */
+  async findDue(db: Db, limit: number): Promise<Pick<OutboxRow, 'id' | 'attempts'>[]> {
+    return db
+      .select({ id: outbox.id, attempts: outbox.attempts })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.status, 'pending'),
+          lte(outbox.nextAttemptAt, sql`now()`),
+          or(isNull(outbox.lockedUntil), lt(outbox.lockedUntil, sql`now()`)),
+        ),
+      )
+      .orderBy(asc(outbox.nextAttemptAt))
+      .limit(limit);
+  },
+
+  /** An operator's "send again": back to pending, due now, attempts kept for the record. */
+  async requeue(db: Db, id: number): Promise<OutboxRow | undefined> {
+    const [row] = await db
+      .update(outbox)
+      .set({ status: 'pending', nextAttemptAt: sql`now()`, lockedUntil: null, updatedAt: sql`now()` })
+      .where(and(eq(outbox.id, id), inArray(outbox.status, ['failed', 'pending'])))
+      .returning();
+    return row;
+  },
+
+  async countRecentAutomatic(db: Db, toAddress: string, sinceMs: number): Promise<number> {
+    const [row] = await db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.toAddress, toAddress),
+          eq(outbox.kind, 'acknowledgement'),
+          sql`${outbox.createdAt} > now() - ${`${sinceMs} milliseconds`}::interval`,
+        ),
+      );
+    return row?.count ?? 0;
+  },
+
+  async list(
+    db: Db,
+    options: { status?: OutboxRow['status']; ticketId?: number; beforeId?: number; limit: number },
+  ): Promise<OutboxRow[]> {
+    return db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          options.status ? eq(outbox.status, options.status) : undefined,
+          options.ticketId !== undefined ? eq(outbox.ticketId, options.ticketId) : undefined,
+          options.beforeId !== undefined ? lt(outbox.id, options.beforeId) : undefined,
+        ),
+      )
+      .orderBy(desc(outbox.id))
+      .limit(options.limit);
+  },
+};

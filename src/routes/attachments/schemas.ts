@@ -1,0 +1,34 @@
+import { Type } from 'typebox';
+import { Envelope, ErrorBody, errorResponses, Id, Timestamp } from '../shared-schemas.js';
+import { TicketParams } from '../tickets/schemas.js';
+
+export const Attachment = Type.Object({
+  id: Id,
+  ticket_id: Id,
+  message_id: Type.Union([Id, Type.Null()], { description: 'null: it came with the mail that opened the ticket.' }),
+  filename: Type.String(),
+  content_type: Type.String(),
+  size: Type.Integer(),
+  created_at: Timestamp,
+});
+
+const withErrors = errorResponses({ auth: true });
+
+export const listAttachmentsSchema = {
+  summary: "A ticket's attachments",
+  tags: ['attachments'],
+  params: TicketParams,
+  response: { 200: Envelope(Type.Array(Attachment)), 404: ErrorBody, ...withErrors },
+};
+
+export const downloadAttachmentSchema = {
+  summary: 'Download an attachment',
+  tags: ['attachments'],
+  params: Type.Object({ ticket_id: Id, attachment_id: Id }),
+  produces: ['application/octet-stream'],
+  response: {
+    200: Type.String({ format: 'binary', description: 'The file, served as a download.' }),
+    404: ErrorBody,
+    ...withErrors,
+  },
+};

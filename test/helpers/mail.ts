@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+
+const run = promisify(execFile);
+const script = path.resolve(import.meta.dirname, '../../scripts/mail-stack.sh');
+
+export interface MailStack {
+  smtpPort: number;
+  imapPort: number;
+  ca: string;
+  caPem: string;
+  doveadm: string;
+  password: string;
+  domain: string;
+}
+
+/** Starts the real Dovecot + Postfix on loopback (idempotent; installs them the first time). */
+export async function startMailStack(): Promise<MailStack> {
+  await run('bash', [script, 'start'], { timeout: 180_000 });
+  const { stdout } = await run('bash', [script, 'env']);
+  const env = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+  const need = (key: string) => {
+    const value = env[key];
+    if (!value) throw new Error(`mail-stack.sh env did not print ${key}`);
+    return value;
+  };
+  return {
+    smtpPort: Number(need('MAIL_STACK_SMTP_PORT')),
+    imapPort: Number(need('MAIL_STACK_IMAP_PORT')),
+    ca: need('MAIL_STACK_CA'),
+    caPem: readFileSync(need('MAIL_STACK_CA'), 'utf8'),
+    doveadm: need('MAIL_STACK_DOVEADM'),
+    password: need('MAIL_STACK_PASSWORD'),
+    domain: need('MAIL_STACK_DOMAIN'),
+  };
+}
+
+export async function mailStack(
+  command: 'stop-smtp' | 'start-smtp' | 'restart-imap',
+  ...args: string[]
+): Promise<void> {
+  await run('bash', [script, command, ...args], { timeout: 60_000 });
+}
+
+export async function wipeMailbox(address: string): Promise<void> {
+  await run('bash', [script, 'wipe', address], { timeout: 60_000 });
+}
+
+/** A fresh address per test file: any address at the stack's domain is a mailbox. */
+export function newAddress(stack: MailStack, prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}@${stack.domain}`;
+}
+
+/** The configuration a Service Desk needs to use `support` as its mailbox on the stack, over STARTTLS. */
+export function mailEnv(stack: MailStack, support: string): Record<string, string> {
+  return {
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(stack.smtpPort),
+    SMTP_FROM_EMAIL: support,
+    SMTP_TLS_CA: stack.ca,
+    EMAIL_IMAP_HOST: '127.0.0.1',
+    EMAIL_IMAP_PORT: String(stack.imapPort),
+    EMAIL_IMAP_SECURE: 'false',
+    EMAIL_IMAP_USER: support,
+    EMAIL_IMAP_PASSWORD: stack.password,
+    EMAIL_IMAP_TLS_CA: stack.ca,
+    EMAIL_RETRY_BASE_SECONDS: '0.5',
+    EMAIL_POLL_SECONDS: '5',
+  };
+}
+
+/** Puts a raw message straight into a mailbox (as if delivered), bypassing SMTP. */
+export async function deliverRaw(stack: MailStack, user: string, raw: Buffer | string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile(stack.doveadm, ['save', '-u', user, '-m', 'INBOX'], (error) =>
+      error ? reject(error) : resolve(),
+    );
+    child.stdin?.end(raw);
+  });
+}
+
+export interface OutgoingTestMail {
+  to: string;
+  subject: string;
+  text: string;
+  fromName?: string;
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  headers?: Record<string, string>;
+  attachments?: { filename: string; content: Buffer | string; contentType?: string }[];
+}
+
+/** A person's mail client: sends over SMTP and reads its own inbox over IMAP. */
+export class MailClient {
+  constructor(
+    readonly stack: MailStack,
+    readonly address: string,
+  ) {}
+
+  async send(mail: OutgoingTestMail): Promise<string> {
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: this.stack.smtpPort,
+      secure: false,
+      tls: { ca: [this.stack.caPem] },
+    });
+    try {
+      const info = await transport.sendMail({
+        from: { name: mail.fromName ?? 'Customer', address: this.address },
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        messageId: mail.messageId,
+        inReplyTo: mail.inReplyTo,
+        references: mail.references,
+        headers: mail.headers,
+        attachments: mail.attachments,
+      });
+      return info.messageId;
+    } finally {
+      transport.close();
+    }
+  }
+
+  /** Every message in the inbox, parsed, oldest first, with its raw source. */
+  async inbox(): Promise<{ parsed: ParsedMail; raw: Buffer }[]> {
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: this.stack.imapPort,
+      secure: false,
+      auth: { user: this.address, pass: this.stack.password },
+      tls: { ca: [this.stack.caPem] },
+      logger: false,
+    });
+    await client.connect();
+    try {
+      const box = await client.mailboxOpen('INBOX');
+      if (box.exists === 0) return [];
+      const messages = await client.fetchAll('1:*', { uid: true, source: true });
+      const result: { parsed: ParsedMail; raw: Buffer }[] = [];
+      for (const message of messages.sort((a, b) => a.uid - b.uid)) {
+        if (message.source) result.push({ parsed: await simpleParser(message.source), raw: message.source });
+      }
+      return result;
+    } finally {
+      await client.logout();
+    }
+  }
+
+  /** Waits until the inbox holds a message matching `predicate`. */
+  async waitForMail(predicate: (mail: ParsedMail) => boolean, timeoutMs = 10_000) {
+    return waitUntil(async () => (await this.inbox()).find(({ parsed }) => predicate(parsed)), timeoutMs);
+  }
+}
+
+/** Polls `probe` until it returns something truthy; fails with the last error after `timeoutMs`. */
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
