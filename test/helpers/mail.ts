@@ -11,6 +11,8 @@ const run = promisify(execFile);
 const script = path.resolve(import.meta.dirname, '../../scripts/mail-stack.sh');
 
 export interface MailStack {
+  /** The script's environment for this instance (state folder and ports). */
+  env: Record<string, string>;
   smtpPort: number;
   imapPort: number;
   ca: string;
@@ -20,22 +22,37 @@ export interface MailStack {
   domain: string;
 }
 
-/** Starts the real Dovecot + Postfix on loopback (idempotent; installs them the first time). */
-export async function startMailStack(): Promise<MailStack> {
-  await run('bash', [script, 'start'], { timeout: 180_000 });
-  const { stdout } = await run('bash', [script, 'env']);
-  const env = Object.fromEntries(
+/**
+ * Starts the real Dovecot + Postfix on loopback (idempotent; installs them the first time). The default
+ * instance is shared by test files that only send and read mail. A test file that stops or restarts
+ * servers gets its own `instance` (own folder and ports, offset by `portOffset`), so it disturbs nobody.
+ */
+export async function startMailStack(instance?: { name: string; portOffset: number }): Promise<MailStack> {
+  const env: Record<string, string> = instance
+    ? {
+        MAIL_STACK_DIR: `/tmp/service-desk-mail-stack-${instance.name}`,
+        MAIL_STACK_SMTP_PORT: String(2525 + instance.portOffset),
+        MAIL_STACK_IMAP_PORT: String(1143 + instance.portOffset),
+        MAIL_STACK_IMAPS_PORT: String(1993 + instance.portOffset),
+        MAIL_STACK_LMTP_PORT: String(2424 + instance.portOffset),
+      }
+    : {};
+  const options = { env: { ...process.env, ...env } };
+  await run('bash', [script, 'start'], { ...options, timeout: 180_000 });
+  const { stdout } = await run('bash', [script, 'env'], options);
+  const printed = Object.fromEntries(
     stdout
       .trim()
       .split('\n')
       .map((line) => line.split('=', 2) as [string, string]),
   );
   const need = (key: string) => {
-    const value = env[key];
+    const value = printed[key];
     if (!value) throw new Error(`mail-stack.sh env did not print ${key}`);
     return value;
   };
   return {
+    env,
     smtpPort: Number(need('MAIL_STACK_SMTP_PORT')),
     imapPort: Number(need('MAIL_STACK_IMAP_PORT')),
     ca: need('MAIL_STACK_CA'),
@@ -83,8 +100,11 @@ export function mailEnv(stack: MailStack, support: string): Record<string, strin
 /** Puts a raw message straight into a mailbox (as if delivered), bypassing SMTP. */
 export async function deliverRaw(stack: MailStack, user: string, raw: Buffer | string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const child = execFile(stack.doveadm, ['save', '-u', user, '-m', 'INBOX'], (error) =>
-      error ? reject(error) : resolve(),
+    const child = execFile(
+      stack.doveadm,
+      ['save', '-u', user, '-m', 'INBOX'],
+      { env: { ...process.env, ...stack.env } },
+      (error) => (error ? reject(error) : resolve()),
     );
     child.stdin?.end(raw);
   });
