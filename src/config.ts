@@ -27,6 +27,8 @@ const EnvSchema = Type.Object({
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   redis_host: Type.Optional(Type.String({ minLength: 1 })),
   redis_port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
+  /** Namespace of this installation's keys in Redis: two installations can share one server. */
+  redis_prefix: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'service-desk' }),
   smtp_host: Type.Optional(Type.String({ minLength: 1 })),
   smtp_port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
   smtp_user: Type.Optional(Type.String()),
@@ -73,6 +75,7 @@ export interface Config {
   logLevel: Env['log_level'];
   /** Unset: jobs run inside the API process. */
   redisUrl: string | undefined;
+  redisPrefix: string;
   mail: MailConfig;
 }
 
@@ -191,6 +194,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
         : undefined,
     logLevel: env.log_level,
     redisUrl: env.redis_url ?? (env.redis_host ? `redis://${env.redis_host}:${env.redis_port}` : undefined),
+    redisPrefix: env.redis_prefix,
     mail: mailConfig(env),
   };
 }

@@ -12,6 +12,14 @@ type Page<T> = { items: T[]; nextCursor: string | null };
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/** The mail lists page by id; a cursor beyond any id we issue is the client's mistake, not a database error. */
+function idCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Number(cursor);
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) throw errors.badCursor();
+  return id;
+}
+
 function pageById<R extends { id: number }, V>(rows: R[], limit: number, view: (row: R) => V): Page<V> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
@@ -39,7 +47,7 @@ export class MailAdminService {
     const rows = await emailRepository.list(this.db, {
       ticketId: query.ticket_id,
       outcome: query.outcome,
-      beforeId: query.cursor ? Number(query.cursor) : undefined,
+      beforeId: idCursor(query.cursor),
       limit: query.limit + 1,
     });
     return pageById(rows, query.limit, toLogEntry);
@@ -50,7 +58,7 @@ export class MailAdminService {
     const rows = await outboxRepository.list(this.db, {
       ticketId: query.ticket_id,
       status: query.status,
-      beforeId: query.cursor ? Number(query.cursor) : undefined,
+      beforeId: idCursor(query.cursor),
       limit: query.limit + 1,
     });
     return pageById(rows, query.limit, toOutboxEntry);

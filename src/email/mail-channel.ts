@@ -50,7 +50,9 @@ export class MailChannel {
     const inProcess = !config.redisUrl;
     this.jobs =
       config.redisUrl !== undefined
-        ? new BullmqRunner(config.redisUrl, registry, log.child({ component: 'jobs' }), { work: role === 'worker' })
+        ? new BullmqRunner(config.redisUrl, config.redisPrefix, registry, log.child({ component: 'jobs' }), {
+            work: role === 'worker',
+          })
         : new InProcessRunner(registry, log.child({ component: 'jobs' }));
     this.outbound.useJobs(this.jobs);
     const watches = config.mail.imap && (inProcess || role === 'worker');
@@ -77,7 +79,7 @@ export class MailChannel {
     // Several workers may run: the one holding the mailbox's lease watches it.
     this.redis = new Redis(this.config.redisUrl, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error) => this.log.warn({ err: error }, 'redis error (lease)'));
-    this.lease = new LeaderLease(this.redis, `service-desk:watcher:${this.watcher.mailbox}`);
+    this.lease = new LeaderLease(this.redis, `${this.config.redisPrefix}:watcher:${this.watcher.mailbox}`);
     const refresh = async () => {
       const held = await this.lease?.refresh().catch(() => false);
       if (held && !this.watcher?.running) this.watcher?.start();

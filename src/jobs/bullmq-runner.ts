@@ -19,6 +19,7 @@ export class BullmqRunner implements JobRunner {
 
   constructor(
     redisUrl: string,
+    prefix: string,
     private readonly registry: JobRegistry,
     private readonly log: FastifyBaseLogger,
     options: { work: boolean; concurrency?: number },
@@ -32,11 +33,13 @@ export class BullmqRunner implements JobRunner {
     };
     this.queue = new Queue(QUEUE, {
       connection: connect(),
+      prefix,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
     if (options.work) {
       this.worker = new Worker(QUEUE, async (job) => this.process(job.name, job.data), {
         connection: connect(),
+        prefix,
         concurrency: options.concurrency ?? 4,
       });
       this.worker.on('failed', (job, error) => this.log.error({ err: error, job: job?.name }, 'job failed'));
