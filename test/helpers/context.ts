@@ -48,10 +48,16 @@ export class TestContext {
     readonly app: FastifyInstance,
     readonly database: Database,
     readonly config: Config,
+    /** The PostgreSQL URL of this file's database, when it has one (for child processes). */
+    readonly databaseUrl: string | undefined,
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async create(env: Record<string, string> = {}): Promise<TestContext> {
+  /**
+   * `postgres: true` for tests that need a database shared between processes (a worker started as a child
+   * process): PGlite lives inside one process. Uses TEST_DATABASE_URL, or the local server's default.
+   */
+  static async create(env: Record<string, string> = {}, options: { postgres?: boolean } = {}): Promise<TestContext> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sd-ctx-'));
     const config = loadConfig({
       ENVIRONMENT: 'test',
@@ -59,10 +65,10 @@ export class TestContext {
       DATA_DIR: dataDir,
       ...env,
     });
-    const { database, drop } = await openTestDatabase();
+    const { database, drop, url } = await openTestDatabase(options.postgres ?? false);
     const app = await buildApp({ config, database });
     await app.ready();
-    return new TestContext(app, database, config, async () => {
+    return new TestContext(app, database, config, url, async () => {
       await app.close();
       await database.close();
       await drop();
@@ -130,18 +136,24 @@ export class TestContext {
   }
 }
 
-async function openTestDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const url = process.env.TEST_DATABASE_URL;
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function openTestDatabase(
+  forcePostgres: boolean,
+): Promise<{ database: Database; drop: () => Promise<void>; url: string | undefined }> {
+  const url = process.env.TEST_DATABASE_URL ?? (forcePostgres ? DEFAULT_POSTGRES : undefined);
   const template = inject('pgTemplate');
-  if (url && template) {
+  if (url) {
     const name = `sd_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
     await admin.end();
     const database = await openDatabase({ kind: 'postgres', url: withDatabase(url, name), poolSize: 5 });
+    if (!template) await database.migrate();
     return {
       database,
+      url: withDatabase(url, name),
       drop: async () => {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
@@ -152,5 +164,5 @@ async function openTestDatabase(): Promise<{ database: Database; drop: () => Pro
   }
   const snapshot = readFileSync(inject('pgliteSnapshot'));
   const database = await openDatabase({ kind: 'pglite', loadDataDir: new Blob([snapshot]) });
-  return { database, drop: async () => undefined };
+  return { database, drop: async () => undefined, url: undefined };
 }

@@ -142,6 +142,12 @@ export class OutboundMail {
         : Math.min(this.config.retryBaseSeconds * 1000 * 2 ** (attempts - 1), 3_600_000);
       await outboxRows.markFailedAttempt(this.db, row.id, message, retryInMs);
       this.log.warn({ outboxId, attempts, retryInMs, err: error }, 'sending mail failed');
+      // The next attempt on time; if this job is lost, the sweeper still finds the row when it is due.
+      if (retryInMs !== null) {
+        await this.jobs
+          ?.enqueue(sendEmailJob, { outboxId, attempt: attempts }, { delayMs: retryInMs })
+          .catch((queueError: unknown) => this.log.warn({ err: queueError, outboxId }, 'could not queue the retry'));
+      }
       return permanent ? 'failed' : 'retry';
     }
     await this.db.transaction(async (tx) => {
