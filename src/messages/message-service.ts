@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
 import type { Db } from '../db/client.js';
+import { attachmentRepository } from '../email/inbound/attachment-repository.js';
 import type { OutboundMail } from '../email/outbound/outbound-mail.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
@@ -69,6 +70,16 @@ export class MessageService {
       limit: query.limit + 1,
     });
     const page = paginate(rows, query.limit, ({ message }) => ({ createdAt: message.createdAt, id: message.id }));
-    return { items: page.items.map(toMessageView), nextCursor: page.nextCursor };
+    // One query for the whole page's files, not one per message.
+    const files = await attachmentRepository.listForMessages(
+      this.db,
+      page.items.map(({ message }) => message.id),
+    );
+    const byMessage = new Map<number | null, typeof files>();
+    for (const file of files) byMessage.set(file.messageId, [...(byMessage.get(file.messageId) ?? []), file]);
+    return {
+      items: page.items.map((row) => toMessageView(row, byMessage.get(row.message.id) ?? [])),
+      nextCursor: page.nextCursor,
+    };
   }
 }

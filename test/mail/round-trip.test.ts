@@ -93,6 +93,7 @@ describe('a customer writes, an operator answers, the customer replies', () => {
       inReplyTo: answer.parsed.messageId,
       references: [sentId, answer.parsed.messageId ?? ''],
       text: 'Unplugged, still smoking.\n\nOn Mon, 1 Jan 2026 at 10:00, Support wrote:\n> Please unplug it.\n',
+      attachments: [{ filename: 'отчёт.csv', content: 'a,b\n1,2\n', contentType: 'text/csv' }],
     });
     const reply = await waitUntil(async () => {
       const res = await ctx.request<Page<MessageView>>({
@@ -104,6 +105,17 @@ describe('a customer writes, an operator answers, the customer replies', () => {
     }, 5_000);
     expect(reply.text).toBe('Unplugged, still smoking.');
     expect(reply.author.email).toBe(alice.address);
+    expect(reply.attachments).toEqual([
+      { id: expect.any(Number), filename: 'отчёт.csv', content_type: 'text/csv', size: 8 },
+    ]);
+    const download = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/tickets/${id}/attachments/${reply.attachments[0]?.id}`,
+      headers: operator.auth,
+    });
+    expect(download.statusCode).toBe(200);
+    expect(download.body).toBe('a,b\n1,2\n');
+    expect(download.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('отчёт.csv')}`);
     const reopened = await ctx.request<Ok<TicketView>>({
       method: 'GET',
       url: `/api/tickets/${id}`,

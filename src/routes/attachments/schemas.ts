@@ -1,6 +1,16 @@
 import { Type } from 'typebox';
 import { Envelope, ErrorBody, errorResponses, Id, Timestamp } from '../shared-schemas.js';
-import { TicketParams } from '../tickets/schemas.js';
+
+// Not imported from ../tickets: messages import this file, and tickets' schemas are not needed here.
+const TicketParams = Type.Object({ ticket_id: Id });
+
+/** How a message lists its files; download them from /api/tickets/{ticket_id}/attachments/{id}. */
+export const AttachmentSummary = Type.Object({
+  id: Id,
+  filename: Type.String(),
+  content_type: Type.String(),
+  size: Type.Integer(),
+});
 
 export const Attachment = Type.Object({
   id: Id,

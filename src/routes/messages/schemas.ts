@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { AttachmentSummary } from '../attachments/schemas.js';
 import {
   Envelope,
   ErrorBody,
@@ -20,6 +21,7 @@ export const Message = Type.Object({
   channel: Type.Enum(['api', 'email']),
   created_at: Timestamp,
   author: User,
+  attachments: Type.Array(AttachmentSummary, { description: 'Files that came with this message (by email).' }),
 });
 
 export const CreateMessageBody = Type.Object(
