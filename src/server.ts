@@ -45,6 +45,18 @@ if (config.admin) {
   app.log.info({ email: config.admin.email, outcome }, 'admin account');
 }
 
+// Without Redis this process also sends mail and watches the mailbox; with Redis, workers do.
+await app.services.mail.start();
+app.log.info(
+  {
+    jobs: app.services.mail.jobs.kind,
+    smtp: Boolean(config.mail.smtp),
+    imap: Boolean(config.mail.imap),
+    watcher: Boolean(app.services.mail.watcher),
+  },
+  'email channel',
+);
+
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
