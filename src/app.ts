@@ -10,9 +10,12 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { IdempotencyService } from './idempotency/idempotency-service.js';
 import { buildValidatorCompiler } from './lib/validation.js';
 import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
+import { idempotency } from './plugins/idempotency.js';
+import { security } from './plugins/security.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
 import attachmentRoutes from './routes/attachments/index.js';
@@ -64,10 +67,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(errorHandler);
+  await app.register(security, { config });
   await app.register(rateLimit, { global: false });
   await app.register(openapi, { config });
   await app.register(auth, { config });
   await app.register(services, { config, database });
+  await app.register(idempotency, { service: new IdempotencyService(database.db) });
 
   await app.register(
     async (api) => {

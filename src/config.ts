@@ -24,6 +24,8 @@ const EnvSchema = Type.Object({
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
   trust_proxy: Type.Boolean({ default: false }),
+  /** Browser origins allowed to call the API (comma-separated, or *); empty: no cross-origin access. */
+  cors_origins: Type.String({ default: '' }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   redis_host: Type.Optional(Type.String({ minLength: 1 })),
   redis_port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379 }),
@@ -59,7 +61,7 @@ type Env = Static<typeof EnvSchema>;
 export interface Config {
   environment: Env['environment'];
   appName: string;
-  http: { host: string; port: number; trustProxy: boolean };
+  http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] | '*' };
   /** PGlite folder, and home of the generated development secret. */
   dataDir: string;
   /** `undefined` selects the embedded PGlite database in `dataDir`. */
@@ -178,7 +180,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
   return {
     environment: env.environment,
     appName: env.app_name,
-    http: { host: env.host, port: env.port, trustProxy: env.trust_proxy },
+    http: { host: env.host, port: env.port, trustProxy: env.trust_proxy, corsOrigins: corsOrigins(env.cors_origins) },
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
     databasePoolSize: env.database_pool_size,
@@ -197,6 +199,20 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
     redisPrefix: env.redis_prefix,
     mail: mailConfig(env),
   };
+}
+
+function corsOrigins(value: string): string[] | '*' {
+  if (value.trim() === '*') return '*';
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`Invalid configuration: CORS_ORIGINS has "${origin}", expected scheme://host[:port]`);
+    }
+  }
+  return origins;
 }
 
 function readCa(key: string, file: string | undefined): TlsOptions {

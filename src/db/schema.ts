@@ -60,9 +60,14 @@ export const tickets = pgTable(
       .notNull()
       .references(() => users.id),
     operatorId: integer('operator_id').references(() => users.id),
+    /** Bumped on every change: the ETag, so a stale PATCH (If-Match) is refused instead of overwriting. */
+    version: integer('version').notNull().default(1),
+    /** `<caller id>:<Idempotency-Key>` of the request that created it: a retried POST finds it, never a twin. */
+    idempotencyKey: varchar('idempotency_key', { length: 300 }),
     ...timestamps,
   },
   (t) => [
+    uniqueIndex('tickets_idempotency_key_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     // One index per list query: all tickets, by status, a customer's own (optionally by status).
     index('tickets_created_at_id_idx').on(t.createdAt, t.id),
     index('tickets_status_created_at_id_idx').on(t.status, t.createdAt, t.id),
@@ -85,9 +90,11 @@ export const messages = pgTable(
     /** Internal notes are for operators only: never shown to customers, never emailed. */
     internal: boolean('internal').notNull().default(false),
     channel: messageChannel('channel').notNull().default('api'),
+    idempotencyKey: varchar('idempotency_key', { length: 300 }),
     createdAt: timestamps.createdAt,
   },
   (t) => [
+    uniqueIndex('messages_idempotency_key_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     index('messages_ticket_created_at_id_idx').on(t.ticketId, t.createdAt, t.id),
     index('messages_author_id_idx').on(t.authorId),
   ],
@@ -203,6 +210,28 @@ export const outbox = pgTable(
   ],
 );
 
+/**
+ * Responses to POSTs sent with an Idempotency-Key, per caller, kept 24 hours: the same key and request get
+ * the first response again. `status` null while the first request is still running.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    /** The caller's user id, or 0 for an anonymous caller (then the request body must match too). */
+    userId: integer('user_id').notNull(),
+    key: varchar('key', { length: 255 }).notNull(),
+    requestHash: varchar('request_hash', { length: 64 }).notNull(),
+    status: integer('status'),
+    body: text('body'),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    uniqueIndex('idempotency_keys_user_key_key').on(t.userId, t.key),
+    index('idempotency_keys_created_at_idx').on(t.createdAt),
+  ],
+);
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -225,3 +254,4 @@ export type AttachmentRow = typeof attachments.$inferSelect;
 export type EmailMessageRow = typeof emailMessages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type MailboxStateRow = typeof mailboxState.$inferSelect;
+export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;

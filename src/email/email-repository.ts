@@ -46,6 +46,23 @@ export const emailRepository = {
     return row;
   },
 
+  /** What was recorded for one copy of a mail: its UID under one UIDVALIDITY of the mailbox. */
+  async findByUid(db: Db, mailbox: string, uidValidity: number, uid: number): Promise<EmailMessageRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(emailMessages)
+      .where(
+        and(
+          eq(emailMessages.mailbox, mailbox),
+          eq(emailMessages.uidValidity, uidValidity),
+          eq(emailMessages.uid, uid),
+          eq(emailMessages.direction, 'inbound'),
+        ),
+      )
+      .limit(1);
+    return row;
+  },
+
   async update(db: Db, id: number, changes: Partial<NewEmailMessage>): Promise<void> {
     await db.update(emailMessages).set(changes).where(eq(emailMessages.id, id));
   },

@@ -53,6 +53,34 @@ export const errors = {
   alreadySent: () => new DomainError('already_sent', 400, 'This mail has already been sent'),
   attachmentNotFound: () => new DomainError('attachment_not_found', 404, 'Attachment not found'),
 
+  staleTicket: () =>
+    new DomainError(
+      'precondition_failed',
+      412,
+      'The ticket has changed since you read it (If-Match); reload it and retry',
+    ),
+  // 422 as the IETF Idempotency-Key draft says, in our 422 shape (a list naming the header).
+  idempotencyMismatch: () =>
+    new DomainError('idempotency_mismatch', 422, [
+      {
+        loc: ['header', 'idempotency-key'],
+        msg: 'This Idempotency-Key was already used for a different request',
+        type: 'idempotency_key_reused',
+      },
+    ]),
+  idempotencyInProgress: () =>
+    new DomainError('idempotency_in_progress', 409, 'A request with this Idempotency-Key is still being processed', {
+      'Retry-After': '1',
+    }),
+  badIdempotencyKey: () =>
+    new DomainError('bad_idempotency_key', 422, [
+      {
+        loc: ['header', 'idempotency-key'],
+        msg: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+        type: 'value_error',
+      },
+    ]),
+
   badCursor: () =>
     new DomainError('bad_cursor', 422, [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]),
   databaseUnavailable: () =>

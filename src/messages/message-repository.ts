@@ -9,12 +9,19 @@ export interface MessageWithAuthor {
   author: PublicUserRow;
 }
 
-export type NewMessage = Pick<MessageRow, 'ticketId' | 'authorId' | 'text' | 'internal' | 'channel'>;
+export type NewMessage = Pick<MessageRow, 'ticketId' | 'authorId' | 'text' | 'internal' | 'channel'> & {
+  idempotencyKey?: string | null;
+};
 
 export const messageRepository = {
   async insert(db: Db, message: NewMessage): Promise<MessageRow> {
     const [row] = await db.insert(messages).values(message).returning();
     return row as MessageRow;
+  },
+
+  async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {
+    const [row] = await db.select().from(messages).where(eq(messages.idempotencyKey, key));
+    return row;
   },
 
   /** Oldest first, as a conversation reads; keyset on (created_at, id) within the ticket. */

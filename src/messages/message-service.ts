@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
 import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { attachmentRepository } from '../email/inbound/attachment-repository.js';
 import type { OutboundMail } from '../email/outbound/outbound-mail.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
@@ -18,19 +19,45 @@ export class MessageService {
     private readonly outbound: OutboundMail,
   ) {}
 
-  async create(actor: Actor, ticketId: number, input: Static<typeof CreateMessageBody>): Promise<MessageView> {
+  /** With an idempotency key, a retry finds the message (and the one email) its first attempt created. */
+  async create(
+    actor: Actor,
+    ticketId: number,
+    input: Static<typeof CreateMessageBody>,
+    idempotencyKey?: string,
+  ): Promise<MessageView> {
     if (input.internal && !isStaff(actor)) throw errors.forbidden('Only operators can write internal notes');
+    const rowKey = idempotencyKey ? `${actor.id}:${idempotencyKey}` : null;
+    try {
+      return await this.write(actor, ticketId, input, rowKey);
+    } catch (error) {
+      if (!rowKey || !isUniqueViolation(error, 'messages_idempotency_key_key')) throw error;
+      const existing = await messages.findByIdempotencyKey(this.db, rowKey);
+      if (!existing) throw error;
+      return toMessageView({ message: existing, author: actor });
+    }
+  }
+
+  private async write(
+    actor: Actor,
+    ticketId: number,
+    input: Static<typeof CreateMessageBody>,
+    rowKey: string | null,
+  ): Promise<MessageView> {
     const { view, outboxId } = await this.db.transaction(async (tx) => {
       // Locked so a reply and a status change on the same ticket apply one after the other.
       const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
       // The seed answers an unknown ticket here with 400 and its own text.
       if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketToAnswerNotFound(ticketId);
+      const earlier = rowKey ? await messages.findByIdempotencyKey(tx, rowKey) : undefined;
+      if (earlier) return { view: toMessageView({ message: earlier, author: actor }), outboxId: undefined };
       const message = await messages.insert(tx, {
         ticketId,
         authorId: actor.id,
         text: input.text,
         internal: input.internal,
         channel: 'api',
+        idempotencyKey: rowKey,
       });
       // A customer writing on their closed ticket means the problem is back.
       const reopens = ticket.status === 'closed' && ticket.creatorId === actor.id && !isStaff(actor);

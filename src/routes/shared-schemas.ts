@@ -63,3 +63,19 @@ export function errorResponses(options: { auth: boolean }) {
     503: ErrorBody,
   };
 }
+
+/** Documented on every POST: send the same key again to retry safely (see README, "Retries"). */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Any unique string (a UUID). The same key with the same request returns the first response ' +
+        '(header Idempotency-Replayed: true) without doing it twice; with another request: 422. Kept 24 h.',
+    }),
+  ),
+});
+
+/** What a POST adds to its responses: 409 while a request with the same Idempotency-Key is running. */
+export const idempotentResponses = { 409: ErrorBody };

@@ -21,7 +21,9 @@ export interface TicketListFilter {
   limit: number;
 }
 
-export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'>;
+export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> & {
+  idempotencyKey?: string | null;
+};
 export type TicketChanges = Partial<Pick<TicketRow, 'status' | 'operatorId'>>;
 
 /** One query with both people joined: a page of tickets never costs a query per row. */
@@ -39,6 +41,11 @@ export const ticketRepository = {
     return row as TicketRow;
   },
 
+  async findByIdempotencyKey(db: Db, key: string): Promise<TicketRow | undefined> {
+    const [row] = await db.select().from(tickets).where(eq(tickets.idempotencyKey, key));
+    return row;
+  },
+
   async findById(db: Db, id: number, options: { forUpdate?: boolean } = {}): Promise<TicketRow | undefined> {
     const query = db.select().from(tickets).where(eq(tickets.id, id));
     const [row] = options.forUpdate ? await query.for('update') : await query;
@@ -53,7 +60,7 @@ export const ticketRepository = {
   async update(db: Db, id: number, changes: TicketChanges): Promise<void> {
     await db
       .update(tickets)
-      .set({ ...changes, updatedAt: sql`now()` })
+      .set({ ...changes, updatedAt: sql`now()`, version: sql`${tickets.version} + 1` })
       .where(eq(tickets.id, id));
   },
 
@@ -61,7 +68,7 @@ export const ticketRepository = {
   async touch(db: Db, id: number, status?: TicketStatus): Promise<void> {
     await db
       .update(tickets)
-      .set({ updatedAt: sql`now()`, ...(status ? { status } : {}) })
+      .set({ updatedAt: sql`now()`, version: sql`${tickets.version} + 1`, ...(status ? { status } : {}) })
       .where(eq(tickets.id, id));
   },
 

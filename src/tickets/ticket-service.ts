@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
 import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { TicketRow, TicketStatus } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
@@ -12,6 +13,20 @@ import { type TicketView, toTicketView } from './ticket-view.js';
 /** A customer may close their ticket or reopen it; moving it into work is the operators' call. */
 const CUSTOMER_STATUSES: ReadonlySet<TicketStatus> = new Set(['open', 'closed']);
 
+/** A response with the ticket's version, sent as its ETag. */
+export interface Versioned<T> {
+  view: T;
+  version: number;
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+/** RFC 9110 If-Match: `*`, or a list of entity tags one of which must be the current one. */
+function matches(ifMatch: string, version: number): boolean {
+  if (ifMatch.trim() === '*') return true;
+  return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(version));
+}
+
 export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>): boolean {
   return isStaff(actor) || ticket.creatorId === actor.id;
 }
@@ -19,7 +34,20 @@ export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>)
 export class TicketService {
   constructor(private readonly db: Db) {}
 
-  async create(actor: Actor, input: Static<typeof CreateTicketBody>): Promise<TicketView> {
+  /**
+   * With an idempotency key the ticket row carries it (unique), so a retried request finds the ticket its
+   * first attempt created, even if that attempt's response was lost with the connection or the process.
+   */
+  async create(
+    actor: Actor,
+    input: Static<typeof CreateTicketBody>,
+    idempotencyKey?: string,
+  ): Promise<Versioned<TicketView>> {
+    const rowKey = idempotencyKey ? `${actor.id}:${idempotencyKey}` : null;
+    if (rowKey) {
+      const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
+      if (existing) return this.versioned(existing.id);
+    }
     let creator = actor;
     if (input.creator_id !== undefined && input.creator_id !== actor.id) {
       if (!isStaff(actor)) throw errors.forbidden('Only operators can open tickets for other users');
@@ -27,19 +55,34 @@ export class TicketService {
       if (!found) throw errors.creatorNotFound(input.creator_id);
       creator = found;
     }
-    const ticket = await tickets.insert(this.db, {
-      subject: input.subject,
-      description: input.description,
-      creatorId: creator.id,
-    });
-    return toTicketView({ ticket, creator, operator: null });
+    try {
+      const ticket = await tickets.insert(this.db, {
+        subject: input.subject,
+        description: input.description,
+        creatorId: creator.id,
+        idempotencyKey: rowKey,
+      });
+      return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
+    } catch (error) {
+      if (rowKey && isUniqueViolation(error, 'tickets_idempotency_key_key')) {
+        const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
+        if (existing) return this.versioned(existing.id);
+      }
+      throw error;
+    }
+  }
+
+  private async versioned(id: number): Promise<Versioned<TicketView>> {
+    const found = await tickets.findWithPeople(this.db, id);
+    if (!found) throw errors.ticketNotFound();
+    return { view: toTicketView(found), version: found.ticket.version };
   }
 
   /** Someone else's ticket is "not found" for a customer, never "forbidden": ids leak nothing. */
-  async get(actor: Actor, id: number): Promise<TicketView> {
+  async get(actor: Actor, id: number): Promise<Versioned<TicketView>> {
     const found = await tickets.findWithPeople(this.db, id);
     if (!found || !canSeeTicket(actor, found.ticket)) throw errors.ticketNotFound();
-    return toTicketView(found);
+    return { view: toTicketView(found), version: found.ticket.version };
   }
 
   async list(
@@ -58,11 +101,18 @@ export class TicketService {
     return { items: page.items.map(toTicketView), nextCursor: page.nextCursor };
   }
 
-  async update(actor: Actor, id: number, input: Static<typeof UpdateTicketBody>): Promise<TicketView> {
+  /** `ifMatch`: the ETag the client read; checked under the row lock, so two stale writers cannot both win. */
+  async update(
+    actor: Actor,
+    id: number,
+    input: Static<typeof UpdateTicketBody>,
+    ifMatch?: string,
+  ): Promise<Versioned<TicketView>> {
     return this.db.transaction(async (tx) => {
       const ticket = await tickets.findById(tx, id, { forUpdate: true });
       // The seed answers an unknown ticket on PATCH with 400 and its own text.
       if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketToUpdateNotFound(id);
+      if (ifMatch !== undefined && !matches(ifMatch, ticket.version)) throw errors.staleTicket();
       if (!isStaff(actor)) {
         if (input.operator_id !== undefined) throw errors.forbidden('Only operators can assign tickets');
         if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
@@ -78,7 +128,7 @@ export class TicketService {
       await tickets.update(tx, id, { status: input.status, operatorId: input.operator_id });
       const updated = await tickets.findWithPeople(tx, id);
       if (!updated) throw errors.ticketToUpdateNotFound(id);
-      return toTicketView(updated);
+      return { view: toTicketView(updated), version: updated.ticket.version };
     });
   }
 }

@@ -63,15 +63,16 @@ export async function startMailStack(instance?: { name: string; portOffset: numb
   };
 }
 
+/**
+ * Runs one of the script's fault commands against `stack`'s own instance (its folder and ports): stopping
+ * or restarting the default instance would disturb every other test file using it.
+ */
 export async function mailStack(
-  command: 'stop-smtp' | 'start-smtp' | 'restart-imap',
+  stack: MailStack,
+  command: 'stop-smtp' | 'start-smtp' | 'restart-imap' | 'wipe',
   ...args: string[]
 ): Promise<void> {
-  await run('bash', [script, command, ...args], { timeout: 60_000 });
-}
-
-export async function wipeMailbox(address: string): Promise<void> {
-  await run('bash', [script, 'wipe', address], { timeout: 60_000 });
+  await run('bash', [script, command, ...args], { env: { ...process.env, ...stack.env }, timeout: 60_000 });
 }
 
 /** A fresh address per test file: any address at the stack's domain is a mailbox. */
@@ -107,6 +108,18 @@ export async function deliverRaw(stack: MailStack, user: string, raw: Buffer | s
       (error) => (error ? reject(error) : resolve()),
     );
     child.stdin?.end(raw);
+  });
+}
+
+/**
+ * Puts many raw files into a mailbox, in this order (their UIDs follow it), like `deliverRaw` but with one
+ * process for all of them: spawning one per file from a test process is slow.
+ */
+export async function deliverFiles(stack: MailStack, user: string, files: string[]): Promise<void> {
+  const loop = 'doveadm=$1 user=$2; shift 2; for f in "$@"; do "$doveadm" save -u "$user" -m INBOX <"$f" || exit 1; done';
+  await run('bash', ['-c', loop, 'deliver-files', stack.doveadm, user, ...files], {
+    env: { ...process.env, ...stack.env },
+    timeout: 300_000,
   });
 }
 

@@ -160,6 +160,13 @@ export class MailIngest {
     if (sameFetch || source.uid === null) {
       return { outcome: 'already_processed', reason: null, ticketId: first?.ticketId ?? null };
     }
+    // This copy was logged as a duplicate already and is fetched again (a crash before \Seen): one entry.
+    if (
+      source.uidValidity !== null &&
+      (await mails.findByUid(this.db, source.mailbox, source.uidValidity, source.uid))
+    ) {
+      return { outcome: 'already_processed', reason: null, ticketId: first.ticketId };
+    }
     const reason = `duplicate of mail #${first.id}`;
     await mails.insert(this.db, { ...row, outcome: 'duplicate', reason, ticketId: first.ticketId });
     return { outcome: 'duplicate', reason, ticketId: first.ticketId };

@@ -144,7 +144,8 @@ export class MailboxWatcher {
         // First contact or a new UIDVALIDITY: old UIDs mean nothing; take what nobody has read yet.
         await states.upsert(this.db, this.mailbox, { uidValidity, lastUid: 0 });
         uids = ((await client.search({ seen: false }, { uid: true })) || []).sort((a, b) => a - b);
-        if (state?.uidValidity != null) this.log.warn({ mailbox: this.mailbox, uidValidity }, 'UIDVALIDITY changed: resyncing');
+        if (state?.uidValidity != null)
+          this.log.warn({ mailbox: this.mailbox, uidValidity }, 'UIDVALIDITY changed: resyncing');
       } else {
         const found = (await client.search({ uid: `${state.lastUid + 1}:*` }, { uid: true })) || [];
         // "N:*" always includes the highest UID, even when it is below N.

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { NO_NUL } from '../../lib/validation.js';
-import { ErrorBody, errorResponses } from '../shared-schemas.js';
+import { ErrorBody, errorResponses, IdempotencyHeaders, idempotentResponses } from '../shared-schemas.js';
 
 export const TokenRequest = Type.Object(
   {
@@ -26,5 +26,12 @@ export const tokenSchema = {
   tags: ['auth'],
   consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
-  response: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody, ...errorResponses({ auth: false }) },
+  headers: IdempotencyHeaders,
+  response: {
+    ...idempotentResponses,
+    200: TokenResponse,
+    401: ErrorBody,
+    429: ErrorBody,
+    ...errorResponses({ auth: false }),
+  },
 };

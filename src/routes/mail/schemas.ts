@@ -1,5 +1,15 @@
 import { Type } from 'typebox';
-import { Envelope, ErrorBody, errorResponses, Id, ListEnvelope, PageQuery, Timestamp } from '../shared-schemas.js';
+import {
+  Envelope,
+  ErrorBody,
+  errorResponses,
+  Id,
+  IdempotencyHeaders,
+  idempotentResponses,
+  ListEnvelope,
+  PageQuery,
+  Timestamp,
+} from '../shared-schemas.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -92,5 +102,6 @@ export const resendSchema = {
   summary: 'Send a failed or pending mail again now',
   tags: ['mail'],
   params: Type.Object({ outbox_id: Id }),
-  response: { 200: Envelope(OutboxEntry), 400: ErrorBody, 404: ErrorBody, ...withErrors },
+  headers: IdempotencyHeaders,
+  response: { ...idempotentResponses, 200: Envelope(OutboxEntry), 400: ErrorBody, 404: ErrorBody, ...withErrors },
 };

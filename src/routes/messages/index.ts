@@ -11,7 +11,12 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tickets/:ticket_id/messages',
     { schema: { ...createMessageSchema, security: bearerSecurity }, ...secured },
     async (request, reply) => {
-      const message = await messages.create(actorOf(request), request.params.ticket_id, request.body);
+      const message = await messages.create(
+        actorOf(request),
+        request.params.ticket_id,
+        request.body,
+        request.idempotencyKey,
+      );
       return reply.code(201).send({ data: message, message: 'Сообщение успешно создано' });
     },
   );

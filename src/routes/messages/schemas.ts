@@ -5,6 +5,8 @@ import {
   ErrorBody,
   errorResponses,
   Id,
+  IdempotencyHeaders,
+  idempotentResponses,
   ListEnvelope,
   PageQuery,
   Text,
@@ -41,7 +43,8 @@ export const createMessageSchema = {
   tags: ['messages'],
   params: TicketParams,
   body: CreateMessageBody,
-  response: { 201: Envelope(Message), 400: ErrorBody, 403: ErrorBody, ...withErrors },
+  headers: IdempotencyHeaders,
+  response: { ...idempotentResponses, 201: Envelope(Message), 400: ErrorBody, 403: ErrorBody, ...withErrors },
 };
 
 export const listMessagesSchema = {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf, bearerSecurity } from '../../plugins/auth.js';
+import { etagOf } from '../../tickets/ticket-service.js';
 import { createTicketSchema, getTicketSchema, listTicketsSchema, updateTicketSchema } from './schemas.js';
 
 const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -11,8 +12,11 @@ const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tickets',
     { schema: { ...createTicketSchema, security: bearerSecurity }, ...secured },
     async (request, reply) => {
-      const ticket = await tickets.create(actorOf(request), request.body);
-      return reply.code(201).send({ data: ticket, message: 'Обращение успешно создано' });
+      const ticket = await tickets.create(actorOf(request), request.body, request.idempotencyKey);
+      return reply
+        .code(201)
+        .header('ETag', etagOf(ticket.version))
+        .send({ data: ticket.view, message: 'Обращение успешно создано' });
     },
   );
 
@@ -24,19 +28,24 @@ const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tickets/:ticket_id',
     { schema: { ...getTicketSchema, security: bearerSecurity }, ...secured },
-    async (request) => ({
-      data: await tickets.get(actorOf(request), request.params.ticket_id),
-      message: 'Обращение успешно получено',
-    }),
+    async (request, reply) => {
+      const ticket = await tickets.get(actorOf(request), request.params.ticket_id);
+      return reply
+        .header('ETag', etagOf(ticket.version))
+        .send({ data: ticket.view, message: 'Обращение успешно получено' });
+    },
   );
 
   app.patch(
     '/tickets/:ticket_id',
     { schema: { ...updateTicketSchema, security: bearerSecurity }, ...secured },
-    async (request) => ({
-      data: await tickets.update(actorOf(request), request.params.ticket_id, request.body),
-      message: 'Обращение успешно обновлено',
-    }),
+    async (request, reply) => {
+      const ifMatch = request.headers['if-match'];
+      const ticket = await tickets.update(actorOf(request), request.params.ticket_id, request.body, ifMatch);
+      return reply
+        .header('ETag', etagOf(ticket.version))
+        .send({ data: ticket.view, message: 'Обращение успешно обновлено' });
+    },
   );
 };
 

@@ -4,6 +4,8 @@ import {
   ErrorBody,
   errorResponses,
   Id,
+  IdempotencyHeaders,
+  idempotentResponses,
   ListEnvelope,
   PageQuery,
   Text,
@@ -62,7 +64,8 @@ export const createTicketSchema = {
   summary: 'Create a ticket',
   tags: ['tickets'],
   body: CreateTicketBody,
-  response: { 201: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, ...withErrors },
+  headers: IdempotencyHeaders,
+  response: { ...idempotentResponses, 201: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, ...withErrors },
 };
 
 export const listTicketsSchema = {
@@ -80,9 +83,17 @@ export const getTicketSchema = {
 };
 
 export const updateTicketSchema = {
-  summary: 'Update status or operator',
+  summary: 'Update status or operator (send If-Match with the ETag you read to refuse lost updates)',
   tags: ['tickets'],
   params: TicketParams,
+  headers: Type.Object({
+    'if-match': Type.Optional(
+      Type.String({
+        maxLength: 1000,
+        description: 'The ETag from GET: the update is refused (412) if the ticket changed since.',
+      }),
+    ),
+  }),
   body: UpdateTicketBody,
-  response: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, ...withErrors },
+  response: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, 412: ErrorBody, ...withErrors },
 };

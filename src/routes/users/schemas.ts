@@ -1,7 +1,18 @@
 import { Type } from 'typebox';
 import { NO_NUL } from '../../lib/validation.js';
 import { USERNAME_PATTERN } from '../../users/username.js';
-import { Envelope, ErrorBody, errorResponses, Id, ListEnvelope, PageQuery, Role, User } from '../shared-schemas.js';
+import {
+  Envelope,
+  ErrorBody,
+  errorResponses,
+  Id,
+  IdempotencyHeaders,
+  idempotentResponses,
+  ListEnvelope,
+  PageQuery,
+  Role,
+  User,
+} from '../shared-schemas.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '3–50 letters, digits, ".", "_" or "-".' });
 const Password = Type.String({ minLength: 8, maxLength: 128, pattern: NO_NUL });
@@ -41,7 +52,8 @@ export const createUserSchema = {
   summary: 'Sign up (public); admins may also create operators and admins',
   tags: ['users'],
   body: CreateUserBody,
-  response: { 201: Envelope(User), 400: ErrorBody, 403: ErrorBody, ...withErrors },
+  headers: IdempotencyHeaders,
+  response: { ...idempotentResponses, 201: Envelope(User), 400: ErrorBody, 403: ErrorBody, ...withErrors },
 };
 export const meSchema = {
   summary: 'The logged-in user',

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import { errors } from '../lib/errors.js';
+import { idempotencyRepository as keys } from './idempotency-repository.js';
+
+/** Keys are kept a day (Stripe's convention, which clients already know). */
+const KEEP_MS = 24 * 60 * 60 * 1000;
+/** A first request still "running" after this long died with its process; a retry may go ahead. */
+const ABANDONED_MS = 60_000;
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+
+export type Begin = { kind: 'first'; recordId: number } | { kind: 'replay'; status: number; body: string | null };
+
+export function requestHash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/**
+ * Idempotency-Key on POST: the first request with a key runs and its response is kept; the same key with
+ * the same request gets that response again; with another request, a 422. A retry while the first is still
+ * running gets 409 + Retry-After. Tickets and messages also carry the key on their row (unique), so even
+ * a first attempt that died between its commit and storing its response cannot leave a twin.
+ */
+export class IdempotencyService {
+  constructor(private readonly db: Db) {}
+
+  async begin(userId: number, key: string, hash: string): Promise<Begin> {
+    if (!KEY_FORMAT.test(key)) throw errors.badIdempotencyKey();
+    if (Math.random() < 0.01) await keys.removeOlderThan(this.db, KEEP_MS);
+    const existing = await keys.find(this.db, userId, key);
+    if (existing) {
+      const age = Date.now() - existing.createdAt.getTime();
+      const expired = age > KEEP_MS;
+      const abandoned = existing.status === null && age > ABANDONED_MS;
+      if (expired || abandoned) {
+        await keys.remove(this.db, existing.id);
+      } else if (existing.requestHash !== hash) {
+        throw errors.idempotencyMismatch();
+      } else if (existing.status !== null) {
+        return { kind: 'replay', status: existing.status, body: existing.body };
+      } else {
+        throw errors.idempotencyInProgress();
+      }
+    }
+    const recordId = await keys.claim(this.db, userId, key, hash);
+    if (recordId === undefined) throw errors.idempotencyInProgress();
+    return { kind: 'first', recordId };
+  }
+
+  /** Keeps the response of a request that reached an answer; a 5xx (or 409/429) frees the key for a retry. */
+  async finish(recordId: number, status: number, body: string | null): Promise<void> {
+    if (status >= 500 || status === 409 || status === 429) await keys.remove(this.db, recordId);
+    else await keys.complete(this.db, recordId, status, body);
+  }
+}
