@@ -116,7 +116,8 @@ export async function deliverRaw(stack: MailStack, user: string, raw: Buffer | s
  * process for all of them: spawning one per file from a test process is slow.
  */
 export async function deliverFiles(stack: MailStack, user: string, files: string[]): Promise<void> {
-  const loop = 'doveadm=$1 user=$2; shift 2; for f in "$@"; do "$doveadm" save -u "$user" -m INBOX <"$f" || exit 1; done';
+  const loop =
+    'doveadm=$1 user=$2; shift 2; for f in "$@"; do "$doveadm" save -u "$user" -m INBOX <"$f" || exit 1; done';
   await run('bash', ['-c', loop, 'deliver-files', stack.doveadm, user, ...files], {
     env: { ...process.env, ...stack.env },
     timeout: 300_000,
