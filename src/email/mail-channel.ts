@@ -86,14 +86,19 @@ export class MailChannel {
       if (!held && this.watcher?.running) await this.watcher.stop();
     };
     await refresh();
-    this.leaseTimer = setInterval(() => void refresh(), 5_000);
+    // Often enough that a waiting worker takes over within seconds of a release (15 s after a crash).
+    this.leaseTimer = setInterval(() => void refresh(), 2_000);
   }
 
   async close(): Promise<void> {
     clearInterval(this.leaseTimer);
-    await this.watcher?.stop();
-    await this.lease?.release().catch(() => undefined);
-    this.redis?.disconnect();
-    await this.jobs.close();
+    try {
+      await this.watcher?.stop();
+    } finally {
+      // Released as soon as our watcher is down, so another worker takes the mailbox without waiting for expiry.
+      await this.lease?.release().catch(() => undefined);
+      this.redis?.disconnect();
+      await this.jobs.close();
+    }
   }
 }

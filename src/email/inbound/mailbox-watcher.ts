@@ -51,14 +51,26 @@ export class MailboxWatcher {
     void this.connect();
   }
 
+  /**
+   * Bounded: a sync finishes the mail it is on (a mail is only marked \Seen after its commit, so stopping
+   * mid-sync loses nothing) but a hung server cannot hold a shutdown, or the mailbox's lease, for long.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.pollTimer);
-    await this.syncing.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
-    if (client) await client.logout().catch(() => client.close());
+    await withTimeout(
+      this.syncing.catch(() => undefined),
+      5_000,
+    );
+    if (client)
+      await withTimeout(
+        client.logout().catch(() => undefined),
+        2_000,
+      );
+    client?.close();
     await states.upsert(this.db, this.mailbox, { connected: false }).catch(() => undefined);
   }
 
@@ -188,6 +200,14 @@ export class MailboxWatcher {
       await states.advance(this.db, this.mailbox, uidValidity, uid);
     }
   }
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorText(error: unknown): string {
