@@ -125,8 +125,8 @@ export class MailboxWatcher {
 
   private fail(error: unknown): void {
     this.log.warn({ err: error, mailbox: this.mailbox }, 'mailbox sync failed');
-    void states.recordError(this.db, this.mailbox, errorText(error)).catch(() => undefined);
-    // A failed sync may leave the connection in any state: start over.
+    // A failed sync may leave the connection in any state: start over. The error is recorded (once) by
+    // scheduleReconnect, so consecutive_errors counts failures, not log lines.
     const client = this.client;
     this.client = undefined;
     client?.close();
