@@ -27,13 +27,17 @@ function validationError(errors: ErrorObject[] | null | undefined): Error & { va
   return Object.assign(new Error('Validation failed'), { validation: errors ?? [] });
 }
 
-/** Text fields: not blank and without NUL (PostgreSQL refuses NUL in text). Linear-time on purpose. */
-export const NOT_BLANK_NO_NUL = '^(?!\\s*$)[^\\u0000]*$';
-export const NO_NUL = '^[^\\u0000]*$';
+/**
+ * Text fields: not blank, no NUL (PostgreSQL refuses it in text) and no unpaired UTF-16 surrogate (not a
+ * character; it cannot be stored as UTF-8 either). Ajv compiles patterns with the `u` flag, where \p{Cs}
+ * matches exactly a lone surrogate. Linear-time on purpose.
+ */
+export const NOT_BLANK_NO_NUL = '^(?!\\s*$)[^\\u0000\\p{Cs}]*$';
+export const NO_NUL = '^[^\\u0000\\p{Cs}]*$';
 
 const PATTERN_MESSAGES: Record<string, string> = {
-  [NOT_BLANK_NO_NUL]: 'String should not be blank or contain NUL characters',
-  [NO_NUL]: 'String should not contain NUL characters',
+  [NOT_BLANK_NO_NUL]: 'String should not be blank or contain NUL characters or unpaired surrogates',
+  [NO_NUL]: 'String should not contain NUL characters or unpaired surrogates',
 };
 
 export interface ValidationDetail {

@@ -68,8 +68,7 @@ export function errorResponses(options: { auth: boolean }) {
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
-      minLength: 1,
-      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]{1,255}$',
       description:
         'Any unique string (a UUID). The same key with the same request returns the first response ' +
         '(header Idempotency-Replayed: true) without doing it twice; with another request: 422. Kept 24 h.',

@@ -35,9 +35,12 @@ export const downloadAttachmentSchema = {
   summary: 'Download an attachment',
   tags: ['attachments'],
   params: Type.Object({ ticket_id: Id, attachment_id: Id }),
-  produces: ['application/octet-stream'],
   response: {
-    200: Type.String({ format: 'binary', description: 'The file, served as a download.' }),
+    // The file itself, by media type; errors stay JSON like everywhere else.
+    200: {
+      description: 'The file, served as a download.',
+      content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+    },
     404: ErrorBody,
     ...withErrors,
   },
