@@ -150,6 +150,8 @@ describe('npm run worker', { timeout: 120_000 }, () => {
     startWorker();
     const customer = new MailClient(stack, newAddress(stack, 'erin'));
     const ticket = await openTicket(customer, 'Kill the worker');
+    // The acknowledgement must be out before SMTP stops, or it is a fourth pending row below.
+    await customer.waitForMail((m) => (m.subject ?? '').includes(`[#${ticket.id}]`), 40_000);
     await mailStack(stack, 'stop-smtp');
     for (const n of [1, 2, 3]) await answer(ticket.id, `Kill test answer ${n}.`);
     // Let the worker try (and fail) at least once, then kill it without a chance to clean up.
