@@ -44,8 +44,12 @@ function openPostgres(options: { url: string; poolSize: number; onError?: (error
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (database restart) emits here; unhandled, it would kill the process.
-  pool.on('error', (error) => options.onError?.(error));
+  // A connection lost in a database restart emits 'error'; with no listener that kills the process. The pool
+  // listens only while a client is idle, so each client gets its own listener: one checked out between two
+  // queries (inside a transaction) fails its next query instead, the request answers 503, the pool drops it.
+  // The pool re-emits an idle client's error; that client's own listener below has reported it already.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', (error) => options.onError?.(error)));
   const db = drizzlePg(pool, { schema });
   return {
     kind: 'postgres',

@@ -52,4 +52,33 @@ export class IdempotencyService {
     if (status >= 500 || status === 409 || status === 429) await keys.remove(this.db, recordId);
     else await keys.complete(this.db, recordId, status, body);
   }
+
+  /**
+   * For when `finish` failed (typically: the database went down and the request answered 503). Without
+   * this the key would look "in progress" to every retry (409) until it counts as abandoned; retried in the
+   * background, it is settled within a second of the database coming back.
+   */
+  finishLater(recordId: number, status: number, body: string | null, onGiveUp: (error: unknown) => void): void {
+    const started = Date.now();
+    const attempt = (delayMs: number) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        this.finish(recordId, status, body).catch((error: unknown) => {
+          if (Date.now() - started + delayMs > ABANDONED_MS) onGiveUp(error);
+          else attempt(Math.min(delayMs * 2, 2_000));
+        });
+      }, delayMs);
+      timer.unref();
+      this.pending.add(timer);
+    };
+    attempt(250);
+  }
+
+  /** Stops background retries (the process is stopping; an unsettled key is abandoned after a minute). */
+  close(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private readonly pending = new Set<NodeJS.Timeout>();
 }

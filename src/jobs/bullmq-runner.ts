@@ -36,6 +36,8 @@ export class BullmqRunner implements JobRunner {
       prefix,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
+    // Without a listener BullMQ prints each failed reconnect to stderr (the connection's own listener logs it).
+    this.queue.on('error', () => undefined);
     if (options.work) {
       this.worker = new Worker(QUEUE, async (job) => this.process(job.name, job.data), {
         connection: connect(),

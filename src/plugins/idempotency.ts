@@ -40,12 +40,18 @@ export const idempotency = fp(
       try {
         await service.finish(recordId, reply.statusCode, typeof payload === 'string' ? payload : null);
       } catch (error) {
-        // The database may be down; the key then looks abandoned after a minute and a retry may run (the
-        // created rows carry the key too, so that retry finds them instead of writing twins).
-        request.log.warn({ err: error }, 'could not store the idempotent response');
+        // The database may be down: try again in the background. Should that fail too, the key looks
+        // abandoned after a minute and a retry may run (the created rows carry the key too, so that retry
+        // finds them instead of writing twins).
+        request.log.warn({ err: error }, 'could not store the idempotent response yet; retrying');
+        service.finishLater(recordId, reply.statusCode, typeof payload === 'string' ? payload : null, (err) =>
+          request.log.warn({ err }, 'gave up storing the idempotent response'),
+        );
       }
       return payload;
     });
+
+    app.addHook('onClose', async () => service.close());
   },
   { name: 'idempotency' },
 );

@@ -1,0 +1,62 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../src/db/client.js';
+import { TestContext } from '../helpers/context.js';
+
+/**
+ * A PostgreSQL restart terminates every connection, including one a request holds between two queries of
+ * a transaction. Found by the soak: that client emitted 'error' with nobody listening and took the API down.
+ */
+
+let ctx: TestContext;
+let database: Database;
+const reported: Error[] = [];
+
+beforeAll(async () => {
+  ctx = await TestContext.create({}, { postgres: true });
+  database = await openDatabase({
+    kind: 'postgres',
+    url: ctx.databaseUrl ?? '',
+    poolSize: 2,
+    onError: (error) => reported.push(error),
+  });
+});
+
+afterAll(async () => {
+  await database.close();
+  await ctx.close();
+});
+
+async function terminate(pid: number): Promise<void> {
+  const admin = new pg.Client({ connectionString: ctx.databaseUrl });
+  await admin.connect();
+  await admin.query('select pg_terminate_backend($1)', [pid]);
+  await admin.end();
+}
+
+const backendPid = sql`select pg_backend_pid() as pid`;
+
+describe('losing the database connection', () => {
+  it('fails the transaction that held it, reports it, and the next query works', async () => {
+    const transaction = database.db.transaction(async (tx) => {
+      const { rows } = await tx.execute<{ pid: number }>(backendPid);
+      await terminate(Number(rows[0]?.pid));
+      // The client is checked out and idle here: this is when the unhandled 'error' used to fire.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.execute(sql`select 1`);
+    });
+    await expect(transaction).rejects.toThrow();
+    expect(reported.map((error) => (error as Error & { code?: string }).code)).toContain('57P01');
+    await expect(database.ping()).resolves.toBeUndefined();
+  });
+
+  it('reports an idle pooled connection that is cut, and replaces it', async () => {
+    reported.length = 0;
+    const { rows } = await database.db.execute<{ pid: number }>(backendPid);
+    await terminate(Number(rows[0]?.pid));
+    await expect.poll(() => reported.length).toBeGreaterThan(0);
+    const after = await database.db.execute<{ pid: number }>(backendPid);
+    expect(after.rows[0]?.pid).not.toBe(rows[0]?.pid);
+  });
+});
