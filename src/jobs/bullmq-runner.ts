@@ -5,6 +5,7 @@ import type { JobDefinition, JobRunner } from './job.js';
 import type { JobRegistry } from './registry.js';
 
 const QUEUE = 'service-desk';
+const SCHEDULE_CHECK_MS = 5_000;
 
 /**
  * Jobs on Redis with BullMQ. Every process can enqueue; only processes started with `work: true`
@@ -16,6 +17,8 @@ export class BullmqRunner implements JobRunner {
   private readonly queue: Queue;
   private worker: Worker | undefined;
   private readonly connections: Redis[] = [];
+  private readonly schedules = new Map<string, () => Promise<unknown>>();
+  private scheduleCheck: NodeJS.Timeout | undefined;
 
   constructor(
     redisUrl: string,
@@ -73,10 +76,32 @@ export class BullmqRunner implements JobRunner {
 
   async schedule<P>(job: JobDefinition<P>, everyMs: number, payload: P): Promise<void> {
     const schedulerId = job.jobId?.(payload) ?? `${job.name}:${JSON.stringify(payload)}`;
-    await this.queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name: job.name, data: payload });
+    const upsert = () =>
+      this.queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name: job.name, data: payload });
+    await upsert();
+    this.schedules.set(schedulerId, upsert);
+    this.scheduleCheck ??= setInterval(() => void this.restoreLostSchedules(), SCHEDULE_CHECK_MS);
+  }
+
+  /**
+   * A schedule lives in Redis only: a flush, or a restart without persistence, erases it while this
+   * process keeps running — and then the outbox sweeper would never run again. Each process that declared
+   * a schedule puts it back when it finds it gone.
+   */
+  private async restoreLostSchedules(): Promise<void> {
+    for (const [schedulerId, upsert] of this.schedules) {
+      try {
+        if (await this.queue.getJobScheduler(schedulerId)) continue;
+        await upsert();
+        this.log.warn({ schedulerId }, 'job schedule was lost from Redis; restored');
+      } catch (error) {
+        this.log.warn({ err: error, schedulerId }, 'could not check the job schedule');
+      }
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.scheduleCheck);
     await this.worker?.close();
     await this.queue.close();
     for (const connection of this.connections) connection.disconnect();

@@ -146,6 +146,30 @@ describe('npm run worker', { timeout: 120_000 }, () => {
     await expectDeliveredOnce(customer, 'Survives a flush.');
   });
 
+  it('loses nothing when Redis is flushed under a running worker', async () => {
+    startWorker();
+    const customer = new MailClient(stack, newAddress(stack, 'faye'));
+    const ticket = await openTicket(customer, 'Flush under me');
+    await customer.waitForMail((m) => (m.subject ?? '').includes(`[#${ticket.id}]`), 40_000);
+    await mailStack(stack, 'stop-smtp');
+    await answer(ticket.id, 'Outlives its queue.');
+    // Flushed while the third retry waits (2 s) in Redis: the retry, and the sweeper's schedule, are gone;
+    // only the outbox row remains.
+    await waitUntil(async () => {
+      const res = await ctx.request<Page<{ attempts: number }>>({
+        method: 'GET',
+        url: `/api/mail/outbox?ticket_id=${ticket.id}&status=pending`,
+        headers: operator.auth,
+      });
+      return res.body.data.some((row) => row.attempts >= 3);
+    }, 20_000);
+    const redis = new Redis(redisUrl);
+    await redis.flushdb();
+    redis.disconnect();
+    await mailStack(stack, 'start-smtp');
+    await expectDeliveredOnce(customer, 'Outlives its queue.');
+  });
+
   it('sends each answer once when a worker is killed mid-run and SMTP was down', async () => {
     startWorker();
     const customer = new MailClient(stack, newAddress(stack, 'erin'));
