@@ -40,7 +40,9 @@ const USAGE = `usage: npm run soak -- [options]
   --with-worker     also the email phase: two workers, operators' answers mailed, one worker SIGKILLed
   --keep            keep the temporary folder (databases, logs) after the run
   --project DIR     the checkout whose API and worker to run (default: this one)
-  --help`;
+  --help
+environment: SOAK_PG_BIN (PostgreSQL's bin folder; default the newest /usr/lib/postgresql/N/bin),
+  SOAK_LOG_LEVEL (the API's LOG_LEVEL; default warn)`;
 
 const { values } = parseArgs({
   options: {
@@ -195,7 +197,7 @@ async function main(): Promise<number> {
     SECRET_KEY: randomBytes(32).toString('hex'),
     ADMIN_EMAIL: adminEmail,
     ADMIN_PASSWORD: adminPassword,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
     LOGIN_FAILURES_PER_ACCOUNT: '1000000',
     ACCESS_TOKEN_EXPIRE_MINUTES: String(Math.ceil(seconds / 60) + 60),

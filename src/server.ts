@@ -60,8 +60,11 @@ app.log.info(
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
+  const started = Date.now();
   await app.close();
+  app.log.info({ ms: Date.now() - started }, 'HTTP server and email channel closed');
   await database.close();
+  app.log.info({ ms: Date.now() - started }, 'database closed');
 });
 
 await app.listen({ host: config.http.host, port: config.http.port });

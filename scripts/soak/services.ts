@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -9,7 +9,17 @@ import { killGroup, ManagedProcess, mustRun, sleep } from './proc.js';
  * machine's shared servers (other people's tests run on 5432 and 6379).
  */
 
-const PG_BIN = process.env.SOAK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Debian keeps server binaries per major version; the newest installed one, unless SOAK_PG_BIN says. */
+function postgresBinaries(): string {
+  if (process.env.SOAK_PG_BIN) return process.env.SOAK_PG_BIN;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest)
+    throw new Error(`no PostgreSQL server under ${root}: run scripts/ensure-postgres.sh, or set SOAK_PG_BIN`);
+  return path.join(root, newest, 'bin');
+}
+const PG_BIN = postgresBinaries();
 const isRoot = process.getuid?.() === 0;
 
 /** As root, PostgreSQL refuses to run: its commands run as the `postgres` user. */

@@ -113,7 +113,7 @@ export async function summarise(input: SummaryInput): Promise<Report> {
   report.info('first 2xx write after PostgreSQL came back', pgRecovery === undefined ? 'none' : seconds(pgRecovery));
   report.info('first 2xx write after Redis came back', redisRecovery === undefined ? 'none' : seconds(redisRecovery));
   report.info(
-    'API log (LOG_LEVEL=warn)',
+    `API log (LOG_LEVEL=${process.env.SOAK_LOG_LEVEL ?? 'warn'})`,
     `${input.api.scan.warnCount} warn, ${input.api.scan.errorCount} error, ${input.api.scan.otherCount} non-JSON lines`,
   );
 

@@ -6,7 +6,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import { ReleasingPool } from './releasing-pool.js';
 import * as schema from './schema.js';
 
 /** What repositories receive: the database or a transaction on it (a transaction is a PgDatabase too). */
@@ -37,7 +37,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openPostgres(options: { url: string; poolSize: number; onError?: (error: Error) => void }): Database {
-  const pool = new pg.Pool({
+  const pool = new ReleasingPool({
     connectionString: options.url,
     max: options.poolSize,
     // A database that is down must turn into a quick 503, not a request that hangs.

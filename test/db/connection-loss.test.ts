@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,49 @@ afterAll(async () => {
   await ctx.close();
 });
 
+/** A TCP relay to PostgreSQL that can drop the connection the moment a given statement is sent on it. */
+class CuttingProxy {
+  private cutOn: string | undefined;
+  private constructor(private readonly server: net.Server) {}
+
+  static async start(target: URL): Promise<CuttingProxy> {
+    const server = net.createServer();
+    const proxy = new CuttingProxy(server);
+    server.on('connection', (client) => {
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      const cut = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('data', (chunk: Buffer) => {
+        // A simple-protocol Query message: 'Q', length, then the SQL text.
+        const text = chunk[0] === 0x51 ? chunk.subarray(5).toString().toLowerCase() : '';
+        if (proxy.cutOn && text.startsWith(proxy.cutOn)) {
+          proxy.cutOn = undefined;
+          cut();
+        } else upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      client.on('error', cut).on('close', cut);
+      upstream.on('error', cut).on('close', cut);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  cutOnNext(statement: string): void {
+    this.cutOn = statement;
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}
+
 async function terminate(pid: number): Promise<void> {
   const admin = new pg.Client({ connectionString: ctx.databaseUrl });
   await admin.connect();
@@ -50,6 +94,24 @@ describe('losing the database connection', () => {
     await expect(transaction).rejects.toThrow();
     expect(reported.map((error) => (error as Error & { code?: string }).code)).toContain('57P01');
     await expect(database.ping()).resolves.toBeUndefined();
+  });
+
+  it('gives back a connection that dies during BEGIN (drizzle keeps it checked out otherwise)', async () => {
+    const proxy = await CuttingProxy.start(new URL(ctx.databaseUrl ?? ''));
+    const url = new URL(ctx.databaseUrl ?? '');
+    url.port = String(proxy.port);
+    const single = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        proxy.cutOnNext('begin');
+        await expect(single.db.transaction(async (tx) => tx.execute(sql`select 1`))).rejects.toThrow();
+        // Were the pool's only connection still checked out, this would wait for the 5 s timeout and fail.
+        await expect(single.ping()).resolves.toBeUndefined();
+      }
+    } finally {
+      await single.close();
+      proxy.close();
+    }
   });
 
   it('reports an idle pooled connection that is cut, and replaces it', async () => {
