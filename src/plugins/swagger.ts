@@ -8,9 +8,29 @@ import type { Config } from '../config.js';
  * OpenAPI 3 from the routes' TypeBox schemas (nothing written twice), Swagger UI at /api/docs with its
  * assets served from the package (no CDN), and the raw document at /api/openapi.json.
  */
+/**
+ * Route schemas list defaulted values (`limit`, `sort_by`, `internal`) as required so that handlers see
+ * them filled in (Ajv applies the default before the handler runs); to a client they are optional. The
+ * document says what a client must send: a copy of the schema without them in `required`.
+ */
+function defaultsNotRequired(schema: unknown): unknown {
+  const object = schema as { properties?: Record<string, { default?: unknown }>; required?: string[] } | undefined;
+  if (!object?.properties || !Array.isArray(object.required)) return schema;
+  const required = object.required.filter((name) => object.properties?.[name]?.default === undefined);
+  return { ...object, required: required.length > 0 ? required : undefined };
+}
+
 export const openapi = fp(
   async (app: FastifyInstance, options: { config: Config }) => {
     await app.register(swagger, {
+      transform: ({ schema, url }) => ({
+        url,
+        schema: schema && {
+          ...schema,
+          querystring: defaultsNotRequired(schema.querystring),
+          body: defaultsNotRequired(schema.body),
+        },
+      }),
       openapi: {
         openapi: '3.0.3',
         info: {

@@ -7,10 +7,15 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
+interface JsonSchema {
+  required?: string[];
+  properties?: Record<string, { default?: unknown }>;
+}
 interface Operation {
   security?: Record<string, string[]>[];
   responses: Record<string, unknown>;
-  requestBody?: { content: Record<string, unknown> };
+  parameters?: { name: string; in: string; required?: boolean; schema: { default?: unknown } }[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
 }
 interface OpenApi {
   openapi: string;
@@ -71,6 +76,37 @@ describe('OpenAPI and Swagger UI', () => {
     expect(Object.keys(login?.requestBody?.content ?? {})).toEqual(
       expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']),
     );
+  });
+
+  it('never marks a value the server defaults as required (a generated client need not send it)', async () => {
+    const doc = (await ctx.request<OpenApi>({ method: 'GET', url: '/api/openapi.json' })).body;
+    const defaulted: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const p of op.parameters ?? []) {
+          if (p.schema.default === undefined) continue;
+          defaulted.push(`${method} ${path} ${p.name}`);
+          expect(p.required ?? false, `${method} ${path} ${p.in} ${p.name}`).toBe(false);
+        }
+        for (const [type, { schema }] of Object.entries(op.requestBody?.content ?? {})) {
+          for (const [name, property] of Object.entries(schema.properties ?? {})) {
+            if (property.default === undefined) continue;
+            defaulted.push(`${method} ${path} body ${name}`);
+            expect(schema.required ?? [], `${method} ${path} ${type} ${name}`).not.toContain(name);
+          }
+        }
+      }
+    }
+    expect(defaulted).toEqual(
+      expect.arrayContaining([
+        'get /api/tickets limit',
+        'get /api/tickets sort_by',
+        'post /api/tickets/{ticket_id}/messages body internal',
+      ]),
+    );
+    // Still applied by the server: a list without `limit` is a page of 50.
+    const tickets = doc.paths['/api/tickets']?.get?.parameters?.find((p) => p.name === 'limit');
+    expect(tickets?.schema.default).toBe(50);
   });
 
   it('serves Swagger UI and its assets from the package, with no CDN', async () => {
