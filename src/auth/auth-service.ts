@@ -1,4 +1,6 @@
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { users as usersTable } from '../db/schema.js';
 import { errors } from '../lib/errors.js';
 import { burnPasswordCheck, verifyPassword } from '../lib/password.js';
 import { userRepository as users } from '../users/user-repository.js';
@@ -18,12 +20,24 @@ export interface TokenResponse {
 }
 
 export class AuthService {
+  /**
+   * Every authenticated request runs this lookup, so it is built once and prepared: PostgreSQL parses it
+   * once per connection instead of on every request, and no query builder runs per request.
+   */
+  private readonly userById;
+
   constructor(
     private readonly db: Db,
     private readonly sign: (claims: TokenClaims) => string,
     private readonly tokenTtlSeconds: number,
     private readonly throttle: LoginThrottle,
-  ) {}
+  ) {
+    this.userById = db
+      .select()
+      .from(usersTable)
+      .where(eq(usersTable.id, sql.placeholder('id')))
+      .prepare('auth_user_by_id');
+  }
 
   /** Wrong password, unknown account and inactive account all answer the same 401, in the same time. */
   async login(login: string, password: string): Promise<TokenResponse> {
@@ -52,7 +66,7 @@ export class AuthService {
     const { sub, ver } = (claims ?? {}) as Partial<Record<keyof TokenClaims, unknown>>;
     const id = typeof sub === 'string' && /^\d{1,10}$/.test(sub) ? Number(sub) : Number.NaN;
     if (!Number.isSafeInteger(id) || id > 2_147_483_647 || typeof ver !== 'number') throw errors.invalidToken();
-    const user = await users.findById(this.db, id);
+    const [user] = await this.userById.execute({ id });
     if (!user?.isActive || user.tokenVersion !== ver) throw errors.invalidToken();
     return user;
   }

@@ -1,12 +1,17 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type MessageRow, messages, users } from '../db/schema.js';
+import { attachments, type MessageRow, messages, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
 export interface MessageWithAuthor {
   message: MessageRow;
   author: PublicUserRow;
+}
+
+/** A listed message says whether files came with it, so a page without any skips the attachments query. */
+export interface ListedMessage extends MessageWithAuthor {
+  hasAttachments: boolean;
 }
 
 export type NewMessage = Pick<MessageRow, 'ticketId' | 'authorId' | 'text' | 'internal' | 'channel'> & {
@@ -28,10 +33,14 @@ export const messageRepository = {
   async listForTicket(
     db: Db,
     options: { ticketId: number; includeInternal: boolean; after?: Cursor; limit: number },
-  ): Promise<MessageWithAuthor[]> {
+  ): Promise<ListedMessage[]> {
     const { ticketId, includeInternal, after, limit } = options;
     return db
-      .select({ message: messages, author: publicUserColumns(users) })
+      .select({
+        message: messages,
+        author: publicUserColumns(users),
+        hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
+      })
       .from(messages)
       .innerJoin(users, eq(users.id, messages.authorId))
       .where(

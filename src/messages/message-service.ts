@@ -64,7 +64,8 @@ export class MessageService {
       await tickets.touch(tx, ticketId, reopens ? 'open' : undefined);
       // An operator's public answer goes to the customer by email, written in this same transaction.
       let outboxId: number | undefined;
-      if (isStaff(actor) && !input.internal && ticket.creatorId !== actor.id) {
+      // Without a mail channel there is nothing to send: skip the creator's lookup.
+      if (isStaff(actor) && !input.internal && ticket.creatorId !== actor.id && this.outbound.enabled) {
         const creator = await users.findById(tx, ticket.creatorId);
         if (creator?.isActive) {
           outboxId = await this.outbound.queueReply(tx, {
@@ -97,10 +98,10 @@ export class MessageService {
       limit: query.limit + 1,
     });
     const page = paginate(rows, query.limit, ({ message }) => ({ createdAt: message.createdAt, id: message.id }));
-    // One query for the whole page's files, not one per message.
+    // One query for the whole page's files, not one per message, and none when no message has any.
     const files = await attachmentRepository.listForMessages(
       this.db,
-      page.items.map(({ message }) => message.id),
+      page.items.filter(({ hasAttachments }) => hasAttachments).map(({ message }) => message.id),
     );
     const byMessage = new Map<number | null, typeof files>();
     for (const file of files) byMessage.set(file.messageId, [...(byMessage.get(file.messageId) ?? []), file]);

@@ -52,6 +52,17 @@ export const ticketRepository = {
     return row;
   },
 
+  /**
+   * `findWithPeople` built once and prepared on `db` (not a transaction): the read path of GET
+   * /tickets/{id} then skips the query builder and PostgreSQL's parsing on every request.
+   */
+  prepareFindWithPeople(db: Db): (id: number) => Promise<TicketWithPeople | undefined> {
+    const query = selectWithPeople(db)
+      .where(eq(tickets.id, sql.placeholder('id')))
+      .prepare('ticket_with_people_by_id');
+    return async (id) => (await query.execute({ id }))[0];
+  },
+
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
     const [row] = await selectWithPeople(db).where(eq(tickets.id, id));
     return row;

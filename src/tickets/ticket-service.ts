@@ -7,7 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from '../routes/tickets/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
-import { ticketRepository as tickets } from './ticket-repository.js';
+import { type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
 import { type TicketView, toTicketView } from './ticket-view.js';
 
 /** A customer may close their ticket or reopen it; moving it into work is the operators' call. */
@@ -32,7 +32,11 @@ export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>)
 }
 
 export class TicketService {
-  constructor(private readonly db: Db) {}
+  private readonly findWithPeople: (id: number) => Promise<TicketWithPeople | undefined>;
+
+  constructor(private readonly db: Db) {
+    this.findWithPeople = tickets.prepareFindWithPeople(db);
+  }
 
   /**
    * With an idempotency key the ticket row carries it (unique), so a retried request finds the ticket its
@@ -80,7 +84,7 @@ export class TicketService {
 
   /** Someone else's ticket is "not found" for a customer, never "forbidden": ids leak nothing. */
   async get(actor: Actor, id: number): Promise<Versioned<TicketView>> {
-    const found = await tickets.findWithPeople(this.db, id);
+    const found = await this.findWithPeople(id);
     if (!found || !canSeeTicket(actor, found.ticket)) throw errors.ticketNotFound();
     return { view: toTicketView(found), version: found.ticket.version };
   }

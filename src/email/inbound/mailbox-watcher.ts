@@ -8,6 +8,8 @@ import type { MailIngest } from './ingest.js';
 type ImapConfig = NonNullable<MailConfig['imap']>;
 
 const BATCH = 20;
+/** Mails up to this size are fetched together with the rest of their batch. */
+const BATCH_FETCH_MAX_BYTES = 1024 * 1024;
 /** A mail that fails this many times in a row is recorded as failed and skipped: one bad mail never blocks a mailbox. */
 const MAX_FAILURES_PER_MAIL = 3;
 
@@ -174,31 +176,54 @@ export class MailboxWatcher {
 
   private async processBatch(client: ImapFlow, uidValidity: number, uids: number[]): Promise<void> {
     const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
-    for (const { uid, size } of sizes.sort((a, b) => a.uid - b.uid)) {
-      if (this.stopped) return;
-      const tooLarge = (size ?? 0) > this.ingest.maxBytes;
-      const fetched = await client.fetchOne(
-        String(uid),
-        tooLarge ? { uid: true, headers: true } : { uid: true, source: true },
-        { uid: true },
-      );
-      const raw = fetched ? (tooLarge ? fetched.headers : fetched.source) : undefined;
-      if (!raw) continue;
-      const source = { mailbox: this.mailbox, uidValidity, uid };
-      try {
-        await this.ingest.ingest(Buffer.from(raw), source, { declaredSize: size ?? raw.length });
-        this.failures.delete(uid);
-      } catch (error) {
-        const count = (this.failures.get(uid) ?? 0) + 1;
-        this.failures.set(uid, count);
-        if (count < MAX_FAILURES_PER_MAIL) throw error;
-        this.log.error({ err: error, uid, mailbox: this.mailbox }, 'mail failed repeatedly; recorded and skipped');
-        await this.ingest.recordFailure(source, Buffer.from(raw), errorText(error));
-        this.failures.delete(uid);
+    // Ordinary mails come in one FETCH for the batch (a round trip per mail capped ingest at a few dozen
+    // a second); large ones are still fetched one by one so a batch never holds 20 big mails in memory.
+    const small = sizes.filter(({ size }) => (size ?? 0) <= BATCH_FETCH_MAX_BYTES).map(({ uid }) => uid);
+    const sources = new Map<number, Buffer>();
+    if (small.length > 0) {
+      for (const fetched of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
+        if (fetched.source) sources.set(fetched.uid, fetched.source);
       }
-      await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
-      await states.advance(this.db, this.mailbox, uidValidity, uid);
     }
+    const done: number[] = [];
+    try {
+      for (const { uid, size } of sizes.sort((a, b) => a.uid - b.uid)) {
+        if (this.stopped) return;
+        const raw = sources.get(uid) ?? (await this.fetchLarge(client, uid, size ?? 0));
+        if (!raw) continue;
+        const source = { mailbox: this.mailbox, uidValidity, uid };
+        try {
+          await this.ingest.ingest(Buffer.from(raw), source, { declaredSize: size ?? raw.length });
+          this.failures.delete(uid);
+        } catch (error) {
+          const count = (this.failures.get(uid) ?? 0) + 1;
+          this.failures.set(uid, count);
+          if (count < MAX_FAILURES_PER_MAIL) throw error;
+          this.log.error({ err: error, uid, mailbox: this.mailbox }, 'mail failed repeatedly; recorded and skipped');
+          await this.ingest.recordFailure(source, Buffer.from(raw), errorText(error));
+          this.failures.delete(uid);
+        }
+        done.push(uid);
+      }
+    } finally {
+      // Only mails already recorded are marked, once per batch instead of once per mail; a crash before
+      // this line fetches them again, and their Message-ID makes the second pass a no-op.
+      const last = done[done.length - 1];
+      if (last !== undefined) {
+        await client.messageFlagsAdd(done.join(','), ['\\Seen'], { uid: true });
+        await states.advance(this.db, this.mailbox, uidValidity, last);
+      }
+    }
+  }
+
+  private async fetchLarge(client: ImapFlow, uid: number, size: number): Promise<Uint8Array | undefined> {
+    const tooLarge = size > this.ingest.maxBytes;
+    const fetched = await client.fetchOne(
+      String(uid),
+      tooLarge ? { uid: true, headers: true } : { uid: true, source: true },
+      { uid: true },
+    );
+    return fetched ? (tooLarge ? fetched.headers : fetched.source) : undefined;
   }
 }
 

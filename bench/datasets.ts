@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { migrationsFolder } from '../src/db/client.js';
+import { hashPassword } from '../src/lib/password.js';
+import { freshDatabase, withClient } from './postgres.js';
+import { BENCH_PASSWORD, benchCustomer, benchOperator, type Exec, type SeedSize, seed } from './seed.js';
+
+/** Who and what the workloads address, read back from the seeded database. */
+export interface SeededIds {
+  firstTicketId: number;
+  lastTicketId: number;
+  operatorId: number;
+  customerId: number;
+}
+
+export interface Dataset {
+  label: string;
+  size: SeedSize;
+}
+
+let sharedHash: Promise<string> | undefined;
+/** argon2 is slow on purpose: one hash for every seeded account. */
+const passwordHash = () => {
+  sharedHash ??= hashPassword(BENCH_PASSWORD);
+  return sharedHash;
+};
+
+async function seedAndRead(exec: Exec, size: SeedSize): Promise<SeededIds> {
+  await seed(exec, size, await passwordHash());
+  const number = async (text: string, params: unknown[] = []) => {
+    const row = (await exec(text, params)).rows[0] as { value: number | string } | undefined;
+    return Number(row?.value);
+  };
+  return {
+    firstTicketId: await number('SELECT min(id) AS value FROM tickets'),
+    lastTicketId: await number('SELECT max(id) AS value FROM tickets'),
+    operatorId: await number('SELECT id AS value FROM users WHERE email = $1', [benchOperator]),
+    customerId: await number('SELECT id AS value FROM users WHERE email = $1', [benchCustomer]),
+  };
+}
+
+/** A new database on the PostgreSQL server, migrated and seeded. */
+export async function seedPostgres(
+  admin: string,
+  name: string,
+  size: SeedSize,
+): Promise<{ url: string; ids: SeededIds }> {
+  const url = await freshDatabase(admin, name);
+  const ids = await withClient(url, (client) =>
+    seedAndRead((text, params) => client.query(text, params as unknown[]), size),
+  );
+  return { url, ids };
+}
+
+/**
+ * A new PGlite folder, migrated and seeded here and closed before the API opens it: PGlite serves one
+ * process at a time.
+ */
+export async function seedPglite(size: SeedSize): Promise<{ dataDir: string; ids: SeededIds }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sd-bench-pglite-'));
+  const client = await PGlite.create({ dataDir });
+  try {
+    await migrate(drizzle(client), { migrationsFolder });
+    const ids = await seedAndRead((text, params) => client.query(text, params), size);
+    return { dataDir, ids };
+  } finally {
+    await client.close();
+  }
+}

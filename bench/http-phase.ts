@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { type Dataset, type SeededIds, seedPglite, seedPostgres } from './datasets.js';
+import { compare, type Summary, type Target, type Timing } from './load.js';
+import { ServerProcess } from './processes.js';
+import { BENCH_PASSWORD, benchCustomer, benchOperator } from './seed.js';
+import { round } from './stats.js';
+import { type Fixture, workloads } from './workloads.js';
+
+export interface EndpointResult {
+  dataset: string;
+  database: 'postgres' | 'pglite';
+  endpoint: string;
+  list: boolean;
+  ours: Summary;
+  reference?: Summary;
+  /** ours / reference requests per second. */
+  ratio?: number;
+}
+
+export interface DatasetResult {
+  rows: EndpointResult[];
+  /** High-water mark of the API process's resident memory. */
+  peakRssMb: number;
+  seedSeconds: number;
+}
+
+export interface RunOptions {
+  timing: Timing;
+  /** Folder for the API's V8 CPU profile (`--cpu-prof`), or undefined for none. */
+  cpuProfileDir?: string;
+  log: (line: string) => void;
+}
+
+/** Production-like settings; login limits raised because the harness logs in at every start. */
+function apiEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    ENVIRONMENT: 'production',
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    LOGIN_FAILURES_PER_ACCOUNT: '10000',
+    ...extra,
+  };
+}
+
+export async function startApi(env: Record<string, string>, cpuProfileDir?: string): Promise<ServerProcess> {
+  const flags = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  return ServerProcess.start('api', 'src/server.ts', apiEnv(env), flags);
+}
+
+async function login(baseUrl: string, account: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: account, password: BENCH_PASSWORD }).toString(),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!response.ok || !body.access_token) throw new Error(`login as ${account} answered ${response.status}`);
+  return body.access_token;
+}
+
+async function fixtureFor(api: ServerProcess, ids: SeededIds): Promise<Fixture> {
+  return {
+    ...ids,
+    operatorToken: await login(api.baseUrl, benchOperator),
+    customerToken: await login(api.baseUrl, benchCustomer),
+  };
+}
+
+async function runWorkloads(
+  label: string,
+  database: EndpointResult['database'],
+  targets: Target[],
+  fixture: Fixture,
+  options: RunOptions,
+): Promise<EndpointResult[]> {
+  const rows: EndpointResult[] = [];
+  // Reads first: the writes grow the tables the reads measure.
+  for (const workload of workloads) {
+    const summaries = await compare(targets, workload, fixture, options.timing);
+    const ours = summaries.get('ours') as Summary;
+    const reference = summaries.get('reference');
+    const ratio = reference && reference.rps > 0 ? round(ours.rps / reference.rps, 2) : undefined;
+    rows.push({ dataset: label, database, endpoint: workload.name, list: workload.list, ours, reference, ratio });
+    options.log(
+      `  ${label} ${database} · ${workload.name}: ours ${ours.rps} req/s p99 ${ours.p99} ms ${ours.cpuMsPerRequest} CPU ms/req` +
+        (reference
+          ? ` · reference ${reference.rps} req/s p99 ${reference.p99} ms ${reference.cpuMsPerRequest} CPU ms/req · ratio ${ratio}`
+          : ''),
+    );
+  }
+  return rows;
+}
+
+/** Seeds its own PostgreSQL database, then measures the API against the reference on it. */
+export async function runPostgresDataset(admin: string, dataset: Dataset, options: RunOptions): Promise<DatasetResult> {
+  const started = Date.now();
+  const name = `sd_bench_${dataset.label.toLowerCase()}`;
+  options.log(`seeding ${name}: ${dataset.size.tickets} tickets …`);
+  const { url, ids } = await seedPostgres(admin, name, dataset.size);
+  const seedSeconds = round((Date.now() - started) / 1000);
+  options.log(`  seeded in ${seedSeconds} s`);
+  const api = await startApi({ DATABASE_URL: url }, options.cpuProfileDir);
+  const reference = await ServerProcess.start('reference', 'bench/reference-server.ts', { DATABASE_URL: url });
+  try {
+    const fixture = await fixtureFor(api, ids);
+    const targets: Target[] = [
+      { side: 'ours', baseUrl: api.baseUrl, pid: api.pid },
+      { side: 'reference', baseUrl: reference.baseUrl, pid: reference.pid },
+    ];
+    const rows = await runWorkloads(dataset.label, 'postgres', targets, fixture, options);
+    return { rows, peakRssMb: api.peakRssMb(), seedSeconds };
+  } finally {
+    await reference.stop();
+    await api.stop();
+  }
+}
+
+/** The embedded default: the API alone on a seeded PGlite folder (no reference can share that database). */
+export async function runPgliteDataset(dataset: Dataset, options: RunOptions): Promise<DatasetResult> {
+  const started = Date.now();
+  options.log(`seeding PGlite: ${dataset.size.tickets} tickets …`);
+  const { dataDir, ids } = await seedPglite(dataset.size);
+  const seedSeconds = round((Date.now() - started) / 1000);
+  options.log(`  seeded in ${seedSeconds} s`);
+  const api = await startApi({ DATA_DIR: dataDir });
+  try {
+    const fixture = await fixtureFor(api, ids);
+    const rows = await runWorkloads(
+      dataset.label,
+      'pglite',
+      [{ side: 'ours', baseUrl: api.baseUrl, pid: api.pid }],
+      fixture,
+      options,
+    );
+    return { rows, peakRssMb: api.peakRssMb(), seedSeconds };
+  } finally {
+    await api.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { median, round } from './stats.js';
+import type { Fixture, Side, Workload } from './workloads.js';
+
+export interface Measurement {
+  /** Successful (2xx) responses per second. */
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx answers, connection errors and timeouts. */
+  errors: number;
+  /**
+   * CPU time of the server process per successful request: unlike req/s, it barely moves when other
+   * processes (the soak, autovacuum) take the cores, so it is the figure to compare between runs.
+   */
+  cpuMsPerRequest: number;
+}
+
+export interface Summary extends Measurement {
+  rounds: Measurement[];
+}
+
+export interface Timing {
+  warmupSeconds: number;
+  roundSeconds: number;
+  rounds: number;
+  connections: number;
+}
+
+export interface Target {
+  side: Side;
+  baseUrl: string;
+  pid: number;
+}
+
+/** User + system CPU time of a process so far, in milliseconds (/proc/PID/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function measure(
+  target: Target,
+  workload: Workload,
+  fixture: Fixture,
+  seconds: number,
+  connections: number,
+): Promise<Measurement> {
+  const cpuBefore = cpuMs(target.pid);
+  const result = await autocannon({
+    url: target.baseUrl,
+    connections,
+    duration: seconds,
+    // A new random ticket id (and fresh body) for every request.
+    requests: [{ setupRequest: (request) => ({ ...request, ...workload.call(target.side, fixture) }) }],
+  });
+  return {
+    rps: round(result['2xx'] / result.duration),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors + result.timeouts,
+    cpuMsPerRequest: round((cpuMs(target.pid) - cpuBefore) / Math.max(1, result['2xx']), 3),
+  };
+}
+
+/** One request outside the load, checked: a harness that measures 401s or 404s must fail, not report. */
+export async function probe(target: Target, workload: Workload, fixture: Fixture): Promise<void> {
+  const call = workload.call(target.side, fixture);
+  const response = await fetch(`${target.baseUrl}${call.path}`, {
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`${target.side} ${call.method} ${call.path} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+}
+
+function summarise(rounds: Measurement[]): Summary {
+  return {
+    rps: round(median(rounds.map((m) => m.rps))),
+    p50: round(median(rounds.map((m) => m.p50))),
+    p99: round(median(rounds.map((m) => m.p99))),
+    errors: rounds.reduce((sum, m) => sum + m.errors, 0),
+    cpuMsPerRequest: round(median(rounds.map((m) => m.cpuMsPerRequest)), 3),
+    rounds,
+  };
+}
+
+/**
+ * Warm-up of each target, then rounds in alternation (A B A B …), so a drift of the machine (the soak next
+ * door, autovacuum) falls on both sides alike. Each side's figures are medians of its rounds.
+ */
+export async function compare(
+  targets: Target[],
+  workload: Workload,
+  fixture: Fixture,
+  timing: Timing,
+): Promise<Map<Side, Summary>> {
+  for (const target of targets) await probe(target, workload, fixture);
+  if (timing.warmupSeconds > 0) {
+    for (const target of targets) await measure(target, workload, fixture, timing.warmupSeconds, timing.connections);
+  }
+  const rounds = new Map<Side, Measurement[]>(targets.map((t) => [t.side, []]));
+  for (let r = 0; r < timing.rounds; r++) {
+    for (const target of targets) {
+      rounds.get(target.side)?.push(await measure(target, workload, fixture, timing.roundSeconds, timing.connections));
+    }
+  }
+  return new Map([...rounds].map(([side, measured]) => [side, summarise(measured)]));
+}

@@ -1,0 +1,161 @@
+/**
+ * The reference: the same endpoints as the API, answered by hand-written SQL through `pg` on node:http,
+ * with no ORM, validation, authentication, envelope or idempotency. It is the ceiling of this machine for
+ * these queries, run in the same conditions as the API (one process, a pool of 10, same database).
+ *
+ * Environment: DATABASE_URL, PORT. Callers name themselves: `creator_id` / `author_id` in the body, and
+ * `creator_id` in the query string for a customer's own list (the API takes both from the token instead).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import pg from 'pg';
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+pool.on('error', () => undefined);
+
+const person = (alias: string, prefix: string) =>
+  `${alias}.id AS ${prefix}_id, ${alias}.email AS ${prefix}_email, ${alias}.username AS ${prefix}_username, ` +
+  `${alias}.role AS ${prefix}_role, ${alias}.is_active AS ${prefix}_active, ` +
+  `${alias}.created_at AS ${prefix}_created, ${alias}.updated_at AS ${prefix}_updated`;
+
+const ticketColumns = `t.id, t.subject, t.description, t.status, t.created_at, t.updated_at,
+  ${person('c', 'c')}, ${person('o', 'o')}`;
+const ticketJoins = 'JOIN users c ON c.id = t.creator_id LEFT JOIN users o ON o.id = t.operator_id';
+
+type Row = Record<string, unknown>;
+
+function personOf(row: Row, prefix: string) {
+  if (row[`${prefix}_id`] === null) return null;
+  return {
+    id: row[`${prefix}_id`],
+    email: row[`${prefix}_email`],
+    username: row[`${prefix}_username`],
+    role: row[`${prefix}_role`],
+    is_active: row[`${prefix}_active`],
+    created_at: row[`${prefix}_created`],
+    updated_at: row[`${prefix}_updated`],
+  };
+}
+
+function ticketOf(row: Row) {
+  return {
+    id: row.id,
+    subject: row.subject,
+    description: row.description,
+    status: row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    creator: personOf(row, 'c'),
+    operator: personOf(row, 'o'),
+  };
+}
+
+function messageOf(row: Row) {
+  return {
+    id: row.id,
+    ticket_id: row.ticket_id,
+    text: row.text,
+    internal: row.internal,
+    channel: row.channel,
+    created_at: row.created_at,
+    author: personOf(row, 'a'),
+  };
+}
+
+async function listTickets(query: URLSearchParams) {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const status = query.get('status');
+  if (status) conditions.push(`t.status = $${params.push(status)}`);
+  const creator = query.get('creator_id');
+  if (creator) conditions.push(`t.creator_id = $${params.push(Number(creator))}`);
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const limit = Number(query.get('limit') ?? 50);
+  const { rows } = await pool.query(
+    `SELECT ${ticketColumns} FROM tickets t ${ticketJoins} ${where}
+     ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit + 1}`,
+    params,
+  );
+  return rows.slice(0, limit).map(ticketOf);
+}
+
+async function getTicket(id: number) {
+  const { rows } = await pool.query(`SELECT ${ticketColumns} FROM tickets t ${ticketJoins} WHERE t.id = $1`, [id]);
+  return rows[0] ? ticketOf(rows[0]) : undefined;
+}
+
+async function listMessages(ticketId: number, query: URLSearchParams) {
+  const limit = Number(query.get('limit') ?? 50);
+  const { rows } = await pool.query(
+    `SELECT m.id, m.ticket_id, m.text, m.internal, m.channel, m.created_at, ${person('a', 'a')}
+     FROM messages m JOIN users a ON a.id = m.author_id WHERE m.ticket_id = $1
+     ORDER BY m.created_at, m.id LIMIT ${limit + 1}`,
+    [ticketId],
+  );
+  return rows.slice(0, limit).map(messageOf);
+}
+
+async function createTicket(body: Row) {
+  const { rows } = await pool.query(
+    `WITH t AS (INSERT INTO tickets (subject, description, creator_id) VALUES ($1, $2, $3) RETURNING *)
+     SELECT ${ticketColumns} FROM t ${ticketJoins}`,
+    [body.subject, body.description, body.creator_id],
+  );
+  return rows[0] ? ticketOf(rows[0]) : undefined;
+}
+
+async function createMessage(ticketId: number, body: Row) {
+  const { rows } = await pool.query(
+    `WITH m AS (INSERT INTO messages (ticket_id, author_id, text) VALUES ($1, $2, $3) RETURNING *),
+          touched AS (UPDATE tickets SET updated_at = now() WHERE id = $1)
+     SELECT m.id, m.ticket_id, m.text, m.internal, m.channel, m.created_at, ${person('a', 'a')}
+     FROM m JOIN users a ON a.id = m.author_id`,
+    [ticketId, body.author_id, body.text],
+  );
+  return rows[0] ? messageOf(rows[0]) : undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<Row> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Row;
+}
+
+async function route(request: IncomingMessage): Promise<[number, unknown]> {
+  const url = new URL(request.url ?? '/', 'http://reference');
+  const parts = url.pathname.split('/').filter(Boolean);
+  const [api, resource, rawId, sub] = parts;
+  if (api !== 'api') return [404, { detail: 'Not Found' }];
+  if (resource === 'health') return [200, { status: 'ok' }];
+  if (resource !== 'tickets') return [404, { detail: 'Not Found' }];
+  const id = rawId === undefined ? undefined : Number(rawId);
+  if (request.method === 'GET' && id === undefined) return [200, await listTickets(url.searchParams)];
+  if (request.method === 'POST' && id === undefined) return [201, await createTicket(await readBody(request))];
+  if (id === undefined || !Number.isSafeInteger(id)) return [404, { detail: 'Not Found' }];
+  if (request.method === 'GET' && sub === undefined) {
+    const ticket = await getTicket(id);
+    return ticket ? [200, ticket] : [404, { detail: 'Ticket not found' }];
+  }
+  if (request.method === 'GET' && sub === 'messages') return [200, await listMessages(id, url.searchParams)];
+  if (request.method === 'POST' && sub === 'messages') return [201, await createMessage(id, await readBody(request))];
+  return [404, { detail: 'Not Found' }];
+}
+
+function handle(request: IncomingMessage, response: ServerResponse) {
+  route(request).then(
+    ([status, body]) => {
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(body));
+    },
+    (error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify({ detail: String(error) }));
+    },
+  );
+}
+
+const server = createServer(handle);
+server.keepAliveTimeout = 30_000;
+server.listen(Number(process.env.PORT ?? 8100), '127.0.0.1');
+
+// Nothing to flush: the harness stops this process when a measurement is over.
+process.on('SIGTERM', () => process.exit(0));

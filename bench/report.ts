@@ -1,0 +1,134 @@
+import type { EndpointResult } from './http-phase.js';
+import type { Timing } from './load.js';
+import type { MailResult } from './mail-phase.js';
+import type { SeedSize } from './seed.js';
+import { round } from './stats.js';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  postgres: string;
+  loadavgStart: number[];
+  loadavgEnd: number[];
+}
+
+export interface TargetCheck {
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  finishedAt: string;
+  machine: Machine;
+  timing: Timing;
+  datasets: { label: string; database: 'postgres' | 'pglite'; size: SeedSize; seedSeconds: number }[];
+  http: EndpointResult[];
+  pglite: EndpointResult[];
+  /** Highest resident memory of the API process over the PostgreSQL runs. */
+  peakRssMb: number;
+  pglitePeakRssMb: number;
+  mail: MailResult | undefined;
+  targets: TargetCheck[];
+}
+
+/** The issue's targets, judged on this run's figures. */
+export function checkTargets(http: EndpointResult[], mail: MailResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = http
+    .filter((row) => row.ratio !== undefined)
+    .map((row) => ({
+      target: `${row.dataset} · ${row.endpoint}: ≥ 0.8× reference req/s`,
+      value: `${row.ratio}×`,
+      met: (row.ratio ?? 0) >= 0.8,
+    }));
+  const labels = [...new Set(http.map((row) => row.dataset))];
+  const smallest = labels[0];
+  const largest = labels[labels.length - 1];
+  if (smallest && largest && smallest !== largest) {
+    for (const big of http.filter((row) => row.list && row.dataset === largest)) {
+      const small = http.find((row) => row.dataset === smallest && row.endpoint === big.endpoint);
+      if (!small) continue;
+      const growth = round(big.ours.p99 / Math.max(small.ours.p99, 0.001), 2);
+      checks.push({
+        target: `${big.endpoint}: p99 at ${largest} ≤ 1.5× p99 at ${smallest}`,
+        value: `${small.ours.p99} → ${big.ours.p99} ms (${growth}×)`,
+        met: growth <= 1.5,
+      });
+    }
+  }
+  if (mail) {
+    checks.push({
+      target: 'mail ingest ≥ 200 messages/s',
+      value: `${mail.messagesPerSecond} msg/s`,
+      met: mail.messagesPerSecond >= 200,
+    });
+    checks.push({
+      target: 'IDLE arrival → ticket p95 ≤ 1 s',
+      value: `p95 ${mail.latencyMs.p95} ms`,
+      met: mail.latencyMs.p95 <= 1000,
+    });
+  }
+  return checks;
+}
+
+const pair = (a: number | undefined, b: number | undefined) => `${a ?? '–'} / ${b ?? '–'}`;
+
+export function markdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [
+    `## Benchmark (${report.mode}), ${report.startedAt}`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB; Node ${m.node}; PostgreSQL ${m.postgres}. ` +
+      `Load average at start ${m.loadavgStart.join(' ')}, at end ${m.loadavgEnd.join(' ')}. ` +
+      `Rounds: ${report.timing.rounds} × ${report.timing.roundSeconds} s per side after ${report.timing.warmupSeconds} s warm-up, ` +
+      `${report.timing.connections} connections.`,
+    '',
+    '### PostgreSQL: ours against the raw-SQL reference',
+    '',
+    '| tickets | endpoint | ours req/s | ref req/s | ours / ref | ours p50 / p99 ms | ref p50 / p99 ms | CPU ms/req ours / ref | errors ours / ref |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const row of report.http) {
+    lines.push(
+      `| ${row.dataset} | ${row.endpoint} | ${row.ours.rps} | ${row.reference?.rps ?? '–'} | ${row.ratio ?? '–'} | ` +
+        `${pair(row.ours.p50, row.ours.p99)} | ${pair(row.reference?.p50, row.reference?.p99)} | ` +
+        `${pair(row.ours.cpuMsPerRequest, row.reference?.cpuMsPerRequest)} | ${pair(row.ours.errors, row.reference?.errors)} |`,
+    );
+  }
+  lines.push('', `Peak RSS of the API process: ${report.peakRssMb} MiB.`, '');
+  if (report.pglite.length > 0) {
+    lines.push(
+      '### Embedded PGlite (the default with nothing configured)',
+      '',
+      '| tickets | endpoint | req/s | p50 / p99 ms | CPU ms/req | errors |',
+      '|---|---|--:|--:|--:|--:|',
+    );
+    for (const row of report.pglite) {
+      lines.push(
+        `| ${row.dataset} | ${row.endpoint} | ${row.ours.rps} | ${pair(row.ours.p50, row.ours.p99)} | ` +
+          `${row.ours.cpuMsPerRequest} | ${row.ours.errors} |`,
+      );
+    }
+    lines.push('', `Peak RSS of the API process on PGlite: ${report.pglitePeakRssMb} MiB.`, '');
+  }
+  if (report.mail) {
+    const mail = report.mail;
+    lines.push(
+      '### Mail',
+      '',
+      `${mail.messages} mails by ${mail.method}: appended in ${mail.appendSeconds} s, all tickets after ` +
+        `${mail.ingestSeconds} s → **${mail.messagesPerSecond} messages/s**. IDLE arrival → ticket over ` +
+        `${mail.latencyMs.samples.length} single mails: p50 ${mail.latencyMs.p50} ms, p95 ${mail.latencyMs.p95} ms. ` +
+        `Peak RSS ${mail.peakRssMb} MiB.`,
+      '',
+    );
+  }
+  lines.push('### Targets', '', '| target | this run | met |', '|---|---|---|');
+  for (const check of report.targets) lines.push(`| ${check.target} | ${check.value} | ${check.met ? 'yes' : 'NO'} |`);
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,104 @@
+/** The six workloads, each as the API is called and as the reference is called for the same work. */
+
+export type Side = 'ours' | 'reference';
+
+export interface Fixture {
+  /** Ticket ids are contiguous after seeding; requests pick one at random. */
+  firstTicketId: number;
+  lastTicketId: number;
+  operatorId: number;
+  customerId: number;
+  /** Bearer tokens for the API (the reference has no authentication). */
+  operatorToken: string;
+  customerToken: string;
+}
+
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+}
+
+export interface Workload {
+  name: string;
+  /** Lists are measured for p99 at every dataset size (the keyset target). */
+  list: boolean;
+  call(side: Side, fixture: Fixture): HttpCall;
+}
+
+const randomTicket = (f: Fixture) =>
+  f.firstTicketId + Math.floor(Math.random() * (f.lastTicketId - f.firstTicketId + 1));
+
+function headers(side: Side, token: string, json = false): Record<string, string> {
+  return {
+    ...(side === 'ours' ? { authorization: `Bearer ${token}` } : {}),
+    ...(json ? { 'content-type': 'application/json' } : {}),
+  };
+}
+
+export const workloads: Workload[] = [
+  {
+    name: 'list tickets (status, as operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: '/api/tickets?status=open&limit=20',
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    name: 'list own tickets (customer)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: side === 'ours' ? '/api/tickets?limit=20' : `/api/tickets?limit=20&creator_id=${f.customerId}`,
+      headers: headers(side, f.customerToken),
+    }),
+  },
+  {
+    name: 'get one ticket',
+    list: false,
+    call: (side, f) => ({
+      method: 'GET',
+      path: `/api/tickets/${randomTicket(f)}`,
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    name: 'list messages of a ticket',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: `/api/tickets/${randomTicket(f)}/messages?limit=20`,
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    name: 'create a ticket (customer)',
+    list: false,
+    call: (side, f) => ({
+      method: 'POST',
+      path: '/api/tickets',
+      headers: headers(side, f.customerToken, true),
+      body: JSON.stringify({
+        subject: 'Printer on floor 3',
+        description: 'The printer shows an error and prints nothing since this morning.',
+        ...(side === 'reference' ? { creator_id: f.customerId } : {}),
+      }),
+    }),
+  },
+  {
+    name: 'post a message (operator)',
+    list: false,
+    call: (side, f) => ({
+      method: 'POST',
+      path: `/api/tickets/${randomTicket(f)}/messages`,
+      headers: headers(side, f.operatorToken, true),
+      body: JSON.stringify({
+        text: 'We have restarted the print server; please try again.',
+        ...(side === 'reference' ? { author_id: f.operatorId } : {}),
+      }),
+    }),
+  },
+];

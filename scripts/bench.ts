@@ -1,0 +1,106 @@
+/**
+ * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail]
+ *
+ * Seeds its own databases (BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL), loads the API
+ * and the raw-SQL reference in alternation, then the API on embedded PGlite, then mail ingest. Prints a
+ * Markdown table and writes bench/results/<mode>-latest.{json,md,svg} (a full run also docs/benchmarks.svg).
+ * Exits non-zero only when the harness itself breaks (a server that does not start, a probe that fails):
+ * slow figures never fail it.
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { barChart } from '../bench/chart.js';
+import { type DatasetResult, type EndpointResult, runPgliteDataset, runPostgresDataset } from '../bench/http-phase.js';
+import { runMailPhase } from '../bench/mail-phase.js';
+import { full, quick } from '../bench/modes.js';
+import { adminUrl, withClient } from '../bench/postgres.js';
+import { root } from '../bench/processes.js';
+import { type BenchReport, checkTargets, markdown } from '../bench/report.js';
+
+const args = new Set(process.argv.slice(2));
+const mode = args.has('--quick') ? quick : full;
+const began = performance.now();
+const log = (line: string) => console.error(`[bench ${((performance.now() - began) / 1000).toFixed(0)} s] ${line}`);
+const load = () => loadavg().map((value) => Number(value.toFixed(2)));
+
+async function main() {
+  const admin = adminUrl(process.env);
+  const startedAt = new Date().toISOString();
+  const loadavgStart = load();
+  const postgresVersion = await withClient(admin, async (client) => {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version ?? 'unknown';
+  });
+  log(`${mode.name} run, load average ${loadavgStart.join(' ')}`);
+  const resultsDir = path.join(root, 'bench/results');
+  const cpuProfileDir = args.has('--cpu-prof') ? path.join(resultsDir, 'cpu-profiles') : undefined;
+  const datasets: BenchReport['datasets'] = [];
+  const http: EndpointResult[] = [];
+  const pglite: EndpointResult[] = [];
+  let peakRssMb = 0;
+  let pglitePeakRssMb = 0;
+
+  for (const dataset of args.has('--skip-http') ? [] : mode.postgres) {
+    const result: DatasetResult = await runPostgresDataset(admin, dataset, { timing: mode.timing, cpuProfileDir, log });
+    http.push(...result.rows);
+    peakRssMb = Math.max(peakRssMb, result.peakRssMb);
+    datasets.push({ label: dataset.label, database: 'postgres', size: dataset.size, seedSeconds: result.seedSeconds });
+  }
+  if (!args.has('--skip-pglite') && !args.has('--skip-http')) {
+    for (const dataset of mode.pglite) {
+      const result = await runPgliteDataset(dataset, { timing: mode.pgliteTiming, log });
+      pglite.push(...result.rows);
+      pglitePeakRssMb = Math.max(pglitePeakRssMb, result.peakRssMb);
+      datasets.push({ label: dataset.label, database: 'pglite', size: dataset.size, seedSeconds: result.seedSeconds });
+    }
+  }
+  const mail = args.has('--skip-mail')
+    ? undefined
+    : await runMailPhase(admin, mode.mailMessages, mode.latencySamples, log, cpuProfileDir);
+
+  const cpuList = cpus();
+  const report: BenchReport = {
+    mode: mode.name,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: postgresVersion,
+      loadavgStart,
+      loadavgEnd: load(),
+    },
+    timing: mode.timing,
+    datasets,
+    http,
+    pglite,
+    peakRssMb,
+    pglitePeakRssMb,
+    mail,
+    targets: checkTargets(http, mail),
+  };
+  const table = markdown(report);
+  const chart = barChart(
+    http,
+    `Service Desk vs raw-SQL reference, requests/s (${mode.name} run, ${startedAt.slice(0, 10)})`,
+  );
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, `${mode.name}-latest.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `${mode.name}-latest.md`), table);
+  writeFileSync(path.join(resultsDir, `${mode.name}-latest.svg`), chart);
+  if (mode.name === 'full') writeFileSync(path.join(root, 'docs/benchmarks.svg'), chart);
+  console.log(table);
+  log(`results in bench/results/${mode.name}-latest.{json,md,svg}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
