@@ -10,6 +10,8 @@ type ImapConfig = NonNullable<MailConfig['imap']>;
 const BATCH = 20;
 /** Mails up to this size are fetched together with the rest of their batch. */
 const BATCH_FETCH_MAX_BYTES = 1024 * 1024;
+/** Senders whose mails are ingested side by side (each its own transaction, so up to this many connections). */
+const INGEST_LANES = 4;
 /** A mail that fails this many times in a row is recorded as failed and skipped: one bad mail never blocks a mailbox. */
 const MAX_FAILURES_PER_MAIL = 3;
 
@@ -175,44 +177,74 @@ export class MailboxWatcher {
   }
 
   private async processBatch(client: ImapFlow, uidValidity: number, uids: number[]): Promise<void> {
-    const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
+    const listed = await client.fetchAll(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true });
+    const ordered = listed.sort((a, b) => a.uid - b.uid);
     // Ordinary mails come in one FETCH for the batch (a round trip per mail capped ingest at a few dozen
     // a second); large ones are still fetched one by one so a batch never holds 20 big mails in memory.
-    const small = sizes.filter(({ size }) => (size ?? 0) <= BATCH_FETCH_MAX_BYTES).map(({ uid }) => uid);
+    const small = ordered.filter(({ size }) => (size ?? 0) <= BATCH_FETCH_MAX_BYTES).map(({ uid }) => uid);
     const sources = new Map<number, Buffer>();
     if (small.length > 0) {
       for (const fetched of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
         if (fetched.source) sources.set(fetched.uid, fetched.source);
       }
     }
-    const done: number[] = [];
-    try {
-      for (const { uid, size } of sizes.sort((a, b) => a.uid - b.uid)) {
-        if (this.stopped) return;
-        const raw = sources.get(uid) ?? (await this.fetchLarge(client, uid, size ?? 0));
-        if (!raw) continue;
-        const source = { mailbox: this.mailbox, uidValidity, uid };
-        try {
-          await this.ingest.ingest(Buffer.from(raw), source, { declaredSize: size ?? raw.length });
-          this.failures.delete(uid);
-        } catch (error) {
-          const count = (this.failures.get(uid) ?? 0) + 1;
-          this.failures.set(uid, count);
-          if (count < MAX_FAILURES_PER_MAIL) throw error;
-          this.log.error({ err: error, uid, mailbox: this.mailbox }, 'mail failed repeatedly; recorded and skipped');
-          await this.ingest.recordFailure(source, Buffer.from(raw), errorText(error));
-          this.failures.delete(uid);
+    // One sender's mails are ingested in order: a reply must find the ticket their first mail opened, and
+    // only a ticket's creator can add to it. Different senders' mails share nothing, so they go side by
+    // side (the server parsed the From address for us: ENVELOPE).
+    const bySender = new Map<string, typeof ordered>();
+    for (const mail of ordered) {
+      const sender = mail.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+      bySender.set(sender, [...(bySender.get(sender) ?? []), mail]);
+    }
+    const done = new Set<number>();
+    const queues = [...bySender.values()];
+    const lanes = Array.from({ length: Math.min(INGEST_LANES, queues.length) }, async () => {
+      for (let queue = queues.shift(); queue && !this.stopped; queue = queues.shift()) {
+        for (const { uid, size } of queue) {
+          if (this.stopped) return;
+          await this.ingestOne(client, uidValidity, uid, size ?? 0, sources.get(uid));
+          done.add(uid);
         }
-        done.push(uid);
       }
-    } finally {
-      // Only mails already recorded are marked, once per batch instead of once per mail; a crash before
-      // this line fetches them again, and their Message-ID makes the second pass a no-op.
-      const last = done[done.length - 1];
-      if (last !== undefined) {
-        await client.messageFlagsAdd(done.join(','), ['\\Seen'], { uid: true });
-        await states.advance(this.db, this.mailbox, uidValidity, last);
+    });
+    const outcomes = await Promise.allSettled(lanes);
+    // Only mails already recorded are marked, once per batch; the position moves past the mails done in
+    // order from the batch's start. Whatever is fetched again (after a failure or a crash before this
+    // point) is a no-op: its Message-ID is recorded.
+    if (done.size > 0) {
+      await client.messageFlagsAdd([...done].join(','), ['\\Seen'], { uid: true });
+      let last: number | undefined;
+      for (const { uid } of ordered) {
+        if (!done.has(uid)) break;
+        last = uid;
       }
+      if (last !== undefined) await states.advance(this.db, this.mailbox, uidValidity, last);
+    }
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Ingests one mail; a mail that keeps failing is recorded as failed and skipped, anything else throws. */
+  private async ingestOne(
+    client: ImapFlow,
+    uidValidity: number,
+    uid: number,
+    size: number,
+    fetched: Buffer | undefined,
+  ): Promise<void> {
+    const raw = fetched ?? (await this.fetchLarge(client, uid, size));
+    if (!raw) return;
+    const source = { mailbox: this.mailbox, uidValidity, uid };
+    try {
+      await this.ingest.ingest(Buffer.from(raw), source, { declaredSize: size || raw.length });
+      this.failures.delete(uid);
+    } catch (error) {
+      const count = (this.failures.get(uid) ?? 0) + 1;
+      this.failures.set(uid, count);
+      if (count < MAX_FAILURES_PER_MAIL) throw error;
+      this.log.error({ err: error, uid, mailbox: this.mailbox }, 'mail failed repeatedly; recorded and skipped');
+      await this.ingest.recordFailure(source, Buffer.from(raw), errorText(error));
+      this.failures.delete(uid);
     }
   }
 

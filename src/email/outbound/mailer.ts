@@ -33,6 +33,10 @@ export function createMailer(smtp: NonNullable<MailConfig['smtp']>): Mailer {
     requireTLS: smtp.requireTls,
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     tls: smtp.tls.ca ? { ca: [smtp.tls.ca] } : undefined,
+    // Connections are kept and reused: a TCP and TLS handshake per mail cost more than the mail itself.
+    pool: true,
+    maxConnections: 3,
+    maxMessages: 100,
     // A dead server must fail the attempt well inside the outbox lease, not hang it.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
