@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TicketRow, users } from '../../src/db/schema.js';
-import { type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
+import { recordingSender } from '../helpers/answers.js';
+import { TestContext, type TestUser } from '../helpers/context.js';
 
 /**
  * Every route behind a token answers a missing, malformed, forged, expired or stale one with 401
@@ -16,7 +16,7 @@ let customer: TestUser;
 let deactivated: TestUser;
 let ticket: TicketRow;
 let secret: string;
-const serverErrors: string[] = [];
+const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create();
@@ -27,12 +27,6 @@ beforeAll(async () => {
   ticket = await ctx.newTicket(customer);
 });
 afterAll(async () => ctx.close());
-
-async function send<T = unknown>(options: InjectOptions): Promise<Res<T>> {
-  const res = await ctx.request<T>(options);
-  if (res.status >= 500) serverErrors.push(`${options.method} ${options.url} → ${res.status}`);
-  return res;
-}
 
 const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);

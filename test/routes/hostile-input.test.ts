@@ -1,9 +1,6 @@
-import type { InjectOptions } from 'fastify';
-import type { Static } from 'typebox';
-import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
-import { ValidationErrorBody } from '../../src/routes/shared-schemas.js';
+import { expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Response as Res, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
 
 /**
@@ -15,7 +12,7 @@ let ctx: TestContext;
 let customer: TestUser;
 let operator: TestUser;
 let ticket: TicketRow;
-const serverErrors: string[] = [];
+const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
@@ -24,20 +21,6 @@ beforeAll(async () => {
   ticket = await ctx.newTicket(customer);
 });
 afterAll(async () => ctx.close());
-
-async function send<T = unknown>(options: InjectOptions): Promise<Res<T>> {
-  const res = await ctx.request<T>(options);
-  if (res.status >= 500) serverErrors.push(`${options.method} ${options.url} → ${res.status}`);
-  return res;
-}
-
-function expectValidation(res: Res<unknown>, loc: (string | number)[], type?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  expect(Value.Check(ValidationErrorBody, res.body), JSON.stringify(res.body)).toBe(true);
-  const { detail } = res.body as Static<typeof ValidationErrorBody>;
-  expect(detail.length).toBeGreaterThan(0);
-  expect(detail).toContainEqual(expect.objectContaining(type ? { loc, type } : { loc }));
-}
 
 type Who = 'customer' | 'operator';
 interface BodyRoute {

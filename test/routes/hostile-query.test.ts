@@ -1,10 +1,7 @@
-import type { InjectOptions } from 'fastify';
-import type { Static } from 'typebox';
-import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
-import { ErrorBody, ValidationErrorBody } from '../../src/routes/shared-schemas.js';
-import { type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
+import { expectClientError, expectValidation, recordingSender } from '../helpers/answers.js';
+import { TestContext, type TestUser } from '../helpers/context.js';
 
 /**
  * Query strings, cursors, path ids and URLs: a wrong value is a 422 at ["query", name] or ["path", name], an
@@ -15,7 +12,7 @@ let ctx: TestContext;
 let customer: TestUser;
 let operator: TestUser;
 let ticket: TicketRow;
-const serverErrors: string[] = [];
+const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create();
@@ -25,26 +22,6 @@ beforeAll(async () => {
   await ctx.newMessage(ticket, customer);
 });
 afterAll(async () => ctx.close());
-
-async function send<T = unknown>(options: InjectOptions): Promise<Res<T>> {
-  const res = await ctx.request<T>(options);
-  if (res.status >= 500) serverErrors.push(`${options.method} ${options.url} → ${res.status}`);
-  return res;
-}
-
-function expectValidation(res: Res<unknown>, loc: (string | number)[], type?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  expect(Value.Check(ValidationErrorBody, res.body), JSON.stringify(res.body)).toBe(true);
-  const { detail } = res.body as Static<typeof ValidationErrorBody>;
-  expect(detail).toContainEqual(expect.objectContaining(type ? { loc, type } : { loc }));
-}
-
-/** A 4xx whose body is the documented shape for its status. */
-function expectClientError(res: Res<unknown>, statuses: number[]): void {
-  expect(statuses, `status ${res.status}: ${JSON.stringify(res.body)}`).toContain(res.status);
-  const schema = res.status === 422 ? ValidationErrorBody : ErrorBody;
-  expect(Value.Check(schema, res.body), `${res.status}: ${JSON.stringify(res.body)}`).toBe(true);
-}
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url');
 

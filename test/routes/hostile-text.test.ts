@@ -1,5 +1,3 @@
-import type { InjectOptions } from 'fastify';
-import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
@@ -7,7 +5,8 @@ import type { MessageView } from '../../src/messages/message-view.js';
 import { ValidationErrorBody } from '../../src/routes/shared-schemas.js';
 import type { TicketView } from '../../src/tickets/ticket-view.js';
 import type { UserView } from '../../src/users/user-view.js';
-import { type Ok, type Page, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
+import { expectValidation, recordingSender } from '../helpers/answers.js';
+import { type Ok, type Page, TestContext, type TestUser } from '../helpers/context.js';
 
 /**
  * Text at its limits: lengths counted in characters (a 4-byte emoji is one), NUL refused in every text field
@@ -18,7 +17,7 @@ let ctx: TestContext;
 let customer: TestUser;
 let operator: TestUser;
 let ticket: TicketRow;
-const serverErrors: string[] = [];
+const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
@@ -27,19 +26,6 @@ beforeAll(async () => {
   ticket = await ctx.newTicket(customer);
 });
 afterAll(async () => ctx.close());
-
-async function send<T = unknown>(options: InjectOptions): Promise<Res<T>> {
-  const res = await ctx.request<T>(options);
-  if (res.status >= 500) serverErrors.push(`${options.method} ${options.url} → ${res.status}`);
-  return res;
-}
-
-function expectValidation(res: Res<unknown>, loc: (string | number)[], type?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  expect(Value.Check(ValidationErrorBody, res.body), JSON.stringify(res.body)).toBe(true);
-  const { detail } = res.body as Static<typeof ValidationErrorBody>;
-  expect(detail).toContainEqual(expect.objectContaining(type ? { loc, type } : { loc }));
-}
 
 const createTicket = (payload: Record<string, unknown>) =>
   send<Ok<TicketView>>({ method: 'POST', url: '/api/tickets', headers: customer.auth, payload });

@@ -1,10 +1,9 @@
-import type { InjectOptions } from 'fastify';
-import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
 import { ErrorBody, ValidationErrorBody } from '../../src/routes/shared-schemas.js';
 import type { TicketView } from '../../src/tickets/ticket-view.js';
+import { expectDetail, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Ok, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
 
 /**
@@ -15,7 +14,7 @@ import { type Ok, type Response as Res, TestContext, type TestUser } from '../he
 let ctx: TestContext;
 let customer: TestUser;
 let ticket: TicketRow;
-const serverErrors: string[] = [];
+const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
@@ -23,25 +22,6 @@ beforeAll(async () => {
   ticket = await ctx.newTicket(customer);
 });
 afterAll(async () => ctx.close());
-
-async function send<T = unknown>(options: InjectOptions): Promise<Res<T>> {
-  const res = await ctx.request<T>(options);
-  if (res.status >= 500) serverErrors.push(`${options.method} ${options.url} → ${res.status}`);
-  return res;
-}
-
-function expectValidation(res: Res<unknown>, loc: (string | number)[], type?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(422);
-  expect(Value.Check(ValidationErrorBody, res.body), JSON.stringify(res.body)).toBe(true);
-  const { detail } = res.body as Static<typeof ValidationErrorBody>;
-  expect(detail).toContainEqual(expect.objectContaining(type ? { loc, type } : { loc }));
-}
-
-function expectDetail(res: Res<unknown>, status: number, detail?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(Value.Check(ErrorBody, res.body), JSON.stringify(res.body)).toBe(true);
-  if (detail) expect(res.body).toEqual({ detail });
-}
 
 const bodyRoutes: [name: string, method: 'POST' | 'PATCH', url: () => string][] = [
   ['POST /api/tickets', 'POST', () => '/api/tickets'],
