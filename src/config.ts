@@ -264,3 +264,14 @@ function mailConfig(env: Env): MailConfig {
     retryBaseSeconds: env.email_retry_base_seconds,
   };
 }
+
+/** For entry points: the configuration, or its problem printed and exit code 1 (no stack trace for a typo). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env, '.env');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 
 function loggerOptions(config: Config) {
@@ -10,16 +10,7 @@ function loggerOptions(config: Config) {
     : { level: config.logLevel };
 }
 
-let config: Config;
-try {
-  config = loadConfig(process.env, '.env');
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 // The pool reports idle connections lost (a database restart) before the app's logger exists.
 let logIdleError = (error: Error) => console.warn(error);

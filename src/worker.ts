@@ -1,20 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { MailChannel } from './email/mail-channel.js';
 
 // `npm run worker` (the seed's `celery … worker`): takes jobs from Redis and watches the support mailbox.
-let config: Config;
-try {
-  config = loadConfig(process.env, '.env');
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 if (!config.redisUrl) {
   console.error(
     'The worker takes its jobs from Redis: set REDIS_URL (or REDIS_HOST). Without Redis, `npm start` runs them.',

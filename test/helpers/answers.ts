@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorBody, ValidationErrorBody } from '../../src/routes/shared-schemas.js';
 import type { Response, TestContext } from './context.js';
 
@@ -44,4 +44,19 @@ export function expectClientError(res: Response<unknown>, statuses: number[]): v
   expect(statuses, `status ${res.status}: ${JSON.stringify(res.body)}`).toContain(res.status);
   const schema = res.status === 422 ? ValidationErrorBody : ErrorBody;
   expect(Value.Check(schema, res.body), `${res.status}: ${JSON.stringify(res.body)}`).toBe(true);
+}
+
+/** The closing checks of a hostile-input file, run after all its cases. */
+export function expectUnharmed(ctx: () => TestContext, serverErrors: string[]): void {
+  describe('after every case above', () => {
+    it('no response was a 5xx', () => {
+      expect(serverErrors).toEqual([]);
+    });
+
+    it('the service is still ready', async () => {
+      const res = await ctx().request({ method: 'GET', url: '/api/health/ready' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ data: { status: 'ready' } });
+    });
+  });
 }
