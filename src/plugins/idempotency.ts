@@ -37,14 +37,15 @@ export const idempotency = fp(
       const recordId = request.idempotencyRecord;
       if (recordId === undefined) return payload;
       request.idempotencyRecord = undefined;
+      const body = typeof payload === 'string' ? payload : null;
       try {
-        await service.finish(recordId, reply.statusCode, typeof payload === 'string' ? payload : null);
+        await service.finish(recordId, reply.statusCode, body);
       } catch (error) {
         // The database may be down: try again in the background. Should that fail too, the key looks
         // abandoned after a minute and a retry may run (the created rows carry the key too, so that retry
         // finds them instead of writing twins).
         request.log.warn({ err: error }, 'could not store the idempotent response yet; retrying');
-        service.finishLater(recordId, reply.statusCode, typeof payload === 'string' ? payload : null, (err) =>
+        service.finishLater(recordId, reply.statusCode, body, (err) =>
           request.log.warn({ err }, 'gave up storing the idempotent response'),
         );
       }

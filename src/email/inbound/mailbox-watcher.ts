@@ -194,7 +194,9 @@ export class MailboxWatcher {
     const bySender = new Map<string, typeof ordered>();
     for (const mail of ordered) {
       const sender = mail.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
-      bySender.set(sender, [...(bySender.get(sender) ?? []), mail]);
+      const queue = bySender.get(sender);
+      if (queue) queue.push(mail);
+      else bySender.set(sender, [mail]);
     }
     const done = new Set<number>();
     const queues = [...bySender.values()];
