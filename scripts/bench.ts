@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail]
+ * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--rounds=N] [--round-seconds=S]
  *
  * Seeds its own databases (BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL), loads the API
  * and the raw-SQL reference in alternation, then the API on embedded PGlite, then mail ingest. Prints a
@@ -20,7 +20,23 @@ import { root } from '../bench/processes.js';
 import { type BenchReport, checkTargets, markdown } from '../bench/report.js';
 
 const args = new Set(process.argv.slice(2));
-const mode = args.has('--quick') ? quick : full;
+/** `--rounds=N` / `--round-seconds=S`: a quick run long enough to compare two versions of the code. */
+function timingOverride(name: string): number | undefined {
+  const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
+  const value = arg ? Number(arg.slice(name.length + 3)) : Number.NaN;
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+const chosen = args.has('--quick') ? quick : full;
+const rounds = timingOverride('rounds');
+const roundSeconds = timingOverride('round-seconds');
+const mode = {
+  ...chosen,
+  timing: {
+    ...chosen.timing,
+    ...(rounds ? { rounds } : {}),
+    ...(roundSeconds ? { roundSeconds, warmupSeconds: Math.max(chosen.timing.warmupSeconds, 1) } : {}),
+  },
+};
 const began = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - began) / 1000).toFixed(0)} s] ${line}`);
 const load = () => loadavg().map((value) => Number(value.toFixed(2)));

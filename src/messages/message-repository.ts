@@ -1,7 +1,9 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, getTableColumns, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { attachments, type MessageRow, messages, users } from '../db/schema.js';
+import { preparedByShape } from '../db/prepared.js';
+import { attachments, type MessageRow, messageChannel, messages, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
+import { ticketActivity } from '../tickets/ticket-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
 export interface MessageWithAuthor {
@@ -14,6 +16,26 @@ export interface ListedMessage extends MessageWithAuthor {
   hasAttachments: boolean;
 }
 
+export interface MessagePageOptions {
+  ticketId: number;
+  /** Staff read every message of every ticket; a customer, the public ones of their own tickets. */
+  reader: { id: number; staff: boolean };
+  after?: Cursor;
+  limit: number;
+}
+
+/** Operator or customer reading; after a cursor or the first page. */
+type PageShape = `${'o' | 'c'}${'k' | '_'}`;
+
+export interface NewApiMessage {
+  ticketId: number;
+  /** Staff write on every ticket; a customer, on their own (which their message reopens if closed). */
+  author: { id: number; staff: boolean };
+  text: string;
+  internal: boolean;
+  idempotencyKey: string | null;
+}
+
 export type NewMessage = Pick<MessageRow, 'ticketId' | 'authorId' | 'text' | 'internal' | 'channel'> & {
   idempotencyKey?: string | null;
 };
@@ -24,38 +46,99 @@ export const messageRepository = {
     return row as MessageRow;
   },
 
+  /**
+   * A message on a ticket, in one statement: the ticket row is updated first (which locks it, marks the
+   * activity and reopens a customer's closed ticket), and the message is inserted only if that update
+   * found a ticket the author may write on. Nothing back: no such ticket, or not theirs. Prepared on `db`,
+   * one statement per kind of author. Used when the answer sends no email (see MessageService).
+   */
+  prepareInsertAndTouch(db: Db): (message: NewApiMessage) => Promise<MessageRow | undefined> {
+    const statementFor = preparedByShape('message_insert', (author: 'o' | 'c', name) => {
+      const writable = db.$with('writable').as(
+        db
+          .update(tickets)
+          .set({
+            ...ticketActivity(),
+            // A customer writing on their closed ticket means the problem is back.
+            ...(author === 'c'
+              ? { status: sql`case when ${tickets.status} = 'closed' then 'open' else ${tickets.status} end` }
+              : {}),
+          })
+          .where(
+            and(
+              eq(tickets.id, sql.placeholder('ticketId')),
+              author === 'c' ? eq(tickets.creatorId, sql.placeholder('authorId')) : undefined,
+            ),
+          )
+          .returning({ id: tickets.id }),
+      );
+      // The insert reads from the update, which drizzle's INSERT … SELECT cannot say for a table with an
+      // identity column (it names every column, the identity too); so it is written out here, and its rows
+      // come back through drizzle's mapping of the messages columns. Values are cast: a SELECT list does not
+      // take its types from the insert's columns.
+      const { ticketId, authorId, text, internal, channel, idempotencyKey } = messages;
+      const filled = [ticketId, authorId, text, internal, channel, idempotencyKey].map((c) => sql.identifier(c.name));
+      const inserted = db.$with('inserted', getTableColumns(messages)).as(
+        sql`insert into ${messages} (${sql.join(filled, sql`, `)})
+          select ${writable.id}, ${sql.placeholder('authorId')}::integer, ${sql.placeholder('text')}::text,
+            ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
+            ${sql.placeholder('idempotencyKey')}::varchar
+          from ${writable} returning *`,
+      );
+      return db.with(writable, inserted).select().from(inserted).prepare(name);
+    });
+    return async ({ author, ...message }) =>
+      (await statementFor(author.staff ? 'o' : 'c').execute({ ...message, authorId: author.id, channel: 'api' }))[0];
+  },
+
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {
     const [row] = await db.select().from(messages).where(eq(messages.idempotencyKey, key));
     return row;
   },
 
-  /** Oldest first, as a conversation reads; keyset on (created_at, id) within the ticket. */
-  async listForTicket(
-    db: Db,
-    options: { ticketId: number; includeInternal: boolean; after?: Cursor; limit: number },
-  ): Promise<ListedMessage[]> {
-    const { ticketId, includeInternal, after, limit } = options;
-    return db
-      .select({
-        message: messages,
-        author: publicUserColumns(users),
-        hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
-      })
-      .from(messages)
-      .innerJoin(users, eq(users.id, messages.authorId))
-      .where(
-        and(
-          eq(messages.ticketId, ticketId),
-          includeInternal ? undefined : eq(messages.internal, false),
-          after
-            ? gt(
-                sql`(${messages.createdAt}, ${messages.id})`,
-                sql`(${after.createdAt.toISOString()}::timestamptz, ${after.id})`,
-              )
-            : undefined,
-        ),
-      )
-      .orderBy(asc(messages.createdAt), asc(messages.id))
-      .limit(limit);
+  /**
+   * Oldest first, as a conversation reads; keyset on (created_at, id) within the ticket. Prepared once per
+   * shape on `db`. A customer's page carries its own access check (their ticket, no internal notes), so a
+   * page with rows needs no separate look at the ticket; an empty one does not say why it is empty.
+   */
+  prepareListForTicket(db: Db): (options: MessagePageOptions) => Promise<ListedMessage[]> {
+    const statementFor = preparedByShape('messages_page', (shape: PageShape, name) => {
+      const [reader, after] = shape;
+      const ownTicket = db
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(eq(tickets.id, sql.placeholder('ticketId')), eq(tickets.creatorId, sql.placeholder('readerId'))));
+      return db
+        .select({
+          message: messages,
+          author: publicUserColumns(users),
+          hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
+        })
+        .from(messages)
+        .innerJoin(users, eq(users.id, messages.authorId))
+        .where(
+          and(
+            eq(messages.ticketId, sql.placeholder('ticketId')),
+            reader === 'c' ? and(eq(messages.internal, false), exists(ownTicket)) : undefined,
+            after === 'k'
+              ? gt(
+                  sql`(${messages.createdAt}, ${messages.id})`,
+                  sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`,
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(asc(messages.createdAt), asc(messages.id))
+        .limit(sql.placeholder('limit'))
+        .prepare(name);
+    });
+    return ({ ticketId, reader, after, limit }) =>
+      statementFor(`${reader.staff ? 'o' : 'c'}${after ? 'k' : '_'}`).execute({
+        ticketId,
+        readerId: reader.id,
+        afterAt: after?.createdAt.toISOString(),
+        afterId: after?.id,
+        limit,
+      });
   },
 };

@@ -7,7 +7,12 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from '../routes/tickets/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
-import { type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
+import {
+  type NewTicket,
+  type TicketListFilter,
+  type TicketWithPeople,
+  ticketRepository as tickets,
+} from './ticket-repository.js';
 import { type TicketView, toTicketView } from './ticket-view.js';
 
 /** A customer may close their ticket or reopen it; moving it into work is the operators' call. */
@@ -33,9 +38,13 @@ export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>)
 
 export class TicketService {
   private readonly findWithPeople: (id: number) => Promise<TicketWithPeople | undefined>;
+  private readonly listPage: (filter: TicketListFilter) => Promise<TicketWithPeople[]>;
+  private readonly insert: (ticket: NewTicket) => Promise<TicketRow>;
 
   constructor(private readonly db: Db) {
     this.findWithPeople = tickets.prepareFindWithPeople(db);
+    this.listPage = tickets.prepareList(db);
+    this.insert = tickets.prepareInsert(db);
   }
 
   /**
@@ -60,7 +69,7 @@ export class TicketService {
       creator = found;
     }
     try {
-      const ticket = await tickets.insert(this.db, {
+      const ticket = await this.insert({
         subject: input.subject,
         description: input.description,
         creatorId: creator.id,
@@ -94,7 +103,7 @@ export class TicketService {
     query: Static<typeof ListTicketsQuery>,
   ): Promise<{ items: TicketView[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await tickets.list(this.db, {
+    const rows = await this.listPage({
       status: query.status,
       creatorId: isStaff(actor) ? undefined : actor.id,
       order: query.sort_by === 'created_at_asc' ? 'asc' : 'desc',
