@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, getTableColumns, gt, sql } from 'drizzle-orm';
+import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
 import { preparedByShape } from '../db/prepared.js';
 import { attachments, type MessageRow, messageChannel, messages, tickets, users } from '../db/schema.js';
@@ -18,8 +19,11 @@ export interface ListedMessage extends MessageWithAuthor {
 
 export interface MessagePageOptions {
   ticketId: number;
-  /** Staff read every message of every ticket; a customer, the public ones of their own tickets. */
-  reader: { id: number; staff: boolean };
+  /**
+   * Staff read every message of every ticket; a customer, the public ones of their own tickets. The
+   * statement also checks the caller (see auth/caller.ts).
+   */
+  reader: CheckedCaller;
   after?: Cursor;
   limit: number;
 }
@@ -29,8 +33,11 @@ type PageShape = `${'o' | 'c'}${'k' | '_'}`;
 
 export interface NewApiMessage {
   ticketId: number;
-  /** Staff write on every ticket; a customer, on their own (which their message reopens if closed). */
-  author: { id: number; staff: boolean };
+  /**
+   * Staff write on every ticket; a customer, on their own (which their message reopens if closed). The
+   * statement also checks the caller (see auth/caller.ts).
+   */
+  author: CheckedCaller;
   text: string;
   internal: boolean;
   idempotencyKey: string | null;
@@ -49,10 +56,11 @@ export const messageRepository = {
   /**
    * A message on a ticket, in one statement: the ticket row is updated first (which locks it, marks the
    * activity and reopens a customer's closed ticket), and the message is inserted only if that update
-   * found a ticket the author may write on. Nothing back: no such ticket, or not theirs. Prepared on `db`,
-   * one statement per kind of author. Used when the answer sends no email (see MessageService).
+   * found a ticket the author may write on (and the author may act, see auth/caller.ts). Nothing back:
+   * no such ticket, not theirs, or not a caller who may act as guessed. Prepared on `db`, one statement per
+   * kind of author. Used when the answer sends no email (see MessageService).
    */
-  prepareInsertAndTouch(db: Db): (message: NewApiMessage) => Promise<MessageRow | undefined> {
+  prepareInsertAndTouch(db: Db): (message: NewApiMessage) => Promise<MessageWithAuthor | undefined> {
     const statementFor = preparedByShape('message_insert', (author: 'o' | 'c', name) => {
       const writable = db.$with('writable').as(
         db
@@ -67,7 +75,8 @@ export const messageRepository = {
           .where(
             and(
               eq(tickets.id, sql.placeholder('ticketId')),
-              author === 'c' ? eq(tickets.creatorId, sql.placeholder('authorId')) : undefined,
+              callerStands(db, author === 'o'),
+              author === 'c' ? eq(tickets.creatorId, sql.placeholder('callerId')) : undefined,
             ),
           )
           .returning({ id: tickets.id }),
@@ -76,19 +85,36 @@ export const messageRepository = {
       // identity column (it names every column, the identity too); so it is written out here, and its rows
       // come back through drizzle's mapping of the messages columns. Values are cast: a SELECT list does not
       // take its types from the insert's columns.
-      const { ticketId, authorId, text, internal, channel, idempotencyKey } = messages;
-      const filled = [ticketId, authorId, text, internal, channel, idempotencyKey].map((c) => sql.identifier(c.name));
+      const filled = [
+        messages.ticketId,
+        messages.authorId,
+        messages.text,
+        messages.internal,
+        messages.channel,
+        messages.idempotencyKey,
+      ].map((column) => sql.identifier(column.name));
       const inserted = db.$with('inserted', getTableColumns(messages)).as(
         sql`insert into ${messages} (${sql.join(filled, sql`, `)})
-          select ${writable.id}, ${sql.placeholder('authorId')}::integer, ${sql.placeholder('text')}::text,
+          select ${writable.id}, ${sql.placeholder('callerId')}::integer, ${sql.placeholder('text')}::text,
             ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
             ${sql.placeholder('idempotencyKey')}::varchar
           from ${writable} returning *`,
       );
-      return db.with(writable, inserted).select().from(inserted).prepare(name);
+      const { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt } = inserted;
+      return db
+        .with(writable, inserted)
+        .select({
+          message: { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt },
+          author: publicUserColumns(users),
+        })
+        .from(inserted)
+        .innerJoin(users, eq(users.id, inserted.authorId))
+        .prepare(name);
     });
     return async ({ author, ...message }) =>
-      (await statementFor(author.staff ? 'o' : 'c').execute({ ...message, authorId: author.id, channel: 'api' }))[0];
+      (
+        await statementFor(author.staff ? 'o' : 'c').execute({ ...message, ...callerParams(author), channel: 'api' })
+      )[0];
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {
@@ -107,7 +133,7 @@ export const messageRepository = {
       const ownTicket = db
         .select({ id: tickets.id })
         .from(tickets)
-        .where(and(eq(tickets.id, sql.placeholder('ticketId')), eq(tickets.creatorId, sql.placeholder('readerId'))));
+        .where(and(eq(tickets.id, sql.placeholder('ticketId')), eq(tickets.creatorId, sql.placeholder('callerId'))));
       return db
         .select({
           message: messages,
@@ -119,6 +145,7 @@ export const messageRepository = {
         .where(
           and(
             eq(messages.ticketId, sql.placeholder('ticketId')),
+            callerStands(db, reader === 'o'),
             reader === 'c' ? and(eq(messages.internal, false), exists(ownTicket)) : undefined,
             after === 'k'
               ? gt(
@@ -135,7 +162,7 @@ export const messageRepository = {
     return ({ ticketId, reader, after, limit }) =>
       statementFor(`${reader.staff ? 'o' : 'c'}${after ? 'k' : '_'}`).execute({
         ticketId,
-        readerId: reader.id,
+        ...callerParams(reader),
         afterAt: after?.createdAt.toISOString(),
         afterId: after?.id,
         limit,

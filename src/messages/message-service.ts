@@ -1,19 +1,20 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
+import { type Caller, type CheckedCaller, runAsCaller } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { MessageRow } from '../db/schema.js';
 import { attachmentRepository } from '../email/inbound/attachment-repository.js';
 import type { OutboundMail } from '../email/outbound/outbound-mail.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { CreateMessageBody, ListMessagesQuery } from '../routes/messages/schemas.js';
 import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
-import { canSeeTicket } from '../tickets/ticket-service.js';
+import { canRead, canSeeTicket } from '../tickets/ticket-service.js';
 import { userRepository as users } from '../users/user-repository.js';
 import {
   type ListedMessage,
   type MessagePageOptions,
+  type MessageWithAuthor,
   messageRepository as messages,
   type NewApiMessage,
 } from './message-repository.js';
@@ -21,7 +22,7 @@ import { type MessageView, toMessageView } from './message-view.js';
 
 export class MessageService {
   private readonly listPage: (options: MessagePageOptions) => Promise<ListedMessage[]>;
-  private readonly insertAndTouch: (message: NewApiMessage) => Promise<MessageRow | undefined>;
+  private readonly insertAndTouch: (message: NewApiMessage) => Promise<MessageWithAuthor | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -33,44 +34,57 @@ export class MessageService {
 
   /** With an idempotency key, a retry finds the message (and the one email) its first attempt created. */
   async create(
-    actor: Actor,
+    caller: Caller,
     ticketId: number,
     input: Static<typeof CreateMessageBody>,
     idempotencyKey?: string,
   ): Promise<MessageView> {
-    if (input.internal && !isStaff(actor)) throw errors.forbidden('Only operators can write internal notes');
-    const rowKey = idempotencyKey ? `${actor.id}:${idempotencyKey}` : null;
-    // Only an operator's public answer can send an email, and then the outbox row joins the transaction;
-    // anything else is one statement.
-    const mayEmail = isStaff(actor) && !input.internal && this.outbound.enabled;
+    const rowKey = idempotencyKey ? `${caller.id}:${idempotencyKey}` : null;
+    // Staff powers (an internal note; a public answer, which emails the customer) are not granted on a
+    // guess of the caller's role: unless the guess already says so, the user is loaded (and the guess set).
+    const staffPower = input.internal || this.outbound.enabled;
+    if (staffPower && caller.staffHint !== input.internal) await caller.actor();
     try {
-      return await (mayEmail
-        ? this.writeWithEmail(actor, ticketId, input, rowKey)
-        : this.writeAlone(actor, ticketId, input, rowKey));
+      const { result: view } = await runAsCaller(
+        caller,
+        (reader) => this.write(caller, reader, ticketId, input, rowKey),
+        (view) => view !== undefined,
+      );
+      // The seed answers an unknown ticket here with 400 and its own text.
+      if (!view) throw errors.ticketToAnswerNotFound(ticketId);
+      return view;
     } catch (error) {
       if (!rowKey || !isUniqueViolation(error, 'messages_idempotency_key_key')) throw error;
       const existing = await messages.findByIdempotencyKey(this.db, rowKey);
       if (!existing) throw error;
-      return toMessageView({ message: existing, author: actor });
+      return toMessageView({ message: existing, author: await caller.actor() });
     }
   }
 
-  private async writeAlone(
-    actor: Actor,
+  /**
+   * `reader` is the caller as loaded, or as guessed for a statement that checks the guess. Only an
+   * operator's public answer can send an email, and then the outbox row joins the transaction; anything
+   * else is one statement. Nothing back: no ticket this caller may answer (or a guess that did not hold).
+   */
+  private async write(
+    caller: Caller,
+    reader: CheckedCaller,
     ticketId: number,
     input: Static<typeof CreateMessageBody>,
     rowKey: string | null,
-  ): Promise<MessageView> {
-    const message = await this.insertAndTouch({
+  ): Promise<MessageView | undefined> {
+    if (input.internal && !reader.staff) throw errors.forbidden('Only operators can write internal notes');
+    if (reader.staff && !input.internal && this.outbound.enabled) {
+      return this.writeWithEmail(await caller.actor(), ticketId, input, rowKey);
+    }
+    const written = await this.insertAndTouch({
       ticketId,
-      author: { id: actor.id, staff: isStaff(actor) },
+      author: reader,
       text: input.text,
       internal: input.internal,
       idempotencyKey: rowKey,
     });
-    // The seed answers an unknown ticket here with 400 and its own text.
-    if (!message) throw errors.ticketToAnswerNotFound(ticketId);
-    return toMessageView({ message, author: actor });
+    return written && toMessageView(written);
   }
 
   private async writeWithEmail(
@@ -119,22 +133,21 @@ export class MessageService {
   }
 
   async list(
-    actor: Actor,
+    caller: Caller,
     ticketId: number,
     query: Static<typeof ListMessagesQuery>,
   ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.listPage({
-      ticketId,
-      reader: { id: actor.id, staff: isStaff(actor) },
-      after,
-      limit: query.limit + 1,
-    });
+    const { result: rows, reader } = await runAsCaller(
+      caller,
+      (reader) => this.listPage({ ticketId, reader, after, limit: query.limit + 1 }),
+      (rows) => rows.length > 0,
+    );
     // Rows prove the caller may read the ticket (the page query checks it); an empty page may be a ticket
     // they cannot see, which is a 404, not an empty list.
     if (rows.length === 0) {
       const ticket = await tickets.findById(this.db, ticketId);
-      if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketNotFound();
+      if (!ticket || !canRead(reader, ticket)) throw errors.ticketNotFound();
     }
     const page = paginate(rows, query.limit, ({ message }) => ({ createdAt: message.createdAt, id: message.id }));
     // One query for the whole page's files, not one per message, and none when no message has any.

@@ -20,8 +20,10 @@ export const idempotency = fp(
     app.addHook('preHandler', async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (request.method !== 'POST' || key === undefined) return;
+      // A stored answer goes only to a user who may still act (on the routes that check the user later).
+      await request.caller?.actor();
       const hash = requestHash([request.method, request.routeOptions.url, request.params, request.body]);
-      const begun = await service.begin(request.actor?.id ?? 0, String(key), hash);
+      const begun = await service.begin(request.caller?.id ?? 0, String(key), hash);
       if (begun.kind === 'replay') {
         return reply
           .code(begun.status)

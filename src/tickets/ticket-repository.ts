@@ -1,4 +1,5 @@
-import { aliasedTable, and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, getTableColumns, gt, lt, sql } from 'drizzle-orm';
+import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
 import { preparedByShape } from '../db/prepared.js';
 import { type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
@@ -15,15 +16,19 @@ export interface TicketWithPeople {
 }
 
 export interface TicketListFilter {
+  /** Staff list every ticket; a customer, their own. The statement also checks the caller (caller.ts). */
+  reader: CheckedCaller;
   status?: TicketStatus;
-  creatorId?: number;
   order: 'asc' | 'desc';
   after?: Cursor;
   limit: number;
 }
 
-/** Which parts a list query has: status filter, creator filter, ascending or descending, after a cursor. */
-type ListShape = `${'s' | '_'}${'c' | '_'}${'a' | 'd'}${'k' | '_'}`;
+/** Which parts a list query has: staff or customer, status filter, ascending or descending, after a cursor. */
+type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}`;
+
+/** A ticket the caller opens for themselves. */
+export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey'> & { creator: CheckedCaller };
 
 export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> & {
   idempotencyKey?: string | null;
@@ -43,19 +48,50 @@ function selectWithPeople(db: Db) {
 }
 
 export const ticketRepository = {
-  /** `insert`, prepared on `db`: opening a ticket by API is one statement, parsed once per connection. */
-  prepareInsert(db: Db): (ticket: NewTicket) => Promise<TicketRow> {
+  /**
+   * A ticket opened by the caller for themselves, in one statement that also checks the caller (see
+   * auth/caller.ts) and returns the ticket with its creator. Nothing back: a caller who may not act.
+   * Prepared on `db`: parsed once per connection.
+   */
+  prepareInsertAs(db: Db): (ticket: NewOwnTicket) => Promise<TicketWithPeople | undefined> {
+    // The insert reads the caller check, which drizzle's INSERT … SELECT cannot say for a table with an
+    // identity column (it names every column, the identity too); so it is written out here, and its rows
+    // come back through drizzle's mapping of the tickets columns. Values are cast: a SELECT list does not
+    // take its types from the insert's columns.
+    const filled = [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey].map((column) =>
+      sql.identifier(column.name),
+    );
+    const inserted = db.$with('inserted', getTableColumns(tickets)).as(
+      sql`insert into ${tickets} (${sql.join(filled, sql`, `)})
+        select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
+          ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
+        where ${callerStands(db, undefined)}
+        returning *`,
+    );
+    const { id, subject, description, status, creatorId, operatorId, version, idempotencyKey, createdAt, updatedAt } =
+      inserted;
+    const ticket = {
+      id,
+      subject,
+      description,
+      status,
+      creatorId,
+      operatorId,
+      version,
+      idempotencyKey,
+      createdAt,
+      updatedAt,
+    };
     const statement = db
-      .insert(tickets)
-      .values({
-        subject: sql.placeholder('subject'),
-        description: sql.placeholder('description'),
-        creatorId: sql.placeholder('creatorId'),
-        idempotencyKey: sql.placeholder('idempotencyKey'),
-      })
-      .returning()
-      .prepare('ticket_insert');
-    return async (ticket) => (await statement.execute({ idempotencyKey: null, ...ticket }))[0] as TicketRow;
+      .with(inserted)
+      .select({ ticket, creator: publicColumns(creator) })
+      .from(inserted)
+      .innerJoin(creator, eq(creator.id, inserted.creatorId))
+      .prepare('ticket_insert_as');
+    return async ({ creator: caller, ...values }) => {
+      const [row] = await statement.execute({ ...values, ...callerParams(caller) });
+      return row && { ...row, operator: null };
+    };
   },
 
   async insert(db: Db, ticket: NewTicket): Promise<TicketRow> {
@@ -75,14 +111,18 @@ export const ticketRepository = {
   },
 
   /**
-   * `findWithPeople` built once and prepared on `db` (not a transaction): the read path of GET
-   * /tickets/{id} then skips the query builder and PostgreSQL's parsing on every request.
+   * `findWithPeople` prepared on `db` (not a transaction), checking the caller in the same statement (no
+   * row when the caller may not act as guessed): GET /tickets/{id} is one statement, parsed once per
+   * connection, with no query builder per request.
    */
-  prepareFindWithPeople(db: Db): (id: number) => Promise<TicketWithPeople | undefined> {
-    const query = selectWithPeople(db)
-      .where(eq(tickets.id, sql.placeholder('id')))
-      .prepare('ticket_with_people_by_id');
-    return async (id) => (await query.execute({ id }))[0];
+  prepareFindWithPeople(db: Db): (id: number, reader: CheckedCaller) => Promise<TicketWithPeople | undefined> {
+    const statementFor = preparedByShape('ticket_with_people', (reader: 'o' | 'c', name) =>
+      selectWithPeople(db)
+        .where(and(eq(tickets.id, sql.placeholder('id')), callerStands(db, reader === 'o')))
+        .prepare(name),
+    );
+    return async (id, reader) =>
+      (await statementFor(reader.staff ? 'o' : 'c').execute({ id, ...callerParams(reader) }))[0];
   },
 
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
@@ -112,7 +152,7 @@ export const ticketRepository = {
    */
   prepareList(db: Db): (filter: TicketListFilter) => Promise<TicketWithPeople[]> {
     const statementFor = preparedByShape('tickets_page', (shape: ListShape, name) => {
-      const [status, creator, order, after] = shape;
+      const [reader, status, order, after] = shape;
       const position = sql`(${tickets.createdAt}, ${tickets.id})`;
       const afterValue = sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`;
       const direction = order === 'a' ? asc : desc;
@@ -120,7 +160,8 @@ export const ticketRepository = {
         .where(
           and(
             status === 's' ? eq(tickets.status, sql.placeholder('status')) : undefined,
-            creator === 'c' ? eq(tickets.creatorId, sql.placeholder('creatorId')) : undefined,
+            callerStands(db, reader === 'o'),
+            reader === 'c' ? eq(tickets.creatorId, sql.placeholder('callerId')) : undefined,
             after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
           ),
         )
@@ -128,11 +169,11 @@ export const ticketRepository = {
         .limit(sql.placeholder('limit'))
         .prepare(name);
     });
-    return ({ status, creatorId, order, after, limit }) => {
-      const shape: ListShape = `${status ? 's' : '_'}${creatorId !== undefined ? 'c' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}`;
+    return ({ reader, status, order, after, limit }) => {
+      const shape: ListShape = `${reader.staff ? 'o' : 'c'}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}`;
       return statementFor(shape).execute({
+        ...callerParams(reader),
         status,
-        creatorId,
         afterAt: after?.createdAt.toISOString(),
         afterId: after?.id,
         limit,

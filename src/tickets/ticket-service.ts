@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import { type Actor, isStaff } from '../auth/actor.js';
+import { type Caller, type CheckedCaller, runAsCaller } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { TicketRow, TicketStatus } from '../db/schema.js';
@@ -8,7 +9,7 @@ import { errors } from '../lib/errors.js';
 import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from '../routes/tickets/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
 import {
-  type NewTicket,
+  type NewOwnTicket,
   type TicketListFilter,
   type TicketWithPeople,
   ticketRepository as tickets,
@@ -33,18 +34,23 @@ function matches(ifMatch: string, version: number): boolean {
 }
 
 export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>): boolean {
-  return isStaff(actor) || ticket.creatorId === actor.id;
+  return canRead({ id: actor.id, staff: isStaff(actor) }, ticket);
+}
+
+/** `canSeeTicket` for a caller checked by the statement that read the ticket. */
+export function canRead(reader: Pick<CheckedCaller, 'id' | 'staff'>, ticket: Pick<TicketRow, 'creatorId'>): boolean {
+  return reader.staff || ticket.creatorId === reader.id;
 }
 
 export class TicketService {
-  private readonly findWithPeople: (id: number) => Promise<TicketWithPeople | undefined>;
+  private readonly findWithPeople: (id: number, reader: CheckedCaller) => Promise<TicketWithPeople | undefined>;
   private readonly listPage: (filter: TicketListFilter) => Promise<TicketWithPeople[]>;
-  private readonly insert: (ticket: NewTicket) => Promise<TicketRow>;
+  private readonly insertAs: (ticket: NewOwnTicket) => Promise<TicketWithPeople | undefined>;
 
   constructor(private readonly db: Db) {
     this.findWithPeople = tickets.prepareFindWithPeople(db);
     this.listPage = tickets.prepareList(db);
-    this.insert = tickets.prepareInsert(db);
+    this.insertAs = tickets.prepareInsertAs(db);
   }
 
   /**
@@ -52,24 +58,31 @@ export class TicketService {
    * first attempt created, even if that attempt's response was lost with the connection or the process.
    */
   async create(
-    actor: Actor,
+    caller: Caller,
     input: Static<typeof CreateTicketBody>,
     idempotencyKey?: string,
   ): Promise<Versioned<TicketView>> {
-    const rowKey = idempotencyKey ? `${actor.id}:${idempotencyKey}` : null;
+    const rowKey = idempotencyKey ? `${caller.id}:${idempotencyKey}` : null;
     if (rowKey) {
       const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
       if (existing) return this.versioned(existing.id);
     }
-    let creator = actor;
-    if (input.creator_id !== undefined && input.creator_id !== actor.id) {
-      if (!isStaff(actor)) throw errors.forbidden('Only operators can open tickets for other users');
-      const found = await users.findById(this.db, input.creator_id);
-      if (!found) throw errors.creatorNotFound(input.creator_id);
-      creator = found;
-    }
     try {
-      const ticket = await this.insert({
+      if (input.creator_id === undefined || input.creator_id === caller.id) {
+        // For oneself: one statement, which also checks the caller; nothing back is a caller who may not act.
+        const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey };
+        const own = await this.insertAs({
+          ...values,
+          creator: { id: caller.id, tokenVersion: caller.tokenVersion, staff: false },
+        });
+        if (!own) throw errors.invalidToken();
+        return { view: toTicketView(own), version: own.ticket.version };
+      }
+      const actor = await caller.actor();
+      if (!isStaff(actor)) throw errors.forbidden('Only operators can open tickets for other users');
+      const creator = await users.findById(this.db, input.creator_id);
+      if (!creator) throw errors.creatorNotFound(input.creator_id);
+      const ticket = await tickets.insert(this.db, {
         subject: input.subject,
         description: input.description,
         creatorId: creator.id,
@@ -92,24 +105,33 @@ export class TicketService {
   }
 
   /** Someone else's ticket is "not found" for a customer, never "forbidden": ids leak nothing. */
-  async get(actor: Actor, id: number): Promise<Versioned<TicketView>> {
-    const found = await this.findWithPeople(id);
-    if (!found || !canSeeTicket(actor, found.ticket)) throw errors.ticketNotFound();
+  async get(caller: Caller, id: number): Promise<Versioned<TicketView>> {
+    const { result: found, reader } = await runAsCaller(
+      caller,
+      (reader) => this.findWithPeople(id, reader),
+      (found) => found !== undefined,
+    );
+    if (!found || !canRead(reader, found.ticket)) throw errors.ticketNotFound();
     return { view: toTicketView(found), version: found.ticket.version };
   }
 
   async list(
-    actor: Actor,
+    caller: Caller,
     query: Static<typeof ListTicketsQuery>,
   ): Promise<{ items: TicketView[]; nextCursor: string | null }> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.listPage({
-      status: query.status,
-      creatorId: isStaff(actor) ? undefined : actor.id,
-      order: query.sort_by === 'created_at_asc' ? 'asc' : 'desc',
-      after,
-      limit: query.limit + 1,
-    });
+    const { result: rows } = await runAsCaller(
+      caller,
+      (reader) =>
+        this.listPage({
+          reader,
+          status: query.status,
+          order: query.sort_by === 'created_at_asc' ? 'asc' : 'desc',
+          after,
+          limit: query.limit + 1,
+        }),
+      (rows) => rows.length > 0,
+    );
     const page = paginate(rows, query.limit, ({ ticket }) => ({ createdAt: ticket.createdAt, id: ticket.id }));
     return { items: page.items.map(toTicketView), nextCursor: page.nextCursor };
   }
