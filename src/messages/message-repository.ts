@@ -1,7 +1,7 @@
 import { and, asc, eq, exists, getTableColumns, gt, sql } from 'drizzle-orm';
 import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
-import { preparedByShape } from '../db/prepared.js';
+import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { attachments, type MessageRow, messageChannel, messages, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 import { ticketActivity } from '../tickets/ticket-repository.js';
@@ -25,11 +25,12 @@ export interface MessagePageOptions {
    */
   reader: CheckedCaller;
   after?: Cursor;
+  /** Rows wanted; up to the next `rowBucket` may come back (the caller slices its page). */
   limit: number;
 }
 
-/** Operator or customer reading; after a cursor or the first page. */
-type PageShape = `${'o' | 'c'}${'k' | '_'}`;
+/** Operator or customer reading; after a cursor or the first page; how many rows (a `rowBucket`). */
+type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 
 export interface NewApiMessage {
   ticketId: number;
@@ -130,6 +131,7 @@ export const messageRepository = {
   prepareListForTicket(db: Db): (options: MessagePageOptions) => Promise<ListedMessage[]> {
     const statementFor = preparedByShape('messages_page', (shape: PageShape, name) => {
       const [reader, after] = shape;
+      const rows = Number(shape.slice(2));
       const ownTicket = db
         .select({ id: tickets.id })
         .from(tickets)
@@ -155,17 +157,15 @@ export const messageRepository = {
               : undefined,
           ),
         )
-        .orderBy(asc(messages.createdAt), asc(messages.id))
-        .limit(sql.placeholder('limit'))
+        .orderBy(orderAndLimit([asc(messages.createdAt), asc(messages.id)], rows))
         .prepare(name);
     });
     return ({ ticketId, reader, after, limit }) =>
-      statementFor(`${reader.staff ? 'o' : 'c'}${after ? 'k' : '_'}`).execute({
+      statementFor(`${reader.staff ? 'o' : 'c'}${after ? 'k' : '_'}${rowBucket(limit)}`).execute({
         ticketId,
         ...callerParams(reader),
         afterAt: after?.createdAt.toISOString(),
         afterId: after?.id,
-        limit,
       });
   },
 };

@@ -1,7 +1,7 @@
 import { aliasedTable, and, asc, desc, eq, getTableColumns, gt, lt, sql } from 'drizzle-orm';
 import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
-import { preparedByShape } from '../db/prepared.js';
+import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns as publicColumns } from '../users/user-repository.js';
@@ -21,11 +21,15 @@ export interface TicketListFilter {
   status?: TicketStatus;
   order: 'asc' | 'desc';
   after?: Cursor;
+  /** Rows wanted; up to the next `rowBucket` may come back (the caller slices its page). */
   limit: number;
 }
 
-/** Which parts a list query has: staff or customer, status filter, ascending or descending, after a cursor. */
-type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}`;
+/**
+ * Which parts a list query has: staff or customer, status filter, ascending or descending, after a
+ * cursor; and how many rows it fetches (a `rowBucket`).
+ */
+type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
 
 /** A ticket the caller opens for themselves. */
 export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey'> & { creator: CheckedCaller };
@@ -153,6 +157,7 @@ export const ticketRepository = {
   prepareList(db: Db): (filter: TicketListFilter) => Promise<TicketWithPeople[]> {
     const statementFor = preparedByShape('tickets_page', (shape: ListShape, name) => {
       const [reader, status, order, after] = shape;
+      const rows = Number(shape.slice(4));
       const position = sql`(${tickets.createdAt}, ${tickets.id})`;
       const afterValue = sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`;
       const direction = order === 'a' ? asc : desc;
@@ -165,18 +170,16 @@ export const ticketRepository = {
             after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
           ),
         )
-        .orderBy(direction(tickets.createdAt), direction(tickets.id))
-        .limit(sql.placeholder('limit'))
+        .orderBy(orderAndLimit([direction(tickets.createdAt), direction(tickets.id)], rows))
         .prepare(name);
     });
     return ({ reader, status, order, after, limit }) => {
-      const shape: ListShape = `${reader.staff ? 'o' : 'c'}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}`;
+      const shape: ListShape = `${reader.staff ? 'o' : 'c'}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
       return statementFor(shape).execute({
         ...callerParams(reader),
         status,
         afterAt: after?.createdAt.toISOString(),
         afterId: after?.id,
-        limit,
       });
     };
   },
