@@ -12,9 +12,9 @@ import { percentile, round } from './stats.js';
 export interface MailResult {
   method: string;
   messages: number;
-  /** Time to APPEND every mail into the mailbox. */
+  /** Time to APPEND every mail into the mailbox (before the API starts). */
   appendSeconds: number;
-  /** From the first APPEND until the last mail is a ticket. */
+  /** From the API's watcher connecting to the mailbox full of them until the last mail is a ticket. */
   ingestSeconds: number;
   messagesPerSecond: number;
   latencyMs: { samples: number[]; p50: number; p95: number };
@@ -57,9 +57,12 @@ async function stopStack(stack: MailStack) {
 }
 
 /**
- * Mail is put into the support mailbox with IMAP APPEND over one connection (no SMTP queue in between, so
- * the mailbox fills faster than the API can ingest and the ingest rate is what is measured). The API runs
- * with the mail settings the tests use, its fallback poll set to a minute so arrivals are IDLE's.
+ * The bulk mails are put into the support mailbox with IMAP APPEND (no SMTP queue in between) before the
+ * API starts: then the API finds a full mailbox, as after an outage or a mass mailing, and what is timed
+ * is its ingest alone, from its watcher connecting until the last mail is a ticket. (Appended while the
+ * API runs, the mails arrived at one connection's APPEND pace, which was what got measured.) The API runs
+ * with the mail settings the tests use, its fallback poll set to a minute, so the single mails timed after
+ * the bulk arrive through IDLE.
  */
 export async function runMailPhase(
   admin: string,
@@ -73,10 +76,6 @@ export async function runMailPhase(
   const run = randomBytes(4).toString('hex');
   const support = `support-bench-${run}@${stack.domain}`;
   const url = await freshDatabase(admin, 'sd_bench_mail');
-  const api = await startApi(
-    { DATABASE_URL: url, ...mailEnv(stack, support), EMAIL_POLL_SECONDS: '60' },
-    cpuProfileDir,
-  );
   const imap = new ImapFlow({
     host: '127.0.0.1',
     port: stack.imapPort,
@@ -85,25 +84,30 @@ export async function runMailPhase(
     tls: { ca: [stack.caPem] },
     logger: false,
   });
+  await imap.connect();
+  const sender = (i: number) => `customer${i % 200}-${run}@${stack.domain}`;
+  log(`appending ${count} mails before the API starts …`);
+  const appendStarted = performance.now();
+  for (let i = 0; i < count; i++) {
+    await imap.append('INBOX', rawMail(sender(i), support, `Bulk ${i} ${run}`, `bulk-${run}-${i}`));
+  }
+  const appendSeconds = (performance.now() - appendStarted) / 1000;
+  const api = await startApi(
+    { DATABASE_URL: url, ...mailEnv(stack, support), EMAIL_POLL_SECONDS: '60' },
+    cpuProfileDir,
+  );
   try {
     return await withClient(url, async (db) => {
       const scalar = async (text: string, params: unknown[] = []) =>
         Number((await db.query<{ value: string }>(text, params)).rows[0]?.value ?? 0);
+      // The table exists once the API has migrated; until then the probe's error means "not yet".
       await waitFor(
-        async () => (await scalar('SELECT count(*) AS value FROM mailbox_state WHERE connected')) > 0,
+        async () => (await scalar('SELECT count(*) AS value FROM mailbox_state WHERE connected').catch(() => 0)) > 0,
         60_000,
-        100,
+        20,
         'the mailbox watcher to connect',
       );
-      await imap.connect();
-      const sender = (i: number) => `customer${i % 200}-${run}@${stack.domain}`;
-
-      log(`appending ${count} mails …`);
       const started = performance.now();
-      for (let i = 0; i < count; i++) {
-        await imap.append('INBOX', rawMail(sender(i), support, `Bulk ${i} ${run}`, `bulk-${run}-${i}`));
-      }
-      const appendSeconds = (performance.now() - started) / 1000;
       await waitFor(
         async () => (await scalar('SELECT count(*) AS value FROM tickets')) >= count,
         Math.max(120_000, count * 100),
@@ -111,7 +115,9 @@ export async function runMailPhase(
         `${count} tickets`,
       );
       const ingestSeconds = (performance.now() - started) / 1000;
-      log(`  ${count} tickets in ${round(ingestSeconds)} s (appended in ${round(appendSeconds)} s)`);
+      log(
+        `  ${count} tickets in ${round(ingestSeconds)} s after the watcher connected (appended in ${round(appendSeconds)} s)`,
+      );
 
       const samples: number[] = [];
       for (let i = 0; i < latencySamples; i++) {
@@ -129,7 +135,7 @@ export async function runMailPhase(
         samples.push(round(performance.now() - appended));
       }
       return {
-        method: 'IMAP APPEND (imapflow, one connection)',
+        method: 'IMAP APPEND (imapflow, one connection) before the API starts',
         messages: count,
         appendSeconds: round(appendSeconds, 2),
         ingestSeconds: round(ingestSeconds, 2),

@@ -120,8 +120,8 @@ export function markdown(report: BenchReport): string {
     lines.push(
       '### Mail',
       '',
-      `${mail.messages} mails by ${mail.method}: appended in ${mail.appendSeconds} s, all tickets after ` +
-        `${mail.ingestSeconds} s → **${mail.messagesPerSecond} messages/s**. IDLE arrival → ticket over ` +
+      `${mail.messages} mails by ${mail.method} (in ${mail.appendSeconds} s); all tickets ` +
+        `${mail.ingestSeconds} s after its watcher connected → **${mail.messagesPerSecond} messages/s**. IDLE arrival → ticket over ` +
         `${mail.latencyMs.samples.length} single mails: p50 ${mail.latencyMs.p50} ms, p95 ${mail.latencyMs.p95} ms. ` +
         `Peak RSS ${mail.peakRssMb} MiB.`,
       '',

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type IdempotencyService, requestHash } from '../idempotency/idempotency-service.js';
 
@@ -10,6 +10,9 @@ declare module 'fastify' {
   }
 }
 
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
 /** Runs after authentication and validation (preHandler), so keys are per caller and only valid requests count. */
 export const idempotency = fp(
   async (app: FastifyInstance, options: { service: IdempotencyService }) => {
@@ -17,9 +20,9 @@ export const idempotency = fp(
     app.decorateRequest('idempotencyKey', undefined);
     app.decorateRequest('idempotencyRecord', undefined);
 
-    app.addHook('preHandler', async (request, reply) => {
+    const begin = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
-      if (request.method !== 'POST' || key === undefined) return;
+      if (key === undefined) return;
       // A stored answer goes only to a user who may still act (on the routes that check the user later).
       await request.caller?.actor();
       const hash = requestHash([request.method, request.routeOptions.url, request.params, request.body]);
@@ -33,9 +36,9 @@ export const idempotency = fp(
       }
       request.idempotencyKey = String(key);
       request.idempotencyRecord = begun.recordId;
-    });
+    };
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    const finish = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const recordId = request.idempotencyRecord;
       if (recordId === undefined) return payload;
       request.idempotencyRecord = undefined;
@@ -52,6 +55,14 @@ export const idempotency = fp(
         );
       }
       return payload;
+    };
+
+    // Only POST routes take keys: the hooks are attached to them alone, so reads run no idempotency hook.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!methods.includes('POST')) return;
+      route.preHandler = [...asArray(route.preHandler), begin];
+      route.onSend = [...asArray(route.onSend), finish];
     });
 
     app.addHook('onClose', async () => service.close());
