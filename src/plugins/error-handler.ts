@@ -17,7 +17,7 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; detail: string }> = {
  * 401 first, as on every other route (and in FastAPI, where authentication runs before validation).
  */
 async function userCheckedFirst(error: FastifyError, request: FastifyRequest): Promise<FastifyError> {
-  const clientError = error instanceof DomainError ? error.status !== 401 : isClientError(error);
+  const clientError = error instanceof DomainError ? error.status < 500 && error.status !== 401 : isClientError(error);
   if (!request.caller || !clientError) return error;
   try {
     await request.caller.actor();
