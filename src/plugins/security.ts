@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 import type { Config } from '../config.js';
 
 /**
@@ -11,11 +11,16 @@ import type { Config } from '../config.js';
  */
 export const security = fp(
   async (app: FastifyInstance, options: { config: Config }) => {
-    await app.register(helmet, {
+    // helmet itself, built once: the @fastify/helmet wrapper rebuilt the middleware (CSP parsing included)
+    // on every request. The headers go on the raw response, where Fastify sends them with its own.
+    const securityHeaders = helmet({
       contentSecurityPolicy: {
         useDefaults: true,
         directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'] },
       },
+    });
+    app.addHook('onRequest', (request, reply, done) => {
+      securityHeaders(request.raw, reply.raw, () => done());
     });
     const origins = options.config.http.corsOrigins;
     if (origins === '*' || origins.length > 0) {
