@@ -50,9 +50,7 @@ export async function seedPostgres(
   size: SeedSize,
 ): Promise<{ url: string; ids: SeededIds }> {
   const url = await freshDatabase(admin, name);
-  const ids = await withClient(url, (client) =>
-    seedAndRead((text, params) => client.query(text, params as unknown[]), size),
-  );
+  const ids = await withClient(url, (client) => seedAndRead((text, params) => client.query(text, params), size));
   return { url, ids };
 }
 

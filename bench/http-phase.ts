@@ -79,7 +79,8 @@ async function runWorkloads(
   // Reads first: the writes grow the tables the reads measure.
   for (const workload of workloads) {
     const summaries = await compare(targets, workload, fixture, options.timing);
-    const ours = summaries.get('ours') as Summary;
+    const ours = summaries.get('ours');
+    if (!ours) throw new Error(`${workload.name}: no measurement of our API`);
     const reference = summaries.get('reference');
     const ratio = reference && reference.rps > 0 ? round(ours.rps / reference.rps, 2) : undefined;
     rows.push({ dataset: label, database, endpoint: workload.name, list: workload.list, ours, reference, ratio });

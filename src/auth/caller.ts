@@ -36,8 +36,8 @@ export interface CheckedCaller {
 
 /**
  * SQL true when the caller's user is active, on the token's version, and staff (or a customer) as
- * guessed; `staff` undefined: any role. Placeholders `callerId` and `callerVersion`; the guess is part
- * of the statement's shape.
+ * guessed (`staff` undefined: whatever the role). Placeholders `callerId` and `callerVersion`; the guess
+ * is part of the statement's shape.
  */
 export function callerStands(db: Db, staff: boolean | undefined) {
   return exists(

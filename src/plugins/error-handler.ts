@@ -16,14 +16,15 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; detail: string }> = {
  * before that statement runs: malformed input, a bad cursor. A caller who may no longer act gets the
  * 401 first, as on every other route (and in FastAPI, where authentication runs before validation).
  */
-async function userCheckedFirst(error: FastifyError, request: FastifyRequest): Promise<FastifyError> {
+async function userCheckedFirst(error: FastifyError, request: FastifyRequest): Promise<FastifyError | DomainError> {
   const clientError = error instanceof DomainError ? error.status < 500 && error.status !== 401 : isClientError(error);
   if (!request.caller || !clientError) return error;
   try {
     await request.caller.actor();
     return error;
   } catch (authError) {
-    return authError as FastifyError;
+    // The 401 comes first; a database that cannot answer just now leaves the input error to speak.
+    return authError instanceof DomainError ? authError : error;
   }
 }
 
