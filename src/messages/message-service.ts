@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import { type Actor, isStaff } from '../auth/actor.js';
+import type { Actor } from '../auth/actor.js';
 import { type Caller, type CheckedCaller, runAsCaller } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -9,7 +9,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { CreateMessageBody, ListMessagesQuery } from '../routes/messages/schemas.js';
 import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
-import { canRead, canSeeTicket } from '../tickets/ticket-service.js';
+import { canRead } from '../tickets/ticket-service.js';
 import { userRepository as users } from '../users/user-repository.js';
 import {
   type ListedMessage,
@@ -87,8 +87,9 @@ export class MessageService {
     return written && toMessageView(written);
   }
 
+  /** An operator's public answer: the message, and the email to the customer in the same transaction. */
   private async writeWithEmail(
-    actor: Actor,
+    operator: Actor,
     ticketId: number,
     input: Static<typeof CreateMessageBody>,
     rowKey: string | null,
@@ -97,24 +98,21 @@ export class MessageService {
       // Locked so a reply and a status change on the same ticket apply one after the other.
       const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
       // The seed answers an unknown ticket here with 400 and its own text.
-      if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketToAnswerNotFound(ticketId);
+      if (!ticket) throw errors.ticketToAnswerNotFound(ticketId);
       const earlier = rowKey ? await messages.findByIdempotencyKey(tx, rowKey) : undefined;
-      if (earlier) return { view: toMessageView({ message: earlier, author: actor }), outboxId: undefined };
+      if (earlier) return { view: toMessageView({ message: earlier, author: operator }), outboxId: undefined };
       const message = await messages.insert(tx, {
         ticketId,
-        authorId: actor.id,
+        authorId: operator.id,
         text: input.text,
-        internal: input.internal,
+        internal: false,
         channel: 'api',
         idempotencyKey: rowKey,
       });
-      // A customer writing on their closed ticket means the problem is back.
-      const reopens = ticket.status === 'closed' && ticket.creatorId === actor.id && !isStaff(actor);
-      await tickets.touch(tx, ticketId, reopens ? 'open' : undefined);
-      // An operator's public answer goes to the customer by email, written in this same transaction.
+      await tickets.touch(tx, ticketId);
       let outboxId: number | undefined;
-      // Without a mail channel there is nothing to send: skip the creator's lookup.
-      if (isStaff(actor) && !input.internal && ticket.creatorId !== actor.id && this.outbound.enabled) {
+      // An operator answering their own ticket has nobody to mail.
+      if (ticket.creatorId !== operator.id) {
         const creator = await users.findById(tx, ticket.creatorId);
         if (creator?.isActive) {
           outboxId = await this.outbound.queueReply(tx, {
@@ -126,7 +124,7 @@ export class MessageService {
           });
         }
       }
-      return { view: toMessageView({ message, author: actor }), outboxId };
+      return { view: toMessageView({ message, author: operator }), outboxId };
     });
     await this.outbound.dispatch([outboxId]);
     return view;
