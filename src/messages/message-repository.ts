@@ -1,6 +1,7 @@
-import { and, asc, eq, exists, getTableColumns, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, gt, sql } from 'drizzle-orm';
 import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
+import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { attachments, type MessageRow, messageChannel, messages, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
@@ -82,24 +83,21 @@ export const messageRepository = {
           )
           .returning({ id: tickets.id }),
       );
-      // The insert reads from the update, which drizzle's INSERT … SELECT cannot say for a table with an
-      // identity column (it names every column, the identity too); so it is written out here, and its rows
-      // come back through drizzle's mapping of the messages columns. Values are cast: a SELECT list does not
-      // take its types from the insert's columns.
-      const filled = [
-        messages.ticketId,
-        messages.authorId,
-        messages.text,
-        messages.internal,
-        messages.channel,
-        messages.idempotencyKey,
-      ].map((column) => sql.identifier(column.name));
-      const inserted = db.$with('inserted', getTableColumns(messages)).as(
-        sql`insert into ${messages} (${sql.join(filled, sql`, `)})
-          select ${writable.id}, ${sql.placeholder('callerId')}::integer, ${sql.placeholder('text')}::text,
-            ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
-            ${sql.placeholder('idempotencyKey')}::varchar
-          from ${writable} returning *`,
+      const inserted = insertFromSelect(
+        db,
+        messages,
+        [
+          messages.ticketId,
+          messages.authorId,
+          messages.text,
+          messages.internal,
+          messages.channel,
+          messages.idempotencyKey,
+        ],
+        sql`select ${writable.id}, ${sql.placeholder('callerId')}::integer, ${sql.placeholder('text')}::text,
+          ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
+          ${sql.placeholder('idempotencyKey')}::varchar
+        from ${writable}`,
       );
       const { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt } = inserted;
       return db

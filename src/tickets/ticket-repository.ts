@@ -1,6 +1,7 @@
-import { aliasedTable, and, asc, desc, eq, getTableColumns, gt, lt, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
 import type { Db } from '../db/client.js';
+import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
@@ -58,19 +59,13 @@ export const ticketRepository = {
    * Prepared on `db`: parsed once per connection.
    */
   prepareInsertAs(db: Db): (ticket: NewOwnTicket) => Promise<TicketWithPeople | undefined> {
-    // The insert reads the caller check, which drizzle's INSERT … SELECT cannot say for a table with an
-    // identity column (it names every column, the identity too); so it is written out here, and its rows
-    // come back through drizzle's mapping of the tickets columns. Values are cast: a SELECT list does not
-    // take its types from the insert's columns.
-    const filled = [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey].map((column) =>
-      sql.identifier(column.name),
-    );
-    const inserted = db.$with('inserted', getTableColumns(tickets)).as(
-      sql`insert into ${tickets} (${sql.join(filled, sql`, `)})
-        select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
-          ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
-        where ${callerStands(db, undefined)}
-        returning *`,
+    const inserted = insertFromSelect(
+      db,
+      tickets,
+      [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey],
+      sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
+        ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
+      where ${callerStands(db, undefined)}`,
     );
     const { id, subject, description, status, creatorId, operatorId, version, idempotencyKey, createdAt, updatedAt } =
       inserted;
