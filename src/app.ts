@@ -10,7 +10,6 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { IdempotencyService } from './idempotency/idempotency-service.js';
 import { buildValidatorCompiler } from './lib/validation.js';
 import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
@@ -70,9 +69,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(security, { config });
   await app.register(rateLimit, { global: false });
   await app.register(openapi, { config });
-  await app.register(auth, { config });
   await app.register(services, { config, database });
-  await app.register(idempotency, { service: new IdempotencyService(database.db) });
+  await app.register(auth, { config });
+  await app.register(idempotency);
 
   await app.register(
     async (api) => {

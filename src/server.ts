@@ -1,14 +1,8 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { type Config, loadConfigOrExit } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
-
-function loggerOptions(config: Config) {
-  // Human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them).
-  return process.stdout.isTTY
-    ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-    : { level: config.logLevel };
-}
+import { loggerOptions } from './runtime/logger.js';
 
 const config = loadConfigOrExit();
 
@@ -36,14 +30,15 @@ if (config.admin) {
   app.log.info({ email: config.admin.email, outcome }, 'admin account');
 }
 
-// Without Redis this process also sends mail and watches the mailbox; with Redis, workers do.
-await app.services.mail.start();
+// Without Redis this process also runs the jobs and watches the mailbox; with Redis, workers do.
+const { background } = app.services;
+await background.start();
 app.log.info(
   {
-    jobs: app.services.mail.jobs.kind,
+    jobs: background.jobs.kind,
     smtp: Boolean(config.mail.smtp),
     imap: Boolean(config.mail.imap),
-    watcher: Boolean(app.services.mail.watcher),
+    watcher: Boolean(background.watcher),
   },
   'email channel',
 );

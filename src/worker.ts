@@ -2,7 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
-import { MailChannel } from './email/mail-channel.js';
+import { loggerOptions } from './runtime/logger.js';
+import { buildServices } from './runtime/services.js';
 
 // `npm run worker` (the seed's `celery … worker`): takes jobs from Redis and watches the support mailbox.
 const config = loadConfigOrExit();
@@ -13,11 +14,7 @@ if (!config.redisUrl) {
   process.exit(1);
 }
 
-const log = pino(
-  process.stdout.isTTY
-    ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-    : { level: config.logLevel },
-);
+const log = pino(loggerOptions(config));
 const database = await openDatabase(
   config.databaseUrl
     ? {
@@ -29,13 +26,14 @@ const database = await openDatabase(
     : { kind: 'pglite', dataDir: config.dataDir },
 );
 await database.migrate();
-const channel = new MailChannel(config, database.db, log, 'worker');
-await channel.start();
+const { background, idempotency } = buildServices(config, database, log, 'worker');
+await background.start();
 log.info({ imap: Boolean(config.mail.imap), smtp: Boolean(config.mail.smtp) }, 'worker started');
 
 closeWithGrace({ delay: 15_000 }, async ({ err, signal }) => {
   if (err) log.error({ err }, 'worker stopping after an error');
   else log.info({ signal }, 'worker stopping');
-  await channel.close();
+  idempotency.close();
+  await background.close();
   await database.close();
 });

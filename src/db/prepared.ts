@@ -1,20 +1,28 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
 
 /**
  * Named prepared statements for a query whose SQL varies with its input (optional filters, sort order, a
- * first page or a later one): one statement per shape, built by the query builder on first use and kept.
- * PostgreSQL then parses each shape once per connection rather than once per request, and no query
- * builder runs on the hot path. Shapes are few and fixed by the code, never by a client's values.
+ * first page or a later one): one statement per shape, built by the query builder on first use and kept
+ * per database handle. PostgreSQL then parses each shape once per connection rather than once per request,
+ * and no query builder runs on the hot path. Shapes are few and fixed by the code, never by a client's
+ * values. A transaction is a handle of its own (its statements run on its connection), kept as long as it
+ * lives; the same shape has the same name and text there, which PostgreSQL's per-connection cache accepts.
  */
 export function preparedByShape<Shape extends string, Statement>(
   name: string,
-  build: (shape: Shape, statementName: string) => Statement,
-): (shape: Shape) => Statement {
-  const statements = new Map<Shape, Statement>();
-  return (shape) => {
+  build: (db: Db, shape: Shape, statementName: string) => Statement,
+): (db: Db, shape: Shape) => Statement {
+  const byHandle = new WeakMap<Db, Map<Shape, Statement>>();
+  return (db, shape) => {
+    let statements = byHandle.get(db);
+    if (!statements) {
+      statements = new Map();
+      byHandle.set(db, statements);
+    }
     let statement = statements.get(shape);
     if (statement === undefined) {
-      statement = build(shape, `${name}_${shape}`);
+      statement = build(db, shape, `${name}_${shape}`);
       statements.set(shape, statement);
     }
     return statement;

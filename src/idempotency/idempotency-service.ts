@@ -26,7 +26,6 @@ export class IdempotencyService {
 
   async begin(userId: number, key: string, hash: string): Promise<Begin> {
     if (!KEY_FORMAT.test(key)) throw errors.badIdempotencyKey();
-    if (Math.random() < 0.01) await keys.removeOlderThan(this.db, KEEP_MS);
     const existing = await keys.find(this.db, userId, key);
     if (existing) {
       const age = Date.now() - existing.createdAt.getTime();
@@ -45,6 +44,11 @@ export class IdempotencyService {
     const recordId = await keys.claim(this.db, userId, key, hash);
     if (recordId === undefined) throw errors.idempotencyInProgress();
     return { kind: 'first', recordId };
+  }
+
+  /** Deletes keys past their 24 hours (the `expire-idempotency-keys` job); a key found expired is ignored anyway. */
+  async expire(): Promise<void> {
+    await keys.removeOlderThan(this.db, KEEP_MS);
   }
 
   /** Keeps the response of a request that reached an answer; a 5xx (or 409/429) frees the key for a retry. */

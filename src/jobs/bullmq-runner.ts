@@ -1,16 +1,17 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
+import type { Static, TSchema } from 'typebox';
 import type { JobDefinition, JobRunner } from './job.js';
-import type { JobRegistry } from './registry.js';
+import { BadJobPayload, checkPayload, type JobRegistry } from './registry.js';
 
 const QUEUE = 'service-desk';
 const SCHEDULE_CHECK_MS = 5_000;
 
 /**
- * Jobs on Redis with BullMQ. Every process can enqueue; only processes started with `work: true`
- * (`npm run worker`, or the API when asked to) take jobs. Schedules are BullMQ job schedulers: one per name,
- * whatever the number of processes that declare it.
+ * Jobs on Redis with BullMQ. Every process can queue; only processes started with `work: true`
+ * (`npm run worker`) take jobs and keep the schedules (BullMQ job schedulers: one per job, whatever the
+ * number of processes that declare it).
  */
 export class BullmqRunner implements JobRunner {
   readonly kind = 'bullmq' as const;
@@ -21,65 +22,70 @@ export class BullmqRunner implements JobRunner {
   private scheduleCheck: NodeJS.Timeout | undefined;
 
   constructor(
-    redisUrl: string,
-    prefix: string,
-    private readonly registry: JobRegistry,
+    private readonly redisUrl: string,
+    private readonly prefix: string,
     private readonly log: FastifyBaseLogger,
-    options: { work: boolean; concurrency?: number },
+    private readonly options: { work: boolean; concurrency?: number },
   ) {
-    const connect = () => {
-      // maxRetriesPerRequest null: a worker's blocking commands must wait through a Redis restart.
-      const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-      connection.on('error', (error) => this.log.warn({ err: error }, 'redis connection error'));
-      this.connections.push(connection);
-      return connection;
-    };
     this.queue = new Queue(QUEUE, {
-      connection: connect(),
+      connection: this.connect(),
       prefix,
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 },
     });
     // Without a listener BullMQ prints each failed reconnect to stderr (the connection's own listener logs it).
     this.queue.on('error', () => undefined);
-    if (options.work) {
-      this.worker = new Worker(QUEUE, async (job) => this.process(job.name, job.data), {
-        connection: connect(),
-        prefix,
-        concurrency: options.concurrency ?? 4,
-      });
-      this.worker.on('failed', (job, error) => this.log.error({ err: error, job: job?.name }, 'job failed'));
-      this.worker.on('error', (error) => this.log.warn({ err: error }, 'worker error'));
-    }
   }
 
-  private async process(name: string, data: unknown): Promise<void> {
-    let handler: (payload: unknown) => Promise<void>;
+  private connect(): Redis {
+    // maxRetriesPerRequest null: a worker's blocking commands must wait through a Redis restart.
+    const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+    connection.on('error', (error) => this.log.warn({ err: error }, 'redis connection error'));
+    this.connections.push(connection);
+    return connection;
+  }
+
+  async start(registry: JobRegistry): Promise<void> {
+    if (!this.options.work) return;
+    this.worker = new Worker(QUEUE, async (job) => this.process(registry, job.name, job.data), {
+      connection: this.connect(),
+      prefix: this.prefix,
+      concurrency: this.options.concurrency ?? 4,
+    });
+    this.worker.on('failed', (job, error) => this.log.error({ err: error, job: job?.name }, 'job failed'));
+    this.worker.on('error', (error) => this.log.warn({ err: error }, 'worker error'));
+    for (const job of registry.declared) if (job.everyMs !== undefined) await this.schedule(job, job.everyMs);
+  }
+
+  private async process(registry: JobRegistry, name: string, data: unknown): Promise<void> {
     try {
-      handler = this.registry.handler(name);
+      await registry.run(name, data);
     } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
+      if (error instanceof BadJobPayload) throw new UnrecoverableError(error.message);
+      throw error;
     }
-    await handler(data);
   }
 
-  async enqueue<P>(job: JobDefinition<P>, payload: P, options: { delayMs?: number } = {}): Promise<void> {
+  async enqueue<S extends TSchema>(
+    job: JobDefinition<S>,
+    payload: Static<S>,
+    options: { delayMs?: number } = {},
+  ): Promise<void> {
+    checkPayload(job, payload);
     const jobId = job.jobId?.(payload);
     await this.queue.add(job.name, payload, {
       jobId,
       // An id dedupes live jobs only: once finished, the same id may be queued again (a retry, a sweep).
       ...(jobId !== undefined ? { removeOnComplete: true, removeOnFail: true } : {}),
-      attempts: job.attempts,
-      backoff: { type: 'exponential', delay: 1000 },
+      attempts: job.retry.attempts,
+      backoff: { type: 'exponential', delay: job.retry.backoffMs },
       delay: options.delayMs,
     });
   }
 
-  async schedule<P>(job: JobDefinition<P>, everyMs: number, payload: P): Promise<void> {
-    const schedulerId = job.jobId?.(payload) ?? `${job.name}:${JSON.stringify(payload)}`;
-    const upsert = () =>
-      this.queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name: job.name, data: payload });
+  private async schedule(job: JobDefinition, everyMs: number): Promise<void> {
+    const upsert = () => this.queue.upsertJobScheduler(job.name, { every: everyMs }, { name: job.name, data: {} });
     await upsert();
-    this.schedules.set(schedulerId, upsert);
+    this.schedules.set(job.name, upsert);
     this.scheduleCheck ??= setInterval(() => void this.restoreLostSchedules(), SCHEDULE_CHECK_MS);
   }
 

@@ -1,23 +1,57 @@
-import type { JobHandler, Registration } from './job.js';
+import { Value } from 'typebox/value';
+import type { JobDefinition, Registration } from './job.js';
 
-/** Name → handler. Boot fails on a name registered twice, so two handlers can never race for one job. */
+/** Thrown at start-up: the declared jobs and the registered handlers do not match one to one. */
+export class JobRegistryError extends Error {
+  override readonly name = 'JobRegistryError';
+}
+
+/** A payload that does not match its job's schema: a bug in whoever queued it, never worth a retry. */
+export class BadJobPayload extends Error {
+  override readonly name = 'BadJobPayload';
+}
+
+/**
+ * Job name → handler, checked once at start-up: every declared job has exactly one handler and every
+ * handler belongs to a declared job, so a job can neither be queued with nobody to run it nor be run twice
+ * by two handlers. Payloads are checked against their job's schema on the way in and on the way out.
+ */
 export class JobRegistry {
-  private readonly handlers = new Map<string, JobHandler<unknown>>();
+  private readonly handlers = new Map<string, Registration>();
 
-  constructor(registrations: Registration<never>[]) {
-    for (const { job, handler } of registrations) {
-      if (this.handlers.has(job.name)) throw new Error(`Job "${job.name}" has two handlers`);
-      this.handlers.set(job.name, handler as JobHandler<unknown>);
+  constructor(
+    readonly declared: readonly JobDefinition[],
+    registrations: readonly Registration[],
+  ) {
+    const names = new Set(declared.map((job) => job.name));
+    if (names.size !== declared.length) throw new JobRegistryError('A job name is declared twice');
+    for (const registration of registrations) {
+      const { name } = registration.job;
+      if (!names.has(name)) throw new JobRegistryError(`Job "${name}" has a handler but is not declared`);
+      if (this.handlers.has(name)) throw new JobRegistryError(`Job "${name}" has two handlers`);
+      this.handlers.set(name, registration);
+    }
+    const missing = declared.filter((job) => !this.handlers.has(job.name)).map((job) => job.name);
+    if (missing.length > 0) {
+      throw new JobRegistryError(`Declared jobs without a handler: ${missing.join(', ')} (register one at start-up)`);
     }
   }
 
-  handler(name: string): JobHandler<unknown> {
-    const handler = this.handlers.get(name);
-    if (!handler) throw new Error(`Job "${name}" has no handler`);
-    return handler;
+  definition(name: string): JobDefinition | undefined {
+    return this.handlers.get(name)?.job;
   }
 
-  names(): string[] {
-    return [...this.handlers.keys()];
+  /** Runs a job's handler on a payload; `BadJobPayload` when the payload is not the job's. */
+  async run(name: string, payload: unknown): Promise<void> {
+    const registration = this.handlers.get(name);
+    if (!registration) throw new BadJobPayload(`No job "${name}"`);
+    checkPayload(registration.job, payload);
+    await registration.handler(payload);
+  }
+}
+
+export function checkPayload(job: JobDefinition, payload: unknown): void {
+  if (!Value.Check(job.payload, payload)) {
+    throw new BadJobPayload(`Payload of job "${job.name}" does not match its schema: ${JSON.stringify(payload)}`);
   }
 }

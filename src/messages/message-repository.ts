@@ -1,11 +1,20 @@
-import { and, asc, eq, exists, gt, sql } from 'drizzle-orm';
-import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Caller, Standing } from '../access/caller.js';
+import { callerActs, callerParams, messageVisibleTo, ticketIdOpenTo, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
-import { attachments, type MessageRow, messageChannel, messages, tickets, users } from '../db/schema.js';
+import {
+  attachments,
+  type MessageRow,
+  messageChannel,
+  messages,
+  type TicketRow,
+  tickets,
+  users,
+} from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
-import { ticketActivity } from '../tickets/ticket-repository.js';
+import { statusAfterMessage, ticketActivity } from '../tickets/ticket-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
 export interface MessageWithAuthor {
@@ -13,107 +22,124 @@ export interface MessageWithAuthor {
   author: PublicUserRow;
 }
 
+/** A written message, and what its ticket is now (the channel that wrote it may need to say so). */
+export interface PostedMessage extends MessageWithAuthor {
+  ticket: Pick<TicketRow, 'id' | 'subject' | 'status' | 'creatorId'>;
+}
+
 /** A listed message says whether files came with it, so a page without any skips the attachments query. */
 export interface ListedMessage extends MessageWithAuthor {
   hasAttachments: boolean;
 }
 
-export interface MessagePageOptions {
-  ticketId: number;
-  /**
-   * Staff read every message of every ticket; a customer, the public ones of their own tickets. The
-   * statement also checks the caller (see auth/caller.ts).
-   */
-  reader: CheckedCaller;
-  after?: Cursor;
-  /** Rows wanted; up to the next `rowBucket` may come back (the caller slices its page). */
-  limit: number;
-}
+/**
+ * Who the statement lets write: staff on any ticket, a customer on their own (ticket-access.ts), or, for a
+ * channel that decided itself which ticket the author may write on (a mail threaded by its headers), any
+ * ticket — the author's account is still checked.
+ */
+export type Writer = Standing | 'channel';
+
+export type NewMessage = Pick<MessageRow, 'text' | 'internal' | 'channel'> & { idempotencyKey?: string | null };
 
 /** Operator or customer reading; after a cursor or the first page; how many rows (a `rowBucket`). */
 type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 
-export interface NewApiMessage {
-  ticketId: number;
-  /**
-   * Staff write on every ticket; a customer, on their own (which their message reopens if closed). The
-   * statement also checks the caller (see auth/caller.ts).
-   */
-  author: CheckedCaller;
-  text: string;
-  internal: boolean;
-  idempotencyKey: string | null;
-}
+const writerShape = { staff: 'o', customer: 'c', channel: 'm' } as const;
 
-export type NewMessage = Pick<MessageRow, 'ticketId' | 'authorId' | 'text' | 'internal' | 'channel'> & {
-  idempotencyKey?: string | null;
-};
+const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm', name) => {
+  const writer: Writer = shape === 'o' ? 'staff' : shape === 'c' ? 'customer' : 'channel';
+  const standing = writer === 'channel' ? undefined : writer;
+  // The ticket row is updated first: that locks it, marks the activity and applies what a message does to
+  // its status; the message is inserted only if the update found a ticket this author may write on.
+  const writable = db.$with('writable').as(
+    db
+      .update(tickets)
+      .set({ ...ticketActivity(), ...statusAfterMessage(writer !== 'staff', sql.placeholder('callerId')) })
+      .where(
+        and(
+          eq(tickets.id, sql.placeholder('ticketId')),
+          callerActs(db, standing),
+          standing ? ticketOpenTo(standing) : undefined,
+        ),
+      )
+      .returning({ id: tickets.id, subject: tickets.subject, status: tickets.status, creatorId: tickets.creatorId }),
+  );
+  const inserted = insertFromSelect(
+    db,
+    messages,
+    [messages.ticketId, messages.authorId, messages.text, messages.internal, messages.channel, messages.idempotencyKey],
+    sql`select ${writable.id}, ${sql.placeholder('callerId')}::integer, ${sql.placeholder('text')}::text,
+      ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
+      ${sql.placeholder('idempotencyKey')}::varchar
+    from ${writable}`,
+  );
+  const { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt } = inserted;
+  return db
+    .with(writable, inserted)
+    .select({
+      message: { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt },
+      author: publicUserColumns(users),
+      ticket: { id: writable.id, subject: writable.subject, status: writable.status, creatorId: writable.creatorId },
+    })
+    .from(inserted)
+    .innerJoin(users, eq(users.id, inserted.authorId))
+    .innerJoin(writable, eq(writable.id, inserted.ticketId))
+    .prepare(name);
+});
+
+const pageStatement = preparedByShape('messages_page', (db, shape: PageShape, name) => {
+  const [reader, after] = shape;
+  const as: Standing = reader === 'o' ? 'staff' : 'customer';
+  return db
+    .select({
+      message: messages,
+      author: publicUserColumns(users),
+      hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
+    })
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.authorId))
+    .where(
+      and(
+        eq(messages.ticketId, sql.placeholder('ticketId')),
+        callerActs(db, as),
+        messageVisibleTo(as),
+        ticketIdOpenTo(db, as, sql.placeholder('ticketId')),
+        after === 'k'
+          ? gt(
+              sql`(${messages.createdAt}, ${messages.id})`,
+              sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`,
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(orderAndLimit([asc(messages.createdAt), asc(messages.id)], Number(shape.slice(2))))
+    .prepare(name);
+});
 
 export const messageRepository = {
-  async insert(db: Db, message: NewMessage): Promise<MessageRow> {
+  /** A message as it is, with no rule applied: for data written outside the use cases (test fixtures, imports). */
+  async insert(db: Db, message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'>): Promise<MessageRow> {
     const [row] = await db.insert(messages).values(message).returning();
     return row as MessageRow;
   },
 
   /**
-   * A message on a ticket, in one statement: the ticket row is updated first (which locks it, marks the
-   * activity and reopens a customer's closed ticket), and the message is inserted only if that update
-   * found a ticket the author may write on (and the author may act, see auth/caller.ts). Nothing back:
-   * no such ticket, not theirs, or not a caller who may act as guessed. Prepared on `db`, one statement per
-   * kind of author. Used when the answer sends no email (see MessageService).
+   * A message on a ticket, in one statement (see `postStatement`). Nothing back: no such ticket, not one this
+   * writer may write on, or an author who may not act (as `writer`).
    */
-  prepareInsertAndTouch(db: Db): (message: NewApiMessage) => Promise<MessageWithAuthor | undefined> {
-    const statementFor = preparedByShape('message_insert', (author: 'o' | 'c', name) => {
-      const writable = db.$with('writable').as(
-        db
-          .update(tickets)
-          .set({
-            ...ticketActivity(),
-            // A customer writing on their closed ticket means the problem is back.
-            ...(author === 'c'
-              ? { status: sql`case when ${tickets.status} = 'closed' then 'open' else ${tickets.status} end` }
-              : {}),
-          })
-          .where(
-            and(
-              eq(tickets.id, sql.placeholder('ticketId')),
-              callerStands(db, author === 'o'),
-              author === 'c' ? eq(tickets.creatorId, sql.placeholder('callerId')) : undefined,
-            ),
-          )
-          .returning({ id: tickets.id }),
-      );
-      const inserted = insertFromSelect(
-        db,
-        messages,
-        [
-          messages.ticketId,
-          messages.authorId,
-          messages.text,
-          messages.internal,
-          messages.channel,
-          messages.idempotencyKey,
-        ],
-        sql`select ${writable.id}, ${sql.placeholder('callerId')}::integer, ${sql.placeholder('text')}::text,
-          ${sql.placeholder('internal')}::boolean, ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
-          ${sql.placeholder('idempotencyKey')}::varchar
-        from ${writable}`,
-      );
-      const { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt } = inserted;
-      return db
-        .with(writable, inserted)
-        .select({
-          message: { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt },
-          author: publicUserColumns(users),
-        })
-        .from(inserted)
-        .innerJoin(users, eq(users.id, inserted.authorId))
-        .prepare(name);
+  async post(
+    db: Db,
+    author: Caller,
+    writer: Writer,
+    ticketId: number,
+    message: NewMessage,
+  ): Promise<PostedMessage | undefined> {
+    const [row] = await postStatement(db, writerShape[writer]).execute({
+      ...message,
+      ticketId,
+      ...callerParams(author),
     });
-    return async ({ author, ...message }) =>
-      (
-        await statementFor(author.staff ? 'o' : 'c').execute({ ...message, ...callerParams(author), channel: 'api' })
-      )[0];
+    return row;
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {
@@ -122,48 +148,22 @@ export const messageRepository = {
   },
 
   /**
-   * Oldest first, as a conversation reads; keyset on (created_at, id) within the ticket. Prepared once per
-   * shape on `db`. A customer's page carries its own access check (their ticket, no internal notes), so a
-   * page with rows needs no separate look at the ticket; an empty one does not say why it is empty.
+   * Oldest first, as a conversation reads; keyset on (created_at, id) within the ticket, in one statement
+   * that checks the caller as `as` and what they may read (their ticket, no internal notes for customers):
+   * a page with rows needs no separate look at the ticket; an empty one does not say why it is empty.
    */
-  prepareListForTicket(db: Db): (options: MessagePageOptions) => Promise<ListedMessage[]> {
-    const statementFor = preparedByShape('messages_page', (shape: PageShape, name) => {
-      const [reader, after] = shape;
-      const rows = Number(shape.slice(2));
-      const ownTicket = db
-        .select({ id: tickets.id })
-        .from(tickets)
-        .where(and(eq(tickets.id, sql.placeholder('ticketId')), eq(tickets.creatorId, sql.placeholder('callerId'))));
-      return db
-        .select({
-          message: messages,
-          author: publicUserColumns(users),
-          hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
-        })
-        .from(messages)
-        .innerJoin(users, eq(users.id, messages.authorId))
-        .where(
-          and(
-            eq(messages.ticketId, sql.placeholder('ticketId')),
-            callerStands(db, reader === 'o'),
-            reader === 'c' ? and(eq(messages.internal, false), exists(ownTicket)) : undefined,
-            after === 'k'
-              ? gt(
-                  sql`(${messages.createdAt}, ${messages.id})`,
-                  sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`,
-                )
-              : undefined,
-          ),
-        )
-        .orderBy(orderAndLimit([asc(messages.createdAt), asc(messages.id)], rows))
-        .prepare(name);
+  async pageAs(
+    db: Db,
+    caller: Caller,
+    as: Standing,
+    page: { ticketId: number; after?: Cursor; limit: number },
+  ): Promise<ListedMessage[]> {
+    const shape: PageShape = `${as === 'staff' ? 'o' : 'c'}${page.after ? 'k' : '_'}${rowBucket(page.limit)}`;
+    return pageStatement(db, shape).execute({
+      ticketId: page.ticketId,
+      ...callerParams(caller),
+      afterAt: page.after?.createdAt.toISOString(),
+      afterId: page.after?.id,
     });
-    return ({ ticketId, reader, after, limit }) =>
-      statementFor(`${reader.staff ? 'o' : 'c'}${after ? 'k' : '_'}${rowBucket(limit)}`).execute({
-        ticketId,
-        ...callerParams(reader),
-        afterAt: after?.createdAt.toISOString(),
-        afterId: after?.id,
-      });
   },
 };

@@ -1,14 +1,14 @@
 import type { Static } from 'typebox';
-import type { AttachmentInfo } from '../email/inbound/attachment-repository.js';
-import type { Message } from '../routes/messages/schemas.js';
+import type { AttachmentSummaryView } from '../attachments/attachment-view.js';
 import { toUserView } from '../users/user-view.js';
 import type { MessageWithAuthor } from './message-repository.js';
+import type { Message } from './message-schemas.js';
 
 export type MessageView = Static<typeof Message>;
 
 export function toMessageView(
   { message, author }: MessageWithAuthor,
-  attachments: Pick<AttachmentInfo, 'id' | 'filename' | 'contentType' | 'size'>[] = [],
+  files: AttachmentSummaryView[] = [],
 ): MessageView {
   return {
     id: message.id,
@@ -18,11 +18,6 @@ export function toMessageView(
     channel: message.channel,
     created_at: message.createdAt.toISOString(),
     author: toUserView(author),
-    attachments: attachments.map((a) => ({
-      id: a.id,
-      filename: a.filename,
-      content_type: a.contentType,
-      size: a.size,
-    })),
+    attachments: files,
   };
 }

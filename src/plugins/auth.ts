@@ -1,33 +1,33 @@
 import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Actor } from '../auth/actor.js';
-import type { Caller } from '../auth/caller.js';
+import type { Caller } from '../access/caller.js';
 import type { Config } from '../config.js';
 import { errors } from '../lib/errors.js';
 
+/** A hook of the `auth` route options. */
+type AuthHook = (request: FastifyRequest) => Promise<void>;
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by `authenticateToken` and `authenticate`. */
+    /** The bearer of a verified token; set by the `auth` route options. */
     caller: Caller | null;
-    /** Set by `authenticate`. */
-    actor: Actor | null;
   }
   interface FastifyInstance {
-    /**
-     * onRequest hook: requires a valid bearer token and sets `request.caller`; the user is checked later,
-     * by the statement that does the work or by `caller.actor()` (see caller.ts). For the hot routes.
-     */
-    authenticateToken: (request: FastifyRequest) => Promise<void>;
-    /** onRequest hook: requires a valid bearer token of a user who may act, and sets `request.actor`. */
-    authenticate: (request: FastifyRequest) => Promise<void>;
-    /** onRequest hook: like `authenticate`, but lets anonymous requests through. */
-    authenticateOptional: (request: FastifyRequest) => Promise<void>;
+    /** Route options for each way a route authenticates (see docs/architecture.md, "Who is calling"). */
+    auth: {
+      /** A valid token of an account that may act, checked before the body is read. */
+      user: { onRequest: AuthHook };
+      /**
+       * A valid token; the account behind it is checked by the statement that does the work (the hot
+       * routes). Input errors wait until the account is checked, so a 401 still comes before a 422.
+       */
+      token: { onRequest: AuthHook; attachValidation: true; preHandler: AuthHook };
+      /** Like `user`, but anonymous requests pass (sign-up). */
+      optional: { onRequest: AuthHook };
+    };
   }
 }
-
-/** The OpenAPI security requirement for routes behind `authenticate`. */
-export const bearerSecurity = [{ OAuth2PasswordBearer: [] }];
 
 export const auth = fp(
   async (app: FastifyInstance, options: { config: Config }) => {
@@ -38,9 +38,8 @@ export const auth = fp(
       verify: { algorithms: ['HS256'] },
     });
     app.decorateRequest('caller', null);
-    app.decorateRequest('actor', null);
 
-    const authenticateToken = async (request: FastifyRequest) => {
+    const verifyToken = async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       if (!header || !/^bearer\s+\S/i.test(header)) throw errors.notAuthenticated();
       let claims: unknown;
@@ -49,29 +48,33 @@ export const auth = fp(
       } catch {
         throw errors.invalidToken();
       }
-      request.caller = app.services.auth.callerFromClaims(claims);
+      request.caller = app.services.callers.fromClaims(claims);
     };
-    const authenticate = async (request: FastifyRequest) => {
-      await authenticateToken(request);
-      request.actor = await callerOf(request).actor();
+    const requireUser = async (request: FastifyRequest) => {
+      await verifyToken(request);
+      await callerOf(request).user();
     };
-    app.decorate('authenticateToken', authenticateToken);
-    app.decorate('authenticate', authenticate);
-    app.decorate('authenticateOptional', async (request: FastifyRequest) => {
-      if (request.headers.authorization !== undefined) await authenticate(request);
+    // With `attachValidation` the route runs on with its input error; it is raised here, after the check.
+    const inputErrorAfterCaller = async (request: FastifyRequest) => {
+      if (!request.validationError) return;
+      await callerOf(request).user();
+      throw request.validationError;
+    };
+    app.decorate('auth', {
+      user: { onRequest: requireUser },
+      token: { onRequest: verifyToken, attachValidation: true as const, preHandler: inputErrorAfterCaller },
+      optional: {
+        onRequest: async (request: FastifyRequest) => {
+          if (request.headers.authorization !== undefined) await requireUser(request);
+        },
+      },
     });
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['services'] },
 );
 
-/** The caller of a route behind `authenticateToken` or `authenticate`. */
+/** The caller of a route behind `app.auth.user` or `app.auth.token`. */
 export function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw errors.notAuthenticated();
   return request.caller;
-}
-
-/** The caller of a route behind `authenticate`. */
-export function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw errors.notAuthenticated();
-  return request.actor;
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { DomainError, errors } from '../lib/errors.js';
@@ -12,34 +12,12 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; detail: string }> = {
 };
 
 /**
- * A route that checks its caller's user in the statement that does the work (auth/caller.ts) may fail
- * before that statement runs: malformed input, a bad cursor. A caller who may no longer act gets the
- * 401 first, as on every other route (and in FastAPI, where authentication runs before validation).
- */
-async function userCheckedFirst(error: FastifyError, request: FastifyRequest): Promise<FastifyError | DomainError> {
-  const clientError = error instanceof DomainError ? error.status < 500 && error.status !== 401 : isClientError(error);
-  if (!request.caller || !clientError) return error;
-  try {
-    await request.caller.actor();
-    return error;
-  } catch (authError) {
-    // The 401 comes first; a database that cannot answer just now leaves the input error to speak.
-    return authError instanceof DomainError ? authError : error;
-  }
-}
-
-function isClientError(error: FastifyError): boolean {
-  return error.validation !== undefined || error instanceof SyntaxError || (error.statusCode ?? 500) < 500;
-}
-
-/**
  * The one place errors become responses: domain errors carry their status and text; request validation
  * becomes FastAPI's 422 list; an unreachable database is a 503 the client may retry; anything else is a
  * 500 whose details stay in the log (with the request id the client got in `x-request-id`).
  */
 export const errorHandler = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler(async (raised: FastifyError, request, reply) => {
-    const error = await userCheckedFirst(raised, request);
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       return reply.code(error.status).headers(error.headers).send({ detail: error.detail });
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type IdempotencyService, requestHash } from '../idempotency/idempotency-service.js';
+import { requestHash } from '../idempotency/idempotency-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,16 +15,16 @@ const asArray = <T>(value: T | T[] | undefined): T[] =>
 
 /** Runs after authentication and validation (preHandler), so keys are per caller and only valid requests count. */
 export const idempotency = fp(
-  async (app: FastifyInstance, options: { service: IdempotencyService }) => {
-    const { service } = options;
+  async (app: FastifyInstance) => {
+    const service = app.services.idempotency;
     app.decorateRequest('idempotencyKey', undefined);
     app.decorateRequest('idempotencyRecord', undefined);
 
     const begin = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
       if (key === undefined) return;
-      // A stored answer goes only to a user who may still act (on the routes that check the user later).
-      await request.caller?.actor();
+      // A stored answer goes only to an account that may still act (also on the routes whose statements check it).
+      await request.caller?.user();
       const hash = requestHash([request.method, request.routeOptions.url, request.params, request.body]);
       const begun = await service.begin(request.caller?.id ?? 0, String(key), hash);
       if (begun.kind === 'replay') {
@@ -64,8 +64,6 @@ export const idempotency = fp(
       route.preHandler = [...asArray(route.preHandler), begin];
       route.onSend = [...asArray(route.onSend), finish];
     });
-
-    app.addHook('onClose', async () => service.close());
   },
-  { name: 'idempotency' },
+  { name: 'idempotency', dependencies: ['services'] },
 );

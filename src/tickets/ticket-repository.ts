@@ -1,11 +1,12 @@
-import { aliasedTable, and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
-import { type CheckedCaller, callerParams, callerStands } from '../auth/caller.js';
+import { aliasedTable, and, asc, desc, eq, gt, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import type { Caller, Standing } from '../access/caller.js';
+import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
-import { type PublicUserRow, publicUserColumns as publicColumns } from '../users/user-repository.js';
+import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
 const creator = aliasedTable(users, 'creator');
 const operator = aliasedTable(users, 'operator');
@@ -17,8 +18,6 @@ export interface TicketWithPeople {
 }
 
 export interface TicketListFilter {
-  /** Staff list every ticket; a customer, their own. The statement also checks the caller (caller.ts). */
-  reader: CheckedCaller;
   status?: TicketStatus;
   order: 'asc' | 'desc';
   after?: Cursor;
@@ -26,71 +25,106 @@ export interface TicketListFilter {
   limit: number;
 }
 
-/**
- * Which parts a list query has: staff or customer, status filter, ascending or descending, after a
- * cursor; and how many rows it fetches (a `rowBucket`).
- */
+/** Staff or customer; status filter or not; ascending or descending; after a cursor or not; rows (a `rowBucket`). */
 type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
-
-/** A ticket the caller opens for themselves. */
-export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey'> & { creator: CheckedCaller };
 
 export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> & {
   idempotencyKey?: string | null;
 };
+export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey'>;
 export type TicketChanges = Partial<Pick<TicketRow, 'status' | 'operatorId'>>;
 
 /** What any change to a ticket sets: it was updated now, and its version (its ETag) moves on. */
 export const ticketActivity = () => ({ updatedAt: sql`now()`, version: sql`${tickets.version} + 1` });
 
+/**
+ * The status a message leaves its ticket in — the rule, once, for every channel: a message from the
+ * ticket's creator on their closed ticket means the problem is back, so it reopens; staff messages (an
+ * answer, a note) leave the status alone. `fromCustomerSide`: written as a customer or through a channel
+ * (a mail); `authorId` the author's id in the statement.
+ */
+export function statusAfterMessage(fromCustomerSide: boolean, authorId: SQL | Placeholder) {
+  if (!fromCustomerSide) return {};
+  return {
+    status: sql`case when ${tickets.status} = 'closed' and ${tickets.creatorId} = ${authorId} then 'open' else ${tickets.status} end`,
+  };
+}
+
+const shapeOf = (as: Standing) => (as === 'staff' ? 'o' : 'c');
+
 /** One query with both people joined: a page of tickets never costs a query per row. */
 function selectWithPeople(db: Db) {
   return db
-    .select({ ticket: tickets, creator: publicColumns(creator), operator: publicColumns(operator) })
+    .select({ ticket: tickets, creator: publicUserColumns(creator), operator: publicUserColumns(operator) })
     .from(tickets)
     .innerJoin(creator, eq(creator.id, tickets.creatorId))
     .leftJoin(operator, eq(operator.id, tickets.operatorId));
 }
 
+const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'any', name) => {
+  const inserted = insertFromSelect(
+    db,
+    tickets,
+    [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey],
+    sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
+      ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
+    where ${callerActs(db, undefined)}`,
+  );
+  const { id, subject, description, status, creatorId, operatorId, version, idempotencyKey, createdAt, updatedAt } =
+    inserted;
+  const ticket = {
+    id,
+    subject,
+    description,
+    status,
+    creatorId,
+    operatorId,
+    version,
+    idempotencyKey,
+    createdAt,
+    updatedAt,
+  };
+  return db
+    .with(inserted)
+    .select({ ticket, creator: publicUserColumns(creator) })
+    .from(inserted)
+    .innerJoin(creator, eq(creator.id, inserted.creatorId))
+    .prepare(name);
+});
+
+const findStatement = preparedByShape('ticket_with_people', (db, as: Standing, name) =>
+  selectWithPeople(db)
+    .where(and(eq(tickets.id, sql.placeholder('id')), callerActs(db, as)))
+    .prepare(name),
+);
+
+const pageStatement = preparedByShape('tickets_page', (db, shape: ListShape, name) => {
+  const [as, status, order, after] = shape;
+  const position = sql`(${tickets.createdAt}, ${tickets.id})`;
+  const afterValue = sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`;
+  const direction = order === 'a' ? asc : desc;
+  const standing: Standing = as === 'o' ? 'staff' : 'customer';
+  return selectWithPeople(db)
+    .where(
+      and(
+        status === 's' ? eq(tickets.status, sql.placeholder('status')) : undefined,
+        callerActs(db, standing),
+        ticketOpenTo(standing),
+        after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
+      ),
+    )
+    .orderBy(orderAndLimit([direction(tickets.createdAt), direction(tickets.id)], Number(shape.slice(4))))
+    .prepare(name);
+});
+
 export const ticketRepository = {
   /**
-   * A ticket opened by the caller for themselves, in one statement that also checks the caller (see
-   * auth/caller.ts) and returns the ticket with its creator. Nothing back: a caller who may not act.
-   * Prepared on `db`: parsed once per connection.
+   * A ticket the caller opens for themselves, in one statement that also checks that the caller may act
+   * (ticket-access.ts); returns it with its creator, or nothing when the caller may not act.
    */
-  prepareInsertAs(db: Db): (ticket: NewOwnTicket) => Promise<TicketWithPeople | undefined> {
-    const inserted = insertFromSelect(
-      db,
-      tickets,
-      [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey],
-      sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
-        ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
-      where ${callerStands(db, undefined)}`,
-    );
-    const { id, subject, description, status, creatorId, operatorId, version, idempotencyKey, createdAt, updatedAt } =
-      inserted;
-    const ticket = {
-      id,
-      subject,
-      description,
-      status,
-      creatorId,
-      operatorId,
-      version,
-      idempotencyKey,
-      createdAt,
-      updatedAt,
-    };
-    const statement = db
-      .with(inserted)
-      .select({ ticket, creator: publicColumns(creator) })
-      .from(inserted)
-      .innerJoin(creator, eq(creator.id, inserted.creatorId))
-      .prepare('ticket_insert_as');
-    return async ({ creator: caller, ...values }) => {
-      const [row] = await statement.execute({ ...values, ...callerParams(caller) });
-      return row && { ...row, operator: null };
-    };
+  async insertOwn(db: Db, caller: Caller, values: NewOwnTicket): Promise<TicketWithPeople | undefined> {
+    const [row] = await insertOwnStatement(db, 'any').execute({ ...values, ...callerParams(caller) });
+    return row && { ...row, operator: null };
   },
 
   async insert(db: Db, ticket: NewTicket): Promise<TicketRow> {
@@ -109,19 +143,9 @@ export const ticketRepository = {
     return row;
   },
 
-  /**
-   * `findWithPeople` prepared on `db` (not a transaction), checking the caller in the same statement (no
-   * row when the caller may not act as guessed): GET /tickets/{id} is one statement, parsed once per
-   * connection, with no query builder per request.
-   */
-  prepareFindWithPeople(db: Db): (id: number, reader: CheckedCaller) => Promise<TicketWithPeople | undefined> {
-    const statementFor = preparedByShape('ticket_with_people', (reader: 'o' | 'c', name) =>
-      selectWithPeople(db)
-        .where(and(eq(tickets.id, sql.placeholder('id')), callerStands(db, reader === 'o')))
-        .prepare(name),
-    );
-    return async (id, reader) =>
-      (await statementFor(reader.staff ? 'o' : 'c').execute({ id, ...callerParams(reader) }))[0];
+  /** GET /tickets/{id}: one statement that also checks the caller as `as`; nothing back when they may not act. */
+  async findAs(db: Db, id: number, caller: Caller, as: Standing): Promise<TicketWithPeople | undefined> {
+    return (await findStatement(db, as).execute({ id, ...callerParams(caller) }))[0];
   },
 
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
@@ -136,46 +160,19 @@ export const ticketRepository = {
       .where(eq(tickets.id, id));
   },
 
-  /** Marks activity on the ticket (a new message) and optionally moves its status. */
-  async touch(db: Db, id: number, status?: TicketStatus): Promise<void> {
-    await db
-      .update(tickets)
-      .set({ ...ticketActivity(), ...(status ? { status } : {}) })
-      .where(eq(tickets.id, id));
-  },
-
   /**
-   * Keyset pagination on (created_at, id): each filter combination has an index with that suffix
-   * (see schema.ts), so a page costs the same at a thousand tickets or a million. Prepared once per shape
-   * (which filters, which order, first page or not) on `db`.
+   * The tickets open to the caller as `as`, in one statement that checks the caller too. Keyset pagination
+   * on (created_at, id): each filter combination has an index with that suffix (see schema.ts), so a page
+   * costs the same at a thousand tickets or a million.
    */
-  prepareList(db: Db): (filter: TicketListFilter) => Promise<TicketWithPeople[]> {
-    const statementFor = preparedByShape('tickets_page', (shape: ListShape, name) => {
-      const [reader, status, order, after] = shape;
-      const rows = Number(shape.slice(4));
-      const position = sql`(${tickets.createdAt}, ${tickets.id})`;
-      const afterValue = sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`;
-      const direction = order === 'a' ? asc : desc;
-      return selectWithPeople(db)
-        .where(
-          and(
-            status === 's' ? eq(tickets.status, sql.placeholder('status')) : undefined,
-            callerStands(db, reader === 'o'),
-            reader === 'c' ? eq(tickets.creatorId, sql.placeholder('callerId')) : undefined,
-            after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
-          ),
-        )
-        .orderBy(orderAndLimit([direction(tickets.createdAt), direction(tickets.id)], rows))
-        .prepare(name);
+  async listAs(db: Db, caller: Caller, as: Standing, filter: TicketListFilter): Promise<TicketWithPeople[]> {
+    const { status, order, after, limit } = filter;
+    const shape: ListShape = `${shapeOf(as)}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
+    return pageStatement(db, shape).execute({
+      ...callerParams(caller),
+      status,
+      afterAt: after?.createdAt.toISOString(),
+      afterId: after?.id,
     });
-    return ({ reader, status, order, after, limit }) => {
-      const shape: ListShape = `${reader.staff ? 'o' : 'c'}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
-      return statementFor(shape).execute({
-        ...callerParams(reader),
-        status,
-        afterAt: after?.createdAt.toISOString(),
-        afterId: after?.id,
-      });
-    };
   },
 };

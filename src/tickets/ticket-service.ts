@@ -1,29 +1,19 @@
 import type { Static } from 'typebox';
-import { type Actor, isStaff } from '../auth/actor.js';
-import { type Caller, type CheckedCaller, runAsCaller } from '../auth/caller.js';
+import { type Caller, isStaff, type Standing } from '../access/caller.js';
+import { asCaller, readInput, ticketIsOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { TicketRow, TicketStatus } from '../db/schema.js';
+import type { TicketStatus } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
-import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from '../routes/tickets/schemas.js';
+import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
-import {
-  type NewOwnTicket,
-  type TicketListFilter,
-  type TicketWithPeople,
-  ticketRepository as tickets,
-} from './ticket-repository.js';
-import { type TicketView, toTicketView } from './ticket-view.js';
+import { type NewOwnTicket, type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
+import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from './ticket-schemas.js';
+import { type TicketView, toTicketView, type Versioned } from './ticket-view.js';
 
 /** A customer may close their ticket or reopen it; moving it into work is the operators' call. */
 const CUSTOMER_STATUSES: ReadonlySet<TicketStatus> = new Set(['open', 'closed']);
-
-/** A response with the ticket's version, sent as its ETag. */
-export interface Versioned<T> {
-  view: T;
-  version: number;
-}
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -33,29 +23,12 @@ function matches(ifMatch: string, version: number): boolean {
   return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(version));
 }
 
-export function canSeeTicket(actor: Actor, ticket: Pick<TicketRow, 'creatorId'>): boolean {
-  return canRead({ id: actor.id, staff: isStaff(actor) }, ticket);
-}
-
-/** `canSeeTicket` for a caller checked by the statement that read the ticket. */
-export function canRead(reader: Pick<CheckedCaller, 'id' | 'staff'>, ticket: Pick<TicketRow, 'creatorId'>): boolean {
-  return reader.staff || ticket.creatorId === reader.id;
-}
-
 export class TicketService {
-  private readonly findWithPeople: (id: number, reader: CheckedCaller) => Promise<TicketWithPeople | undefined>;
-  private readonly listPage: (filter: TicketListFilter) => Promise<TicketWithPeople[]>;
-  private readonly insertAs: (ticket: NewOwnTicket) => Promise<TicketWithPeople | undefined>;
-
-  constructor(private readonly db: Db) {
-    this.findWithPeople = tickets.prepareFindWithPeople(db);
-    this.listPage = tickets.prepareList(db);
-    this.insertAs = tickets.prepareInsertAs(db);
-  }
+  constructor(private readonly db: Db) {}
 
   /**
-   * With an idempotency key the ticket row carries it (unique), so a retried request finds the ticket its
-   * first attempt created, even if that attempt's response was lost with the connection or the process.
+   * POST /tickets. With an idempotency key the ticket row carries it (unique), so a retried request finds the
+   * ticket its first attempt created, even if that attempt's response was lost with the connection.
    */
   async create(
     caller: Caller,
@@ -67,28 +40,13 @@ export class TicketService {
       const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
       if (existing) return this.versioned(existing.id);
     }
+    const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey };
     try {
       if (input.creator_id === undefined || input.creator_id === caller.id) {
-        // For oneself: one statement, which also checks the caller; nothing back is a caller who may not act.
-        const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey };
-        const own = await this.insertAs({
-          ...values,
-          creator: { id: caller.id, tokenVersion: caller.tokenVersion, staff: false },
-        });
-        if (!own) throw errors.invalidToken();
+        const own = await this.open(this.db, caller, values);
         return { view: toTicketView(own), version: own.ticket.version };
       }
-      const actor = await caller.actor();
-      if (!isStaff(actor)) throw errors.forbidden('Only operators can open tickets for other users');
-      const creator = await users.findById(this.db, input.creator_id);
-      if (!creator) throw errors.creatorNotFound(input.creator_id);
-      const ticket = await tickets.insert(this.db, {
-        subject: input.subject,
-        description: input.description,
-        creatorId: creator.id,
-        idempotencyKey: rowKey,
-      });
-      return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
+      return await this.createFor(caller, input.creator_id, values);
     } catch (error) {
       if (rowKey && isUniqueViolation(error, 'tickets_idempotency_key_key')) {
         const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
@@ -96,6 +54,25 @@ export class TicketService {
       }
       throw error;
     }
+  }
+
+  /**
+   * A ticket `creator` opens for themselves, through any channel (the API, a mail): the one way tickets
+   * begin. One statement that also checks the creator may act; `db` may be the channel's transaction.
+   */
+  async open(db: Db, creator: Caller, values: NewOwnTicket): Promise<TicketWithPeople> {
+    const opened = await tickets.insertOwn(db, creator, values);
+    if (!opened) throw errors.invalidToken();
+    return opened;
+  }
+
+  /** An operator opens a ticket on behalf of another user. */
+  private async createFor(caller: Caller, creatorId: number, values: NewOwnTicket): Promise<Versioned<TicketView>> {
+    if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
+    const creator = await users.findById(this.db, creatorId);
+    if (!creator) throw errors.creatorNotFound(creatorId);
+    const ticket = await tickets.insert(this.db, { ...values, creatorId: creator.id });
+    return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
   }
 
   private async versioned(id: number): Promise<Versioned<TicketView>> {
@@ -106,30 +83,21 @@ export class TicketService {
 
   /** Someone else's ticket is "not found" for a customer, never "forbidden": ids leak nothing. */
   async get(caller: Caller, id: number): Promise<Versioned<TicketView>> {
-    const { result: found, reader } = await runAsCaller(
+    const { result: found, as } = await asCaller(
       caller,
-      (reader) => this.findWithPeople(id, reader),
+      (as) => tickets.findAs(this.db, id, caller, as),
       (found) => found !== undefined,
     );
-    if (!found || !canRead(reader, found.ticket)) throw errors.ticketNotFound();
+    if (!found || !ticketIsOpenTo(caller, as, found.ticket)) throw errors.ticketNotFound();
     return { view: toTicketView(found), version: found.ticket.version };
   }
 
-  async list(
-    caller: Caller,
-    query: Static<typeof ListTicketsQuery>,
-  ): Promise<{ items: TicketView[]; nextCursor: string | null }> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const { result: rows } = await runAsCaller(
+  async list(caller: Caller, query: Static<typeof ListTicketsQuery>): Promise<Page<TicketView>> {
+    const after = query.cursor ? await readInput(caller, () => decodeCursor(query.cursor as string)) : undefined;
+    const order = query.sort_by === 'created_at_asc' ? 'asc' : 'desc';
+    const { result: rows } = await asCaller(
       caller,
-      (reader) =>
-        this.listPage({
-          reader,
-          status: query.status,
-          order: query.sort_by === 'created_at_asc' ? 'asc' : 'desc',
-          after,
-          limit: query.limit + 1,
-        }),
+      (as) => tickets.listAs(this.db, caller, as, { status: query.status, order, after, limit: query.limit + 1 }),
       (rows) => rows.length > 0,
     );
     const page = paginate(rows, query.limit, ({ ticket }) => ({ createdAt: ticket.createdAt, id: ticket.id }));
@@ -138,32 +106,34 @@ export class TicketService {
 
   /** `ifMatch`: the ETag the client read; checked under the row lock, so two stale writers cannot both win. */
   async update(
-    actor: Actor,
+    caller: Caller,
     id: number,
     input: Static<typeof UpdateTicketBody>,
     ifMatch?: string,
   ): Promise<Versioned<TicketView>> {
+    const user = await caller.user();
+    const as: Standing = isStaff(user) ? 'staff' : 'customer';
     return this.db.transaction(async (tx) => {
       const ticket = await tickets.findById(tx, id, { forUpdate: true });
       // The seed answers an unknown ticket on PATCH with 400 and its own text.
-      if (!ticket || !canSeeTicket(actor, ticket)) throw errors.ticketToUpdateNotFound(id);
+      if (!ticket || !ticketIsOpenTo(caller, as, ticket)) throw errors.ticketToUpdateNotFound(id);
       if (ifMatch !== undefined && !matches(ifMatch, ticket.version)) throw errors.staleTicket();
-      if (!isStaff(actor)) {
-        if (input.operator_id !== undefined) throw errors.forbidden('Only operators can assign tickets');
-        if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
-          throw errors.forbidden('Customers can only close or reopen their tickets');
-        }
-      }
+      if (as === 'customer') checkCustomerChange(input);
       if (input.operator_id !== undefined && input.operator_id !== null) {
         const operator = await users.findById(tx, input.operator_id);
-        if (!operator?.isActive || operator.role === 'customer') {
-          throw errors.operatorNotFound(input.operator_id);
-        }
+        if (!operator?.isActive || !isStaff(operator)) throw errors.operatorNotFound(input.operator_id);
       }
       await tickets.update(tx, id, { status: input.status, operatorId: input.operator_id });
       const updated = await tickets.findWithPeople(tx, id);
       if (!updated) throw errors.ticketToUpdateNotFound(id);
       return { view: toTicketView(updated), version: updated.ticket.version };
     });
+  }
+}
+
+function checkCustomerChange(input: Static<typeof UpdateTicketBody>): void {
+  if (input.operator_id !== undefined) throw errors.forbidden('Only operators can assign tickets');
+  if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
+    throw errors.forbidden('Customers can only close or reopen their tickets');
   }
 }

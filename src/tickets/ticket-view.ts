@@ -1,9 +1,15 @@
 import type { Static } from 'typebox';
-import type { Ticket } from '../routes/tickets/schemas.js';
 import { toUserView } from '../users/user-view.js';
 import type { TicketWithPeople } from './ticket-repository.js';
+import type { Ticket } from './ticket-schemas.js';
 
 export type TicketView = Static<typeof Ticket>;
+
+/** A response with the ticket's version, sent as its ETag. */
+export interface Versioned<T> {
+  view: T;
+  version: number;
+}
 
 export function toTicketView({ ticket, creator, operator }: TicketWithPeople): TicketView {
   return {

@@ -57,6 +57,26 @@ export const userRepository = {
     return row as UserRow;
   },
 
+  /** `undefined` when the email is taken (another mail from the same new sender, committed first). */
+  async insertIfNew(db: Db, user: NewUser): Promise<UserRow | undefined> {
+    const [row] = await db.insert(users).values(user).onConflictDoNothing().returning();
+    return row;
+  },
+
+  /** A customer for `email` whose username is derived from the address: the last resort when names clash. */
+  async insertWithDerivedName(db: Db, email: string): Promise<UserRow> {
+    const [row] = await db
+      .insert(users)
+      .values({
+        email,
+        username: sql`'customer_' || substr(md5(${email}), 1, 12)`,
+        passwordHash: null,
+        role: 'customer',
+      })
+      .returning();
+    return row as UserRow;
+  },
+
   async update(db: Db, id: number, changes: UserChanges): Promise<UserRow | undefined> {
     const [row] = await db
       .update(users)

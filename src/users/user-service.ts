@@ -1,36 +1,27 @@
-import { type Actor, isStaff } from '../auth/actor.js';
+import type { Static } from 'typebox';
+import { type Caller, isStaff } from '../access/caller.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { UserRole } from '../db/schema.js';
+import type { UserRow } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
+import type { Page } from '../lib/schemas.js';
 import { type UserChanges, userRepository as users } from './user-repository.js';
+import type { ListUsersQuery, SignUp, UserUpdate } from './user-schemas.js';
 import { toUserView, type UserView } from './user-view.js';
 import { usernameFromEmail } from './username.js';
 
-export interface SignUp {
-  email: string;
-  username: string;
-  password: string;
-  role?: UserRole;
-}
-
-export interface UserUpdate {
-  username?: string;
-  password?: string;
-  current_password?: string;
-  role?: UserRole;
-  is_active?: boolean;
-}
+type Update = Static<typeof UserUpdate>;
 
 export class UserService {
   constructor(private readonly db: Db) {}
 
   /** Public sign-up makes customers; only an admin may create operators and admins. */
-  async signUp(actor: Actor | undefined, input: SignUp): Promise<UserView> {
+  async signUp(caller: Caller | undefined, input: Static<typeof SignUp>): Promise<UserView> {
     const role = input.role ?? 'customer';
-    if (role !== 'customer' && actor?.role !== 'admin') throw errors.forbidden('Only admins can set a role');
+    const user = caller ? await caller.user() : undefined;
+    if (role !== 'customer' && user?.role !== 'admin') throw errors.forbidden('Only admins can set a role');
     const email = input.email.trim().toLowerCase();
     if (await users.findByEmail(this.db, email)) throw errors.emailTaken();
     if (await users.usernameExists(this.db, input.username)) throw errors.usernameTaken();
@@ -46,18 +37,15 @@ export class UserService {
   }
 
   /** Customers see only themselves; anyone else's id is "not found", so ids reveal nothing. */
-  async get(actor: Actor, id: number): Promise<UserView> {
-    if (!isStaff(actor) && actor.id !== id) throw errors.userNotFound();
+  async get(caller: Caller, id: number): Promise<UserView> {
+    if (!isStaff(await caller.user()) && caller.id !== id) throw errors.userNotFound();
     const user = await users.findById(this.db, id);
     if (!user) throw errors.userNotFound();
     return toUserView(user);
   }
 
-  async list(
-    actor: Actor,
-    query: { role?: UserRole; limit: number; cursor?: string },
-  ): Promise<{ items: UserView[]; nextCursor: string | null }> {
-    if (!isStaff(actor)) throw errors.forbidden();
+  async list(caller: Caller, query: Static<typeof ListUsersQuery>): Promise<Page<UserView>> {
+    if (!isStaff(await caller.user())) throw errors.forbidden();
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await users.list(this.db, { role: query.role, after, limit: query.limit + 1 });
     const page = paginate(rows, query.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
@@ -65,48 +53,13 @@ export class UserService {
   }
 
   /** Admins change anything; others change their own username and password (proving the current one). */
-  async update(actor: Actor, id: number, input: UserUpdate): Promise<UserView> {
-    const isAdmin = actor.role === 'admin';
-    if (!isAdmin && actor.id !== id) {
-      if (!isStaff(actor)) throw errors.userNotFound();
-      throw errors.forbidden();
-    }
-    if (!isAdmin && (input.role !== undefined || input.is_active !== undefined)) {
-      throw errors.forbidden('Only admins can change roles or deactivate users');
-    }
+  async update(caller: Caller, id: number, input: Update): Promise<UserView> {
+    const user = await caller.user();
+    checkMayUpdate(user, id, input);
     return this.db.transaction(async (tx) => {
       const target = await users.findById(tx, id);
       if (!target) throw errors.userNotFound();
-      const changes: UserChanges = {};
-      if (input.username !== undefined && input.username !== target.username) {
-        if (
-          input.username.toLowerCase() !== target.username.toLowerCase() &&
-          (await users.usernameExists(tx, input.username))
-        ) {
-          throw errors.usernameTaken();
-        }
-        changes.username = input.username;
-      }
-      if (input.password !== undefined) {
-        const changingOwn = actor.id === id;
-        if (changingOwn && target.passwordHash) {
-          const proven =
-            input.current_password !== undefined && (await verifyPassword(target.passwordHash, input.current_password));
-          if (!proven) throw errors.wrongCurrentPassword();
-        }
-        changes.passwordHash = await hashPassword(input.password);
-      }
-      if (input.role !== undefined) changes.role = input.role;
-      if (input.is_active !== undefined) changes.isActive = input.is_active;
-      const losesAdmin =
-        target.role === 'admin' &&
-        target.isActive &&
-        ((changes.role !== undefined && changes.role !== 'admin') || changes.isActive === false);
-      if (losesAdmin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
-      // Old tokens must stop working once the password changes or the account is switched off.
-      if (changes.passwordHash !== undefined || changes.isActive === false) {
-        changes.tokenVersion = target.tokenVersion + 1;
-      }
+      const changes = await this.changesFor(tx, target, input, user.id === id);
       if (Object.keys(changes).length === 0) return toUserView(target);
       try {
         const updated = await users.update(tx, id, changes);
@@ -117,6 +70,57 @@ export class UserService {
         throw error;
       }
     });
+  }
+
+  /** What `input` changes on `target`, checked: a free username, the current password, a remaining admin. */
+  private async changesFor(tx: Db, target: UserRow, input: Update, own: boolean): Promise<UserChanges> {
+    const changes: UserChanges = {};
+    if (input.username !== undefined && input.username !== target.username) {
+      const sameName = input.username.toLowerCase() === target.username.toLowerCase();
+      if (!sameName && (await users.usernameExists(tx, input.username))) throw errors.usernameTaken();
+      changes.username = input.username;
+    }
+    if (input.password !== undefined) {
+      if (own && target.passwordHash) {
+        const current = input.current_password;
+        if (current === undefined || !(await verifyPassword(target.passwordHash, current))) {
+          throw errors.wrongCurrentPassword();
+        }
+      }
+      changes.passwordHash = await hashPassword(input.password);
+    }
+    if (input.role !== undefined) changes.role = input.role;
+    if (input.is_active !== undefined) changes.isActive = input.is_active;
+    const losesAdmin =
+      target.role === 'admin' &&
+      target.isActive &&
+      ((changes.role !== undefined && changes.role !== 'admin') || changes.isActive === false);
+    if (losesAdmin && (await users.lockActiveAdmins(tx)) <= 1) throw errors.lastAdmin();
+    // Old tokens must stop working once the password changes or the account is switched off.
+    if (changes.passwordHash !== undefined || changes.isActive === false)
+      changes.tokenVersion = target.tokenVersion + 1;
+    return changes;
+  }
+
+  /**
+   * The account of whoever writes from `address` (the email channel); an unknown sender becomes a customer
+   * without a password. Safe against two mails from the same new sender arriving together.
+   */
+  async accountForAddress(db: Db, address: string): Promise<UserRow> {
+    const email = address.toLowerCase();
+    const existing = await users.findByEmail(db, email);
+    if (existing) return existing;
+    const base = usernameFromEmail(email);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const username = attempt === 0 ? base : `${base.slice(0, 40)}${attempt + 1}`;
+      if (await users.usernameExists(db, username)) continue;
+      const created = await users.insertIfNew(db, { email, username, passwordHash: null, role: 'customer' });
+      if (created) return created;
+      const raced = await users.findByEmail(db, email);
+      if (raced) return raced;
+    }
+    // Twenty taken names in a row: fall back to a name nobody picks by hand.
+    return users.insertWithDerivedName(db, email);
   }
 
   /** Start-up: makes sure the configured admin exists. An existing account is left as it is. */
@@ -136,5 +140,17 @@ export class UserService {
       if (isUniqueViolation(error)) return 'exists';
       throw error;
     }
+  }
+}
+
+/** Who may change whom, before anything is read: admins anyone; others only themselves, never role or activity. */
+function checkMayUpdate(user: UserRow, id: number, input: Update): void {
+  const isAdmin = user.role === 'admin';
+  if (!isAdmin && user.id !== id) {
+    if (!isStaff(user)) throw errors.userNotFound();
+    throw errors.forbidden();
+  }
+  if (!isAdmin && (input.role !== undefined || input.is_active !== undefined)) {
+    throw errors.forbidden('Only admins can change roles or deactivate users');
   }
 }

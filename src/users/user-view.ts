@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
-import type { User } from '../routes/shared-schemas.js';
 import type { PublicUserRow } from './user-repository.js';
+import type { User } from './user-schemas.js';
 
 export type UserView = Static<typeof User>;
 

@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
 import type { TicketRow } from '../../src/db/schema.js';
-import { attachmentRepository } from '../../src/email/inbound/attachment-repository.js';
 import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import { TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';

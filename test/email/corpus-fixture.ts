@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AutomatedVerdict, classifyAutomated } from '../../src/email/loop-rules.js';
-import { type InboundMail, parseMail } from '../../src/email/parse-mail.js';
+import { type InboundMail, parseMail } from '../../src/email/parsing/parse-mail.js';
+import { type AutomatedVerdict, classifyAutomated } from '../../src/email/rules/loop-rules.js';
 
 /**
  * The shared mail corpus (see its README.md). It sits beside the repository: /work/shared next to

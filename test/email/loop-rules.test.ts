@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAutomated } from '../../src/email/loop-rules.js';
-import type { InboundMail } from '../../src/email/parse-mail.js';
-import { parseMail } from '../../src/email/parse-mail.js';
+import type { InboundMail } from '../../src/email/parsing/parse-mail.js';
+import { parseMail } from '../../src/email/parsing/parse-mail.js';
+import { classifyAutomated } from '../../src/email/rules/loop-rules.js';
 import { inboundMail, rawMail } from './fixtures.js';
 
 const OWN = ['support@desk.example', 'Help@Desk.Example'];

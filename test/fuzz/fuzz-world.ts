@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
 import type { Db } from '../../src/db/client.js';
 import type { UserRole, UserRow } from '../../src/db/schema.js';
-import { emailRepository, mailboxStateRepository } from '../../src/email/email-repository.js';
-import { attachmentRepository } from '../../src/email/inbound/attachment-repository.js';
+import { mailLogRepository } from '../../src/email/log/mail-log-repository.js';
+import { mailboxStateRepository } from '../../src/email/log/mailbox-state-repository.js';
 import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
 import { hashPassword } from '../../src/lib/password.js';
 import { messageRepository } from '../../src/messages/message-repository.js';
@@ -185,7 +186,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     bounceOfId: null,
     uidValidity: 1,
   };
-  await emailRepository.insert(db, {
+  await mailLogRepository.insert(db, {
     ...mail,
     direction: 'inbound',
     headerMessageId: '<in-1@example.com>',
@@ -193,7 +194,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     ticketId: open.id,
     uid: 1,
   });
-  await emailRepository.insert(db, {
+  await mailLogRepository.insert(db, {
     ...mail,
     direction: 'inbound',
     headerMessageId: '<in-2@example.com>',
@@ -202,7 +203,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     ticketId: null,
     uid: 2,
   });
-  await emailRepository.insert(db, {
+  await mailLogRepository.insert(db, {
     ...mail,
     direction: 'outbound',
     headerMessageId: '<fuzz-2@example.com>',

@@ -2,7 +2,7 @@ import type { InjectOptions } from 'fastify';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { ErrorBody, ValidationErrorBody } from '../../src/routes/shared-schemas.js';
+import { ErrorBody, ValidationErrorBody } from '../../src/routes/http-schemas.js';
 import type { Response, TestContext } from './context.js';
 
 /**

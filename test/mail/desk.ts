@@ -6,8 +6,8 @@ import { ImapFlow } from 'imapflow';
 import type { Static } from 'typebox';
 import { expect } from 'vitest';
 import type { MailboxWatcher } from '../../src/email/inbound/mailbox-watcher.js';
+import type { Mailbox, MailLogEntry, OutboxEntry } from '../../src/email/log/mail-schemas.js';
 import type { MessageView } from '../../src/messages/message-view.js';
-import type { Mailbox, MailLogEntry, OutboxEntry } from '../../src/routes/mail/schemas.js';
 import type { TicketView } from '../../src/tickets/ticket-view.js';
 import { type Page, TestContext, type TestUser } from '../helpers/context.js';
 import { type MailStack, mailEnv, newAddress, waitUntil } from '../helpers/mail.js';
@@ -42,7 +42,7 @@ export class Desk {
   }
 
   async start(): Promise<void> {
-    await this.ctx.app.services.mail.start();
+    await this.ctx.app.services.background.start();
     // Connected, so nothing a test does races the start-up.
     await waitUntil(async () => (await this.mailbox())?.connected, 15_000);
   }
@@ -52,7 +52,7 @@ export class Desk {
   }
 
   get watcher(): MailboxWatcher {
-    const watcher = this.ctx.app.services.mail.watcher;
+    const watcher = this.ctx.app.services.background.watcher;
     if (!watcher) throw new Error('this desk watches no mailbox');
     return watcher;
   }

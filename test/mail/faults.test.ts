@@ -4,7 +4,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailboxState } from '../../src/db/schema.js';
-import { parseMail } from '../../src/email/parse-mail.js';
+import { parseMail } from '../../src/email/parsing/parse-mail.js';
 import type { Ok } from '../helpers/context.js';
 import {
   deliverFiles,

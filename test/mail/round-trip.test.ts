@@ -13,7 +13,7 @@ beforeAll(async () => {
   stack = await startMailStack();
   support = newAddress(stack, 'support');
   ctx = await TestContext.create(mailEnv(stack, support));
-  await ctx.app.services.mail.start();
+  await ctx.app.services.background.start();
   operator = await ctx.newUser('operator');
 });
 afterAll(async () => ctx.close());

@@ -26,8 +26,8 @@ afterAll(async () => ctx.close());
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url');
 
 /**
- * Users and mail are for staff only: a customer's well-formed query is a 403, so operators probe them. The
- * ticket lists take a base64url cursor, the mail lists an id; `foreign` is a well-formed one never issued.
+ * Users and mail are for staff only: a customer's well-formed query is a 403, so operators probe them. Every
+ * list takes the same keyset cursor (lib/cursor.ts); `foreign` is a well-formed one never issued.
  */
 const lists: [name: string, path: () => string, callers: () => TestUser[], foreign: () => string][] = [
   ['GET /api/tickets', () => '/api/tickets', () => [customer, operator], () => b64(`[${Date.now()},0]`)],
@@ -38,8 +38,8 @@ const lists: [name: string, path: () => string, callers: () => TestUser[], forei
     () => [customer, operator],
     () => b64(`[${Date.now()},0]`),
   ],
-  ['GET /api/mail/log', () => '/api/mail/log', () => [operator], () => '12345'],
-  ['GET /api/mail/outbox', () => '/api/mail/outbox', () => [operator], () => '12345'],
+  ['GET /api/mail/log', () => '/api/mail/log', () => [operator], () => b64(`[${Date.now()},12345]`)],
+  ['GET /api/mail/outbox', () => '/api/mail/outbox', () => [operator], () => b64(`[${Date.now()},12345]`)],
 ];
 
 /** Query strings every list refuses, with where and why. */

@@ -2,7 +2,7 @@ import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/message-view.js';
-import { ValidationErrorBody } from '../../src/routes/shared-schemas.js';
+import { ValidationErrorBody } from '../../src/routes/http-schemas.js';
 import type { TicketView } from '../../src/tickets/ticket-view.js';
 import type { UserView } from '../../src/users/user-view.js';
 import { expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';

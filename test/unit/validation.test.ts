@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildValidatorCompiler, NOT_BLANK_NO_NUL, toValidationDetails } from '../../src/lib/validation.js';
-import { CreateTicketBody, ListTicketsQuery } from '../../src/routes/tickets/schemas.js';
+import { CreateTicketBody, ListTicketsQuery } from '../../src/tickets/ticket-schemas.js';
 import { usernameFromEmail } from '../../src/users/username.js';
 
 const compile = buildValidatorCompiler();

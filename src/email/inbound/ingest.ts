@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { EmailMessageRow, UserRow } from '../../db/schema.js';
-import { messageRepository as messages } from '../../messages/message-repository.js';
-import { ticketRepository as tickets } from '../../tickets/ticket-repository.js';
-import { emailRepository as mails, type NewEmailMessage } from '../email-repository.js';
-import { classifyAutomated } from '../loop-rules.js';
-import type { OutboundMail } from '../outbound/outbound-mail.js';
-import { type InboundMail, MailParseError, parseMail } from '../parse-mail.js';
-import { stripQuotedReply } from '../quote-strip.js';
-import { headerText } from '../safe-header.js';
-import { candidateMessageIds, extractTicketToken } from '../threading.js';
-import { attachmentRepository } from './attachment-repository.js';
-import { findOrCreateCustomer } from './senders.js';
+import type { EmailMessageRow } from '../../db/schema.js';
+import { mailLogRepository as mails, type NewEmailMessage } from '../log/mail-log-repository.js';
+import type { Outbox } from '../outbound/outbox.js';
+import { type InboundMail, MailParseError, parseMail } from '../parsing/parse-mail.js';
+import { classifyAutomated } from '../rules/loop-rules.js';
+import { cleanText, derivedId, indexableId } from './mail-ids.js';
+import type { MailToTicket } from './mail-to-ticket.js';
 
 export interface MailSource {
   mailbox: string;
@@ -29,18 +23,6 @@ export interface IngestResult {
   ticketId: number | null;
 }
 
-/** PostgreSQL text cannot hold NUL; mail bodies sometimes do. */
-const clean = (text: string) => text.replaceAll('\u0000', '');
-
-/** Message-IDs are indexed: an absurdly long one is replaced by a stable digest of itself. */
-function indexableId(id: string): string {
-  return id.length <= 250 ? id : `<${createHash('sha256').update(id).digest('hex')}@long-id.invalid>`;
-}
-
-function derivedId(raw: Buffer): string {
-  return `<${createHash('sha256').update(raw).digest('hex')}@derived.invalid>`;
-}
-
 class AlreadyRecorded extends Error {}
 
 /**
@@ -52,7 +34,8 @@ export class MailIngest {
   constructor(
     private readonly db: Db,
     private readonly config: MailConfig,
-    private readonly outbound: OutboundMail,
+    private readonly toTicket: MailToTicket,
+    private readonly outbox: Outbox,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -108,8 +91,8 @@ export class MailIngest {
       references: mail.references.join(' ') || null,
       fromAddress: mail.from?.address.slice(0, 254) ?? null,
       toAddresses: [...mail.to, ...mail.cc].join(', ') || null,
-      subject: clean(mail.subject),
-      bodyText: clean(mail.text),
+      subject: cleanText(mail.subject),
+      bodyText: cleanText(mail.text),
       sizeBytes: mail.sizeBytes,
       outcome: 'dropped',
       reason: null,
@@ -173,80 +156,18 @@ export class MailIngest {
   }
 
   private async accept(mail: InboundMail, base: NewEmailMessage): Promise<IngestResult> {
-    const from = mail.from as NonNullable<InboundMail['from']>;
-    const result = await this.db.transaction(async (tx) => {
+    const effect = await this.db.transaction(async (tx) => {
       const recorded = await mails.insertOnce(tx, { ...base, outcome: 'ticket_created' });
       if (!recorded) throw new AlreadyRecorded();
-      const author = await findOrCreateCustomer(tx, from.address, from.name);
-      if (!author.isActive) {
-        await mails.update(tx, recorded.id, { outcome: 'dropped', reason: 'sender account is deactivated' });
-        return { outcome: 'dropped' as const, reason: 'sender account is deactivated', ticketId: null, ack: undefined };
-      }
-      const existing = await this.findThread(tx, mail, from.address);
-      if (existing) {
-        const ticket = await tickets.findById(tx, existing, { forUpdate: true });
-        if (ticket) {
-          const text = clean(stripQuotedReply(mail.text)).trim() || '(empty message)';
-          const message = await messages.insert(tx, {
-            ticketId: ticket.id,
-            authorId: author.id,
-            text,
-            internal: false,
-            channel: 'email',
-          });
-          await attachmentRepository.insertAll(tx, ticket.id, message.id, mail.attachments);
-          const reopens = ticket.status === 'closed' && ticket.creatorId === author.id;
-          await tickets.touch(tx, ticket.id, reopens ? 'open' : undefined);
-          const reason = reopens ? 'reply added; ticket reopened' : 'reply added';
-          await mails.update(tx, recorded.id, {
-            outcome: 'reply_added',
-            reason,
-            ticketId: ticket.id,
-            ticketMessageId: message.id,
-          });
-          return { outcome: 'reply_added' as const, reason, ticketId: ticket.id, ack: undefined };
-        }
-      }
-      const subject = headerText(clean(mail.subject), 255) || '(no subject)';
-      const ticket = await tickets.insert(tx, {
-        subject,
-        description: clean(mail.text).trim() || '(empty message)',
-        creatorId: author.id,
-      });
-      await attachmentRepository.insertAll(tx, ticket.id, null, mail.attachments);
-      await mails.update(tx, recorded.id, { outcome: 'ticket_created', reason: 'new ticket', ticketId: ticket.id });
-      const ack = await this.outbound.queueAcknowledgement(tx, {
-        ticketId: ticket.id,
-        ticketSubject: subject,
-        inReplyTo: base.headerMessageId,
-        to: recipientOf(author, from.name),
-      });
-      return { outcome: 'ticket_created' as const, reason: 'new ticket', ticketId: ticket.id, ack };
+      return this.toTicket.apply(tx, mail, recorded.id, base.headerMessageId);
     });
-    await this.outbound.dispatch([result.ack]);
+    await this.outbox.dispatch([effect.acknowledgement]);
     this.log.info(
-      { messageId: base.headerMessageId, outcome: result.outcome, ticketId: result.ticketId },
+      { messageId: base.headerMessageId, outcome: effect.outcome, ticketId: effect.ticketId },
       'mail ingested',
     );
-    return { outcome: result.outcome, reason: result.reason, ticketId: result.ticketId };
+    return { outcome: effect.outcome, reason: effect.reason, ticketId: effect.ticketId };
   }
-
-  /**
-   * Threading, in order: In-Reply-To/References against every Message-ID we stored or sent; then the
-   * subject token [#id], trusted only from the ticket's creator (anyone can type a number).
-   */
-  private async findThread(tx: Db, mail: InboundMail, fromAddress: string): Promise<number | undefined> {
-    const byHeaders = await mails.findTicketByMessageIds(tx, candidateMessageIds(mail).map(indexableId));
-    if (byHeaders !== undefined) return byHeaders;
-    const token = extractTicketToken(mail.subject);
-    if (token === null) return undefined;
-    const found = await tickets.findWithPeople(tx, token);
-    return found && found.creator.email === fromAddress ? token : undefined;
-  }
-}
-
-function recipientOf(user: Pick<UserRow, 'email' | 'username'>, displayName: string) {
-  return { address: user.email, name: displayName || user.username };
 }
 
 const emptyMail: InboundMail = {

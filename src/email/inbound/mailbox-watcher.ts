@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { ImapFlow } from 'imapflow';
+import { type FetchMessageObject, ImapFlow } from 'imapflow';
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { mailboxStateRepository as states } from '../email-repository.js';
+import { mailboxStateRepository as states } from '../log/mailbox-state-repository.js';
 import type { MailIngest } from './ingest.js';
 
 type ImapConfig = NonNullable<MailConfig['imap']>;
@@ -179,51 +179,54 @@ export class MailboxWatcher {
   private async processBatch(client: ImapFlow, uidValidity: number, uids: number[]): Promise<void> {
     const listed = await client.fetchAll(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true });
     const ordered = listed.sort((a, b) => a.uid - b.uid);
-    // Ordinary mails come in one FETCH for the batch (a round trip per mail capped ingest at a few dozen
-    // a second); large ones are still fetched one by one so a batch never holds 20 big mails in memory.
-    const small = ordered.filter(({ size }) => (size ?? 0) <= BATCH_FETCH_MAX_BYTES).map(({ uid }) => uid);
-    const sources = new Map<number, Buffer>();
-    if (small.length > 0) {
-      for (const fetched of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
-        if (fetched.source) sources.set(fetched.uid, fetched.source);
-      }
-    }
-    // One sender's mails are ingested in order: a reply must find the ticket their first mail opened, and
-    // only a ticket's creator can add to it. Different senders' mails share nothing, so they go side by
-    // side (the server parsed the From address for us: ENVELOPE).
-    const bySender = new Map<string, typeof ordered>();
-    for (const mail of ordered) {
-      const sender = mail.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
-      const queue = bySender.get(sender);
-      if (queue) queue.push(mail);
-      else bySender.set(sender, [mail]);
-    }
+    const sources = await this.fetchSmall(client, ordered);
     const done = new Set<number>();
-    const queues = [...bySender.values()];
-    const lanes = Array.from({ length: Math.min(INGEST_LANES, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue && !this.stopped; queue = queues.shift()) {
-        for (const { uid, size } of queue) {
-          if (this.stopped) return;
-          await this.ingestOne(client, uidValidity, uid, size ?? 0, sources.get(uid));
-          done.add(uid);
-        }
-      }
-    });
-    const outcomes = await Promise.allSettled(lanes);
-    // Only mails already recorded are marked, once per batch; the position moves past the mails done in
-    // order from the batch's start. Whatever is fetched again (after a failure or a crash before this
-    // point) is a no-op: its Message-ID is recorded.
-    if (done.size > 0) {
-      await client.messageFlagsAdd([...done].join(','), ['\\Seen'], { uid: true });
-      let last: number | undefined;
-      for (const { uid } of ordered) {
-        if (!done.has(uid)) break;
-        last = uid;
-      }
-      if (last !== undefined) await states.advance(this.db, this.mailbox, uidValidity, last);
-    }
+    const outcomes = await Promise.allSettled(
+      lanes(bySender(ordered), async (mail) => {
+        if (this.stopped) return false;
+        await this.ingestOne(client, uidValidity, mail.uid, mail.size ?? 0, sources.get(mail.uid));
+        done.add(mail.uid);
+        return true;
+      }),
+    );
+    await this.markDone(client, uidValidity, ordered, done);
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * Ordinary mails come in one FETCH for the batch (a round trip per mail capped ingest at a few dozen a
+   * second); large ones are fetched one by one later, so a batch never holds 20 big mails in memory.
+   */
+  private async fetchSmall(client: ImapFlow, listed: FetchMessageObject[]): Promise<Map<number, Buffer>> {
+    const small = listed.filter(({ size }) => (size ?? 0) <= BATCH_FETCH_MAX_BYTES).map(({ uid }) => uid);
+    const sources = new Map<number, Buffer>();
+    if (small.length === 0) return sources;
+    for (const fetched of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
+      if (fetched.source) sources.set(fetched.uid, fetched.source);
+    }
+    return sources;
+  }
+
+  /**
+   * Only mails already recorded are marked \Seen, once per batch; the position moves past the mails done
+   * in order from the batch's start. Whatever is fetched again (after a failure or a crash before this
+   * point) is a no-op: its Message-ID is recorded.
+   */
+  private async markDone(
+    client: ImapFlow,
+    uidValidity: number,
+    ordered: FetchMessageObject[],
+    done: Set<number>,
+  ): Promise<void> {
+    if (done.size === 0) return;
+    await client.messageFlagsAdd([...done].join(','), ['\\Seen'], { uid: true });
+    let last: number | undefined;
+    for (const { uid } of ordered) {
+      if (!done.has(uid)) break;
+      last = uid;
+    }
+    if (last !== undefined) await states.advance(this.db, this.mailbox, uidValidity, last);
   }
 
   /** Ingests one mail; a mail that keeps failing is recorded as failed and skipped, anything else throws. */
@@ -259,6 +262,32 @@ export class MailboxWatcher {
     );
     return fetched ? (tooLarge ? fetched.headers : fetched.source) : undefined;
   }
+}
+
+/**
+ * One sender's mails in UID order: a reply must find the ticket their first mail opened, and only a
+ * ticket's creator can add to it. Different senders' mails share nothing, so they may go side by side (the
+ * server parsed the From address for us: ENVELOPE).
+ */
+function bySender(ordered: FetchMessageObject[]): FetchMessageObject[][] {
+  const queues = new Map<string, FetchMessageObject[]>();
+  for (const mail of ordered) {
+    const sender = mail.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+    const queue = queues.get(sender);
+    if (queue) queue.push(mail);
+    else queues.set(sender, [mail]);
+  }
+  return [...queues.values()];
+}
+
+/** Up to INGEST_LANES queues at a time, each in order; `work` returning false stops its lane. */
+function lanes<T>(queues: T[][], work: (item: T) => Promise<boolean>): Promise<void>[] {
+  const remaining = [...queues];
+  return Array.from({ length: Math.min(INGEST_LANES, remaining.length) }, async () => {
+    for (let queue = remaining.shift(); queue; queue = remaining.shift()) {
+      for (const item of queue) if (!(await work(item))) return;
+    }
+  });
 }
 
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {

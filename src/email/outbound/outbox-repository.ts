@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { type OutboxRow, outbox } from '../../db/schema.js';
+import type { Cursor } from '../../lib/cursor.js';
 
 export type NewOutboxRow = Pick<
   OutboxRow,
@@ -115,21 +116,28 @@ export const outboxRepository = {
     return row?.count ?? 0;
   },
 
+  /** Newest first, keyset on (created_at, id) (lib/cursor.ts). */
   async list(
     db: Db,
-    options: { status?: OutboxRow['status']; ticketId?: number; beforeId?: number; limit: number },
+    options: { status?: OutboxRow['status']; ticketId?: number; before?: Cursor; limit: number },
   ): Promise<OutboxRow[]> {
+    const { status, ticketId, before, limit } = options;
     return db
       .select()
       .from(outbox)
       .where(
         and(
-          options.status ? eq(outbox.status, options.status) : undefined,
-          options.ticketId !== undefined ? eq(outbox.ticketId, options.ticketId) : undefined,
-          options.beforeId !== undefined ? lt(outbox.id, options.beforeId) : undefined,
+          status ? eq(outbox.status, status) : undefined,
+          ticketId !== undefined ? eq(outbox.ticketId, ticketId) : undefined,
+          before
+            ? lt(
+                sql`(${outbox.createdAt}, ${outbox.id})`,
+                sql`(${before.createdAt.toISOString()}::timestamptz, ${before.id})`,
+              )
+            : undefined,
         ),
       )
-      .orderBy(desc(outbox.id))
-      .limit(options.limit);
+      .orderBy(desc(outbox.createdAt), desc(outbox.id))
+      .limit(limit);
   },
 };

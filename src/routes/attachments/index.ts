@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actorOf, bearerSecurity } from '../../plugins/auth.js';
+import { callerOf } from '../../plugins/auth.js';
 import { downloadAttachmentSchema, listAttachmentsSchema } from './schemas.js';
 
 /** RFC 6266 / 5987: an ASCII fallback name and the real one, percent-encoded. */
@@ -10,22 +10,21 @@ function contentDisposition(filename: string): string {
 
 const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { attachments } = app.services;
-  const secured = { onRequest: app.authenticate };
 
-  app.get(
-    '/tickets/:ticket_id/attachments',
-    { schema: { ...listAttachmentsSchema, security: bearerSecurity }, ...secured },
-    async (request) => ({
-      data: await attachments.list(actorOf(request), request.params.ticket_id),
-      message: 'Список вложений успешно получен',
-    }),
-  );
+  app.get('/tickets/:ticket_id/attachments', { schema: listAttachmentsSchema, ...app.auth.user }, async (request) => ({
+    data: await attachments.list(callerOf(request), request.params.ticket_id),
+    message: 'Список вложений успешно получен',
+  }));
 
   app.get(
     '/tickets/:ticket_id/attachments/:attachment_id',
-    { schema: { ...downloadAttachmentSchema, security: bearerSecurity }, ...secured },
+    { schema: downloadAttachmentSchema, ...app.auth.user },
     async (request, reply) => {
-      const file = await attachments.download(actorOf(request), request.params.ticket_id, request.params.attachment_id);
+      const file = await attachments.download(
+        callerOf(request),
+        request.params.ticket_id,
+        request.params.attachment_id,
+      );
       // Always a download, never rendered: a customer's HTML file must not run in the API's origin.
       return reply
         .type('application/octet-stream')

@@ -1,13 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Envelope, ErrorBody } from '../shared-schemas.js';
+import { Envelope, ErrorBody, publicSecurity } from '../http-schemas.js';
 
 const Status = Envelope(Type.Object({ status: Type.String() }));
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
-    { schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Status } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness: the process answers',
+        tags: ['health'],
+        security: publicSecurity,
+        response: { 200: Status },
+      },
+    },
     async () => ({ data: { status: 'ok' }, message: 'Service is alive' }),
   );
 
@@ -15,7 +23,9 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/ready',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
+        security: publicSecurity,
         tags: ['health'],
         response: { 200: Status, 503: ErrorBody },
       },

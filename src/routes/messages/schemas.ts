@@ -1,46 +1,22 @@
-import { Type } from 'typebox';
-import { AttachmentSummary } from '../attachments/schemas.js';
+import { CreateMessageBody, ListMessagesQuery, Message } from '../../messages/message-schemas.js';
 import {
+  bearerSecurity,
   Envelope,
   ErrorBody,
   errorResponses,
-  Id,
   IdempotencyHeaders,
   idempotentResponses,
   ListEnvelope,
-  PageQuery,
-  Text,
-  Timestamp,
-  User,
-} from '../shared-schemas.js';
-import { TicketParams } from '../tickets/schemas.js';
-
-export const Message = Type.Object({
-  id: Id,
-  ticket_id: Id,
-  text: Type.String(),
-  internal: Type.Boolean({ description: 'Internal notes are visible to operators only and never emailed.' }),
-  channel: Type.Enum(['api', 'email']),
-  created_at: Timestamp,
-  author: User,
-  attachments: Type.Array(AttachmentSummary, { description: 'Files that came with this message (by email).' }),
-});
-
-export const CreateMessageBody = Type.Object(
-  {
-    text: Text(1, 50_000),
-    internal: Type.Boolean({ default: false, description: 'Operators and admins only.' }),
-  },
-  { additionalProperties: false, examples: [{ text: 'Проблема решается.' }] },
-);
-
-export const ListMessagesQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
+  TicketParams,
+} from '../http-schemas.js';
 
 const withErrors = errorResponses({ auth: true });
 
 export const createMessageSchema = {
+  operationId: 'createMessage',
   summary: 'Add a message to a ticket (a customer reply reopens a closed ticket)',
   tags: ['messages'],
+  security: bearerSecurity,
   params: TicketParams,
   body: CreateMessageBody,
   headers: IdempotencyHeaders,
@@ -48,8 +24,10 @@ export const createMessageSchema = {
 };
 
 export const listMessagesSchema = {
+  operationId: 'listMessages',
   summary: "List a ticket's messages, oldest first",
   tags: ['messages'],
+  security: bearerSecurity,
   params: TicketParams,
   querystring: ListMessagesQuery,
   response: { 200: ListEnvelope(Message), 404: ErrorBody, ...withErrors },

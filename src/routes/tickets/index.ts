@@ -1,54 +1,38 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actorOf, bearerSecurity, callerOf } from '../../plugins/auth.js';
+import { callerOf } from '../../plugins/auth.js';
 import { etagOf } from '../../tickets/ticket-service.js';
 import { createTicketSchema, getTicketSchema, listTicketsSchema, updateTicketSchema } from './schemas.js';
 
 const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { tickets } = app.services;
-  // onRequest: the token is checked before the body is parsed or validated (FastAPI's order too).
-  const secured = { onRequest: app.authenticate };
-  // These check the user in the statement that does the work (see auth/caller.ts): one round trip.
-  const tokenOnly = { onRequest: app.authenticateToken };
 
-  app.post(
-    '/tickets',
-    { schema: { ...createTicketSchema, security: bearerSecurity }, ...tokenOnly },
-    async (request, reply) => {
-      const ticket = await tickets.create(callerOf(request), request.body, request.idempotencyKey);
-      return reply
-        .code(201)
-        .header('ETag', etagOf(ticket.version))
-        .send({ data: ticket.view, message: 'Обращение успешно создано' });
-    },
-  );
+  app.post('/tickets', { schema: createTicketSchema, ...app.auth.token }, async (request, reply) => {
+    const ticket = await tickets.create(callerOf(request), request.body, request.idempotencyKey);
+    return reply
+      .code(201)
+      .header('ETag', etagOf(ticket.version))
+      .send({ data: ticket.view, message: 'Обращение успешно создано' });
+  });
 
-  app.get('/tickets', { schema: { ...listTicketsSchema, security: bearerSecurity }, ...tokenOnly }, async (request) => {
+  app.get('/tickets', { schema: listTicketsSchema, ...app.auth.token }, async (request) => {
     const page = await tickets.list(callerOf(request), request.query);
     return { data: page.items, message: 'Список обращений успешно получен', meta: { next_cursor: page.nextCursor } };
   });
 
-  app.get(
-    '/tickets/:ticket_id',
-    { schema: { ...getTicketSchema, security: bearerSecurity }, ...tokenOnly },
-    async (request, reply) => {
-      const ticket = await tickets.get(callerOf(request), request.params.ticket_id);
-      return reply
-        .header('ETag', etagOf(ticket.version))
-        .send({ data: ticket.view, message: 'Обращение успешно получено' });
-    },
-  );
+  app.get('/tickets/:ticket_id', { schema: getTicketSchema, ...app.auth.token }, async (request, reply) => {
+    const ticket = await tickets.get(callerOf(request), request.params.ticket_id);
+    return reply
+      .header('ETag', etagOf(ticket.version))
+      .send({ data: ticket.view, message: 'Обращение успешно получено' });
+  });
 
-  app.patch(
-    '/tickets/:ticket_id',
-    { schema: { ...updateTicketSchema, security: bearerSecurity }, ...secured },
-    async (request, reply) => {
-      const ifMatch = request.headers['if-match'];
-      const ticket = await tickets.update(actorOf(request), request.params.ticket_id, request.body, ifMatch);
-      return reply
-        .header('ETag', etagOf(ticket.version))
-        .send({ data: ticket.view, message: 'Обращение успешно обновлено' });
-    },
-  );
+  app.patch('/tickets/:ticket_id', { schema: updateTicketSchema, ...app.auth.user }, async (request, reply) => {
+    const ifMatch = request.headers['if-match'];
+    const ticket = await tickets.update(callerOf(request), request.params.ticket_id, request.body, ifMatch);
+    return reply
+      .header('ETag', etagOf(ticket.version))
+      .send({ data: ticket.view, message: 'Обращение успешно обновлено' });
+  });
 };
 
 export default ticketRoutes;

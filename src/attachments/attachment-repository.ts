@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { type AttachmentRow, attachments } from '../../db/schema.js';
+import type { Db } from '../db/client.js';
+import { type AttachmentRow, attachments } from '../db/schema.js';
 
 export interface IncomingFile {
   filename: string;

@@ -118,6 +118,28 @@ function cleanSubject(subject: string | undefined): string {
     .trim();
 }
 
+/** The files of a mail, with safe names; inline parts (an embedded image) say so. */
+function attachmentsOf(parsed: ParsedMail): InboundAttachment[] {
+  return parsed.attachments.map((attachment, index) => {
+    const contentType = (attachment.contentType || 'application/octet-stream').toLowerCase();
+    return {
+      filename: safeFilename(attachment.filename, index, contentType),
+      contentType,
+      size: attachment.content.length,
+      content: attachment.content,
+      inline: attachment.contentDisposition?.toLowerCase() === 'inline' || attachment.related === true,
+      contentId: attachment.contentId ?? null,
+    };
+  });
+}
+
+/** The text of a mail: its plain part, or a rough text of its HTML when it has no plain part. */
+function textOf(parsed: ParsedMail): { text: string; html: string | null } {
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const text = parsed.text ?? '';
+  return { text: text.trim() === '' && html !== null ? htmlToRoughText(html) : text, html };
+}
+
 export async function parseMail(raw: Buffer, options: ParseMailOptions = {}): Promise<InboundMail> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const tooLarge = raw.length > maxBytes;
@@ -126,28 +148,11 @@ export async function parseMail(raw: Buffer, options: ParseMailOptions = {}): Pr
   const lines = parsed.headerLines ?? [];
   const parsedHeaders = parsed.headers ?? new Map();
   const headers = keptHeaders(lines);
-
   const messageId =
     normaliseMessageId(rawHeaderValues(lines, 'message-id')[0] ?? '') ??
     `<${createHash('sha256').update(raw).digest('hex')}@derived.invalid>`;
-  const html = !tooLarge && typeof parsed.html === 'string' ? parsed.html : null;
-  let text = tooLarge ? '' : (parsed.text ?? '');
-  if (text.trim() === '' && html !== null) text = htmlToRoughText(html);
-
-  const attachments: InboundAttachment[] = tooLarge
-    ? []
-    : parsed.attachments.map((attachment, index) => {
-        const contentType = (attachment.contentType || 'application/octet-stream').toLowerCase();
-        return {
-          filename: safeFilename(attachment.filename, index, contentType),
-          contentType,
-          size: attachment.content.length,
-          content: attachment.content,
-          inline: attachment.contentDisposition?.toLowerCase() === 'inline' || attachment.related === true,
-          contentId: attachment.contentId ?? null,
-        };
-      });
-
+  const { text, html } = tooLarge ? { text: '', html: null } : textOf(parsed);
+  const attachments = tooLarge ? [] : attachmentsOf(parsed);
   const from = firstMailbox(parsedHeaders.get('from'));
   const subject = cleanSubject(typeof parsed.subject === 'string' ? parsed.subject : undefined);
   const envelopeSender = returnPath(lines);

@@ -1,5 +1,5 @@
-import { isDaemonAddress } from './delivery-report.js';
-import type { InboundMail } from './parse-mail.js';
+import { isDaemonAddress } from '../parsing/delivery-report.js';
+import type { InboundMail } from '../parsing/parse-mail.js';
 
 /**
  * Mail written by machines never opens a ticket nor gets an automatic answer (DESIGN.md §6): two

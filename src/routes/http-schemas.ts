@@ -1,26 +1,10 @@
 import { type TSchema, Type } from 'typebox';
-import { NOT_BLANK_NO_NUL } from '../lib/validation.js';
+import { Id } from '../lib/schemas.js';
 
-/** PostgreSQL `integer` ids: anything outside 1..2^31-1 cannot exist, so it is a 422, not a database error. */
-export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-
-export const Timestamp = Type.String({ format: 'date-time', examples: ['2025-01-14T13:32:48.417Z'] });
-
-export const Text = (minLength: number, maxLength: number, description?: string) =>
-  Type.String({ minLength, maxLength, pattern: NOT_BLANK_NO_NUL, ...(description ? { description } : {}) });
-
-export const Role = Type.Enum(['customer', 'operator', 'admin']);
-export const TicketStatus = Type.Enum(['open', 'in_progress', 'closed']);
-
-export const User = Type.Object({
-  id: Id,
-  email: Type.String({ format: 'email' }),
-  username: Type.String(),
-  role: Role,
-  is_active: Type.Boolean(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+/**
+ * The HTTP wrapping of the domains' contracts: the seed's envelope `{"data", "message"}`, its error bodies
+ * `{"detail"}` and FastAPI's 422 list, and the headers and statuses every route of a kind shares.
+ */
 
 export const Envelope = <T extends TSchema>(data: T) => Type.Object({ data, message: Type.String() });
 
@@ -33,13 +17,6 @@ export const PageMeta = Type.Object({
 export const ListEnvelope = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), message: Type.String(), meta: PageMeta });
 
-export const PageQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size.' }),
-  cursor: Type.Optional(
-    Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$', description: 'Opaque cursor from `meta.next_cursor`.' }),
-  ),
-};
-
 export const ErrorBody = Type.Object({ detail: Type.String() });
 
 export const ValidationErrorBody = Type.Object({
@@ -51,6 +28,11 @@ export const ValidationErrorBody = Type.Object({
     }),
   ),
 });
+
+/** The OpenAPI security requirement of routes that need a bearer token. */
+export const bearerSecurity = [{ OAuth2PasswordBearer: [] }];
+/** Routes anyone may call: an explicit empty requirement, so generated clients send no token. */
+export const publicSecurity = [];
 
 /**
  * The error responses a route can give besides its own: every route documents them, so the OpenAPI
@@ -78,3 +60,6 @@ export const IdempotencyHeaders = Type.Object({
 
 /** What a POST adds to its responses: 409 while a request with the same Idempotency-Key is running. */
 export const idempotentResponses = { 409: ErrorBody };
+
+/** Paths of routes about one ticket. */
+export const TicketParams = Type.Object({ ticket_id: Id });

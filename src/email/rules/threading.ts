@@ -1,7 +1,7 @@
-import type { InboundMail } from './parse-mail.js';
+import type { InboundMail } from '../parsing/parse-mail.js';
 import { headerText } from './safe-header.js';
 
-export { normaliseMessageId } from './message-id.js';
+export { normaliseMessageId } from '../parsing/message-id.js';
 
 /**
  * Threading by subject (DESIGN.md §6): our outgoing subjects carry `[#<ticket id>]`, and a reply keeps

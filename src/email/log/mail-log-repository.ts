@@ -1,10 +1,12 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { type EmailMessageRow, emailMessages, type MailboxStateRow, mailboxState, outbox } from '../db/schema.js';
+import type { Db } from '../../db/client.js';
+import { type EmailMessageRow, emailMessages, outbox } from '../../db/schema.js';
+import type { Cursor } from '../../lib/cursor.js';
 
 export type NewEmailMessage = Omit<EmailMessageRow, 'id' | 'createdAt'>;
 
-export const emailRepository = {
+/** The mail log: every mail seen in a mailbox or sent, with what became of it. */
+export const mailLogRepository = {
   /**
    * Records a mail; `undefined` when this Message-ID is already recorded for the mailbox and direction
    * (the unique index decides, so two workers fetching the same mail cannot both record it).
@@ -107,73 +109,28 @@ export const emailRepository = {
       .map(({ id, direction }) => ({ id, direction }));
   },
 
+  /** Newest first, keyset on (created_at, id) (lib/cursor.ts). */
   async list(
     db: Db,
-    options: { ticketId?: number; outcome?: EmailMessageRow['outcome']; beforeId?: number; limit: number },
+    options: { ticketId?: number; outcome?: EmailMessageRow['outcome']; before?: Cursor; limit: number },
   ): Promise<EmailMessageRow[]> {
+    const { ticketId, outcome, before, limit } = options;
     return db
       .select()
       .from(emailMessages)
       .where(
         and(
-          options.ticketId !== undefined ? eq(emailMessages.ticketId, options.ticketId) : undefined,
-          options.outcome ? eq(emailMessages.outcome, options.outcome) : undefined,
-          options.beforeId !== undefined ? lt(emailMessages.id, options.beforeId) : undefined,
+          ticketId !== undefined ? eq(emailMessages.ticketId, ticketId) : undefined,
+          outcome ? eq(emailMessages.outcome, outcome) : undefined,
+          before
+            ? lt(
+                sql`(${emailMessages.createdAt}, ${emailMessages.id})`,
+                sql`(${before.createdAt.toISOString()}::timestamptz, ${before.id})`,
+              )
+            : undefined,
         ),
       )
-      .orderBy(desc(emailMessages.id))
-      .limit(options.limit);
-  },
-};
-
-export const mailboxStateRepository = {
-  async get(db: Db, mailbox: string): Promise<MailboxStateRow | undefined> {
-    const [row] = await db.select().from(mailboxState).where(eq(mailboxState.mailbox, mailbox));
-    return row;
-  },
-
-  async list(db: Db): Promise<MailboxStateRow[]> {
-    return db.select().from(mailboxState).orderBy(asc(mailboxState.mailbox));
-  },
-
-  async upsert(db: Db, mailbox: string, changes: Partial<Omit<MailboxStateRow, 'mailbox'>>): Promise<void> {
-    await db
-      .insert(mailboxState)
-      .values({ mailbox, ...changes })
-      .onConflictDoUpdate({ target: mailboxState.mailbox, set: { ...changes, updatedAt: sql`now()` } });
-  },
-
-  /** Only ever moves forward, so a slow fetch finishing late cannot rewind the position. */
-  async advance(db: Db, mailbox: string, uidValidity: number, uid: number): Promise<void> {
-    await db
-      .update(mailboxState)
-      .set({ lastUid: sql`greatest(${mailboxState.lastUid}, ${uid})`, updatedAt: sql`now()` })
-      .where(and(eq(mailboxState.mailbox, mailbox), eq(mailboxState.uidValidity, uidValidity)));
-  },
-
-  async recordError(db: Db, mailbox: string, error: string): Promise<void> {
-    await db
-      .insert(mailboxState)
-      .values({ mailbox, connected: false, lastError: error, lastErrorAt: sql`now()`, consecutiveErrors: 1 })
-      .onConflictDoUpdate({
-        target: mailboxState.mailbox,
-        set: {
-          connected: false,
-          lastError: error.slice(0, 2000),
-          lastErrorAt: sql`now()`,
-          consecutiveErrors: sql`${mailboxState.consecutiveErrors} + 1`,
-          updatedAt: sql`now()`,
-        },
-      });
-  },
-
-  async recordSuccess(db: Db, mailbox: string): Promise<void> {
-    await db
-      .insert(mailboxState)
-      .values({ mailbox, connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0 })
-      .onConflictDoUpdate({
-        target: mailboxState.mailbox,
-        set: { connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0, updatedAt: sql`now()` },
-      });
+      .orderBy(desc(emailMessages.createdAt), desc(emailMessages.id))
+      .limit(limit);
   },
 };

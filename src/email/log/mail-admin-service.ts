@@ -1,0 +1,72 @@
+import type { Static } from 'typebox';
+import { type Caller, isStaff } from '../../access/caller.js';
+import type { Db } from '../../db/client.js';
+import { decodeCursor, paginate } from '../../lib/cursor.js';
+import { errors } from '../../lib/errors.js';
+import type { Page } from '../../lib/schemas.js';
+import type { Outbox } from '../outbound/outbox.js';
+import { outboxRepository } from '../outbound/outbox-repository.js';
+import { mailLogRepository } from './mail-log-repository.js';
+import {
+  type MailboxView,
+  type MailLogEntryView,
+  type OutboxEntryView,
+  toMailboxView,
+  toMailLogEntryView,
+  toOutboxEntryView,
+} from './mail-log-view.js';
+import type { MailLogQuery, OutboxQuery } from './mail-schemas.js';
+import { mailboxStateRepository } from './mailbox-state-repository.js';
+
+const position = (row: { createdAt: Date; id: number }) => ({ createdAt: row.createdAt, id: row.id });
+
+/** What operators see of the email channel: mailboxes, the mail log, the outbox, and "send again". */
+export class MailAdminService {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+  ) {}
+
+  private async check(caller: Caller): Promise<void> {
+    if (!isStaff(await caller.user())) throw errors.forbidden();
+  }
+
+  async mailboxes(caller: Caller): Promise<MailboxView[]> {
+    await this.check(caller);
+    return (await mailboxStateRepository.list(this.db)).map(toMailboxView);
+  }
+
+  async log(caller: Caller, query: Static<typeof MailLogQuery>): Promise<Page<MailLogEntryView>> {
+    await this.check(caller);
+    const rows = await mailLogRepository.list(this.db, {
+      ticketId: query.ticket_id,
+      outcome: query.outcome,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit + 1,
+    });
+    const page = paginate(rows, query.limit, position);
+    return { items: page.items.map(toMailLogEntryView), nextCursor: page.nextCursor };
+  }
+
+  async outboxEntries(caller: Caller, query: Static<typeof OutboxQuery>): Promise<Page<OutboxEntryView>> {
+    await this.check(caller);
+    const rows = await outboxRepository.list(this.db, {
+      ticketId: query.ticket_id,
+      status: query.status,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit + 1,
+    });
+    const page = paginate(rows, query.limit, position);
+    return { items: page.items.map(toOutboxEntryView), nextCursor: page.nextCursor };
+  }
+
+  async resend(caller: Caller, id: number): Promise<OutboxEntryView> {
+    await this.check(caller);
+    const existing = await outboxRepository.findById(this.db, id);
+    if (!existing) throw errors.outboxNotFound();
+    if (existing.status === 'sent') throw errors.alreadySent();
+    const row = await this.outbox.resend(id);
+    if (!row) throw errors.alreadySent();
+    return toOutboxEntryView(row);
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { MailConfig } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { OutboxRow } from '../../db/schema.js';
+import type { JobQueue } from '../../jobs/job.js';
+import { sendEmailJob } from '../../jobs/send-email-job.js';
+import { mailLogRepository } from '../log/mail-log-repository.js';
+import { headerText } from '../rules/safe-header.js';
+import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer.js';
+import { outboxRepository as outboxRows } from './outbox-repository.js';
+
+/** How long a sender may hold a row: well above the SMTP timeouts, so a live sender never loses its claim. */
+const LEASE_MS = 120_000;
+const RETRY_CAP_MS = 3_600_000;
+
+export type SendOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
+
+/**
+ * Sends outbox rows (the `send-email` job) and requeues what the queue lost (the `sweep-outbox` job). A row
+ * is sent once: a sender claims it with a lease and marks it sent; only a crash between SMTP's "accepted"
+ * and that mark can send it again, and then with the same Message-ID, which mail clients show once.
+ */
+export class MailSender {
+  constructor(
+    private readonly config: MailConfig,
+    private readonly db: Db,
+    private readonly mailer: Mailer | undefined,
+    private readonly queue: JobQueue,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** One attempt at one row. Safe to call any number of times, from any number of workers. */
+  async sendOne(outboxId: number): Promise<SendOutcome> {
+    const supportAddress = this.config.supportAddress;
+    if (!this.mailer || !supportAddress) return 'skipped';
+    const row = await outboxRows.claim(this.db, outboxId, LEASE_MS);
+    if (!row) return 'skipped';
+    try {
+      await this.mailer.send(this.toMail(row, supportAddress));
+    } catch (error) {
+      return this.failedAttempt(row, error);
+    }
+    await this.db.transaction(async (tx) => {
+      await outboxRows.markSent(tx, row.id);
+      await mailLogRepository.insert(tx, sentLogEntry(row, supportAddress));
+    });
+    this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
+    return 'sent';
+  }
+
+  /** A 5xx, or the last attempt, fails the row for good (operators can resend); anything else waits and retries. */
+  private async failedAttempt(row: OutboxRow, error: unknown): Promise<SendOutcome> {
+    const attempts = row.attempts + 1;
+    const permanent = isPermanentSmtpError(error) || attempts >= this.config.sendMaxAttempts;
+    const retryInMs = permanent
+      ? null
+      : Math.min(this.config.retryBaseSeconds * 1000 * 2 ** (attempts - 1), RETRY_CAP_MS);
+    await outboxRows.markFailedAttempt(
+      this.db,
+      row.id,
+      error instanceof Error ? error.message : String(error),
+      retryInMs,
+    );
+    this.log.warn({ outboxId: row.id, attempts, retryInMs, err: error }, 'sending mail failed');
+    // The next attempt on time; if this job is lost, the sweeper still finds the row when it is due.
+    if (retryInMs !== null) {
+      await this.queue
+        .enqueue(sendEmailJob, { outboxId: row.id, attempt: attempts }, { delayMs: retryInMs })
+        .catch((queueError: unknown) =>
+          this.log.warn({ err: queueError, outboxId: row.id }, 'could not queue the retry'),
+        );
+    }
+    return permanent ? 'failed' : 'retry';
+  }
+
+  private toMail(row: OutboxRow, supportAddress: string): OutgoingMail {
+    return {
+      from: { name: headerText(this.config.fromName), address: supportAddress },
+      to: { name: row.toName, address: row.toAddress },
+      replyTo: supportAddress,
+      subject: headerText(row.subject, 900),
+      text: row.bodyText,
+      messageId: row.headerMessageId,
+      inReplyTo: row.inReplyTo,
+      references: row.references ? row.references.split(' ') : [],
+      automatic: row.kind === 'acknowledgement',
+    };
+  }
+
+  /** Queues every due row; job ids include the attempt, so a row already queued is not queued twice. */
+  async sweep(): Promise<number> {
+    if (!this.mailer || !this.config.supportAddress) return 0;
+    const due = await outboxRows.findDue(this.db, 200);
+    for (const row of due) await this.queue.enqueue(sendEmailJob, { outboxId: row.id, attempt: row.attempts });
+    return due.length;
+  }
+
+  /** Closes the pooled SMTP connections (shutdown). */
+  close(): void {
+    this.mailer?.close();
+  }
+}
+
+function sentLogEntry(row: OutboxRow, supportAddress: string) {
+  return {
+    mailbox: supportAddress,
+    direction: 'outbound' as const,
+    headerMessageId: row.headerMessageId,
+    inReplyTo: row.inReplyTo,
+    references: row.references,
+    fromAddress: supportAddress,
+    toAddresses: row.toAddress,
+    subject: row.subject,
+    bodyText: row.bodyText,
+    sizeBytes: null,
+    outcome: 'sent' as const,
+    reason: row.kind === 'acknowledgement' ? 'acknowledgement of a new ticket' : 'operator reply',
+    ticketId: row.ticketId,
+    ticketMessageId: row.messageId,
+    bounceOfId: null,
+    uidValidity: null,
+    uid: null,
+  };
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { MailConfig } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { OutboxRow } from '../../db/schema.js';
+import type { JobQueue } from '../../jobs/job.js';
+import { sendEmailJob } from '../../jobs/send-email-job.js';
+import type { AnswerMail, Recipient } from '../../messages/message-service.js';
+import { mailLogRepository } from '../log/mail-log-repository.js';
+import { headerText } from '../rules/safe-header.js';
+import { acknowledgementMail, replyMail } from './mail-templates.js';
+import { outboxRepository as outboxRows } from './outbox-repository.js';
+
+const MAX_REFERENCES = 20;
+
+/**
+ * Outgoing mail is written to the outbox in the caller's transaction (an answer and its email are stored
+ * together or not at all) and queued after commit; `mail-sender.ts` sends it. The Message-ID is fixed when
+ * the row is written, so every attempt reuses it.
+ */
+export class Outbox implements AnswerMail {
+  constructor(
+    private readonly config: MailConfig,
+    private readonly db: Db,
+    private readonly queue: JobQueue,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Outgoing mail is on when SMTP and the support address are configured. */
+  get enabled(): boolean {
+    return this.config.smtp !== undefined && this.config.supportAddress !== undefined;
+  }
+
+  private newMessageId(): string {
+    const domain = this.config.supportAddress?.split('@')[1] ?? 'service-desk.invalid';
+    return `<${randomUUID()}@${domain}>`;
+  }
+
+  /** References: the ticket's mail ids, the first kept (the thread root) and the latest ones. */
+  private async threadHeaders(tx: Db, ticketId: number): Promise<{ inReplyTo: string | null; references: string }> {
+    const thread = await mailLogRepository.threadIds(tx, ticketId);
+    const ids = thread.map((t) => t.id);
+    const references = ids.length > MAX_REFERENCES ? [ids[0] as string, ...ids.slice(-(MAX_REFERENCES - 1))] : ids;
+    const lastInbound = [...thread].reverse().find((t) => t.direction === 'inbound');
+    return { inReplyTo: lastInbound?.id ?? ids[ids.length - 1] ?? null, references: references.join(' ') };
+  }
+
+  /** An operator's public answer, to the ticket's creator. Returns the outbox id, or undefined when mail is off. */
+  async queueReply(
+    tx: Db,
+    input: { ticketId: number; ticketSubject: string; messageId: number; text: string; to: Recipient },
+  ): Promise<number | undefined> {
+    if (!this.enabled) return undefined;
+    const thread = await this.threadHeaders(tx, input.ticketId);
+    const row = await outboxRows.insert(tx, {
+      kind: 'reply',
+      ticketId: input.ticketId,
+      messageId: input.messageId,
+      toAddress: input.to.address,
+      toName: headerText(input.to.name),
+      ...replyMail({ ...input, fromName: this.config.fromName }),
+      headerMessageId: this.newMessageId(),
+      inReplyTo: thread.inReplyTo,
+      references: thread.references || null,
+    });
+    return row.id;
+  }
+
+  /**
+   * The automatic "we got it" for a ticket opened by email. Capped per recipient per hour: a runaway
+   * partner (a robot that answers every mail without saying so) gets a few, not thousands.
+   */
+  async queueAcknowledgement(
+    tx: Db,
+    input: { ticketId: number; ticketSubject: string; inReplyTo: string; to: Recipient },
+  ): Promise<number | undefined> {
+    if (!this.enabled) return undefined;
+    const recent = await outboxRows.countRecentAutomatic(tx, input.to.address, 3_600_000);
+    if (recent >= this.config.autoReplyLimitPerHour) {
+      this.log.warn({ to: input.to.address, recent }, 'acknowledgement not sent: hourly cap for this recipient');
+      return undefined;
+    }
+    const row = await outboxRows.insert(tx, {
+      kind: 'acknowledgement',
+      ticketId: input.ticketId,
+      messageId: null,
+      toAddress: input.to.address,
+      toName: headerText(input.to.name),
+      ...acknowledgementMail({ ...input, fromName: this.config.fromName }),
+      headerMessageId: this.newMessageId(),
+      inReplyTo: input.inReplyTo,
+      references: input.inReplyTo,
+    });
+    return row.id;
+  }
+
+  /** After commit: queue the rows. A failure here loses nothing; the sweeper finds the rows. */
+  async dispatch(ids: (number | undefined)[]): Promise<void> {
+    for (const outboxId of ids) {
+      if (outboxId === undefined) continue;
+      try {
+        await this.queue.enqueue(sendEmailJob, { outboxId, attempt: 0 });
+      } catch (error) {
+        this.log.warn({ err: error, outboxId }, 'could not queue mail; the sweeper will');
+      }
+    }
+  }
+
+  /** An operator's "send again": back to pending, due now, and queued. */
+  async resend(id: number): Promise<OutboxRow | undefined> {
+    const row = await outboxRows.requeue(this.db, id);
+    if (row) await this.dispatch([row.id]);
+    return row;
+  }
+}

@@ -1,0 +1,89 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Callers } from '../access/callers.js';
+import { AttachmentService } from '../attachments/attachment-service.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { MailIngest } from '../email/inbound/ingest.js';
+import { MailToTicket } from '../email/inbound/mail-to-ticket.js';
+import { MailboxWatcher } from '../email/inbound/mailbox-watcher.js';
+import { MailAdminService } from '../email/log/mail-admin-service.js';
+import { MailSender } from '../email/outbound/mail-sender.js';
+import { createMailer } from '../email/outbound/mailer.js';
+import { Outbox } from '../email/outbound/outbox.js';
+import { IdempotencyService } from '../idempotency/idempotency-service.js';
+import { BullmqRunner } from '../jobs/bullmq-runner.js';
+import { InProcessRunner } from '../jobs/in-process-runner.js';
+import type { JobRunner } from '../jobs/job.js';
+import { MessageService } from '../messages/message-service.js';
+import { TicketService } from '../tickets/ticket-service.js';
+import { UserService } from '../users/user-service.js';
+import { Background } from './background.js';
+
+/** Every service of one process, each built with exactly what it uses. */
+export interface Services {
+  database: Database;
+  callers: Callers;
+  users: UserService;
+  tickets: TicketService;
+  messages: MessageService;
+  attachments: AttachmentService;
+  idempotency: IdempotencyService;
+  outbox: Outbox;
+  mailSender: MailSender;
+  ingest: MailIngest;
+  mailAdmin: MailAdminService;
+  /** Jobs and the mailbox watcher of this process; started by the entry point, closed with the services. */
+  background: Background;
+}
+
+/**
+ * The composition root, shared by the API (`server.ts`, through plugins/services.ts) and the worker. `role`
+ * says what this process does: an `api` with Redis only queues jobs (`npm run worker` takes them and
+ * watches the mailbox); an `api` without Redis (the embedded default) runs them itself.
+ */
+export function buildServices(config: Config, database: Database, log: FastifyBaseLogger, role: 'api' | 'worker') {
+  const { db } = database;
+  const jobs: JobRunner = config.redisUrl
+    ? new BullmqRunner(config.redisUrl, config.redisPrefix, log.child({ component: 'jobs' }), {
+        work: role === 'worker',
+      })
+    : new InProcessRunner(log.child({ component: 'jobs' }));
+  const callers = new Callers(db);
+  const users = new UserService(db);
+  const tickets = new TicketService(db);
+  const attachments = new AttachmentService(db);
+  const outbox = new Outbox(config.mail, db, jobs, log.child({ component: 'outbox' }));
+  const messages = new MessageService(db, outbox, attachments);
+  const mailer = config.mail.smtp ? createMailer(config.mail.smtp) : undefined;
+  const mailSender = new MailSender(config.mail, db, mailer, jobs, log.child({ component: 'mail-sender' }));
+  const toTicket = new MailToTicket({ callers, users, tickets, messages, attachments, outbox });
+  const ingest = new MailIngest(db, config.mail, toTicket, outbox, log.child({ component: 'ingest' }));
+  const idempotency = new IdempotencyService(db);
+  const watches = config.mail.imap !== undefined && (!config.redisUrl || role === 'worker');
+  const watcher =
+    watches && config.mail.imap
+      ? new MailboxWatcher(
+          config.mail.imap,
+          db,
+          ingest,
+          log.child({ component: 'mailbox' }),
+          config.mail.pollSeconds * 1000,
+        )
+      : undefined;
+  const background = new Background(config, jobs, { mailSender, idempotency }, watcher, log);
+  const services: Services = {
+    database,
+    callers,
+    users,
+    tickets,
+    messages,
+    attachments,
+    idempotency,
+    outbox,
+    mailSender,
+    ingest,
+    mailAdmin: new MailAdminService(db, outbox),
+    background,
+  };
+  return services;
+}

@@ -1,0 +1,49 @@
+import { Type } from 'typebox';
+import { ticketStatus } from '../db/schema.js';
+import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
+import { User } from '../users/user-schemas.js';
+
+/** The contract of tickets: what callers send and what they see. Statuses come from the database enum. */
+export const TicketStatus = Type.Enum(ticketStatus.enumValues);
+
+export const Ticket = Type.Object({
+  id: Id,
+  subject: Type.String(),
+  description: Type.String(),
+  status: TicketStatus,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  creator: User,
+  operator: Nullable(User),
+});
+
+export const CreateTicketBody = Type.Object(
+  {
+    subject: Text(1, 255),
+    description: Text(1, 50_000),
+    creator_id: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Operators and admins only.' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ subject: 'Проблема с принтером', description: 'Принтер не печатает, пожалуйста помогите.' }],
+  },
+);
+
+export const ListTicketsQuery = Type.Object(
+  {
+    status: Type.Optional(TicketStatus),
+    sort_by: Type.Enum(['created_at_asc', 'created_at_desc'], { default: 'created_at_desc' }),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateTicketBody = Type.Object(
+  {
+    status: Type.Optional(TicketStatus),
+    operator_id: Type.Optional(Nullable(Id, { description: 'null unassigns the ticket.' })),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ status: 'in_progress', operator_id: 1 }] },
+);

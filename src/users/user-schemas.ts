@@ -1,0 +1,49 @@
+import { Type } from 'typebox';
+import { userRole } from '../db/schema.js';
+import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
+import { NO_NUL } from '../lib/validation.js';
+import { USERNAME_PATTERN } from './username.js';
+
+/** The contract of accounts: what callers send and what they see. Roles come from the database enum. */
+export const Role = Type.Enum(userRole.enumValues);
+
+export const User = Type.Object({
+  id: Id,
+  email: Type.String({ format: 'email' }),
+  username: Type.String(),
+  role: Role,
+  is_active: Type.Boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+const Username = Type.String({ pattern: USERNAME_PATTERN, description: '3–50 letters, digits, ".", "_" or "-".' });
+const Password = Type.String({ minLength: 8, maxLength: 128, pattern: NO_NUL });
+
+export const SignUp = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    username: Username,
+    password: Password,
+    role: Type.Optional(Type.Union([Role], { description: 'Admins only; sign-up makes customers.' })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ email: 'user@example.com', username: 'newuser', password: 'secure_password' }],
+  },
+);
+
+export const UserUpdate = Type.Object(
+  {
+    username: Type.Optional(Username),
+    password: Type.Optional(Password),
+    current_password: Type.Optional(
+      Type.String({ maxLength: 128, pattern: NO_NUL, description: 'Required to change your own password.' }),
+    ),
+    role: Type.Optional(Type.Union([Role], { description: 'Admins only.' })),
+    is_active: Type.Optional(Type.Boolean({ description: 'Admins only.' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const ListUsersQuery = Type.Object({ role: Type.Optional(Role), ...PageQuery }, { additionalProperties: false });
