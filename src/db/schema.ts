@@ -207,6 +207,8 @@ export const outbox = pgTable(
     index('outbox_ticket_id_idx').on(t.ticketId),
     index('outbox_message_id_idx').on(t.messageId),
     index('outbox_to_kind_created_idx').on(t.toAddress, t.kind, t.createdAt),
+    // The outbox list, newest first (keyset on created_at, id).
+    index('outbox_created_at_id_idx').on(t.createdAt, t.id),
   ],
 );
 

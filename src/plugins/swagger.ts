@@ -36,10 +36,13 @@ export const openapi = fp(
         info: {
           title: options.config.appName,
           version: '0.1.0',
+          license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
           description:
             'Tickets from customers by API and by email, answered by operators. Press Authorize and log in ' +
             'with an email or username and password; the token is sent as `Authorization: Bearer …`.',
         },
+        // Paths start with /api: the document is served by the API it describes, from any host.
+        servers: [{ url: '/', description: 'This server' }],
         components: {
           securitySchemes: {
             OAuth2PasswordBearer: {

@@ -25,7 +25,7 @@ export const SignUp = Type.Object(
     email: Type.String({ format: 'email', maxLength: 254 }),
     username: Username,
     password: Password,
-    role: Type.Optional(Type.Union([Role], { description: 'Admins only; sign-up makes customers.' })),
+    role: Type.Optional(Type.Enum(userRole.enumValues, { description: 'Admins only; sign-up makes customers.' })),
   },
   {
     additionalProperties: false,
@@ -40,7 +40,7 @@ export const UserUpdate = Type.Object(
     current_password: Type.Optional(
       Type.String({ maxLength: 128, pattern: NO_NUL, description: 'Required to change your own password.' }),
     ),
-    role: Type.Optional(Type.Union([Role], { description: 'Admins only.' })),
+    role: Type.Optional(Type.Enum(userRole.enumValues, { description: 'Admins only.' })),
     is_active: Type.Optional(Type.Boolean({ description: 'Admins only.' })),
   },
   { additionalProperties: false, minProperties: 1 },

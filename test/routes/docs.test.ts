@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext } from '../helpers/context.js';
 
@@ -12,6 +13,7 @@ interface JsonSchema {
   properties?: Record<string, { default?: unknown }>;
 }
 interface Operation {
+  operationId?: string;
   security?: Record<string, string[]>[];
   responses: Record<string, unknown>;
   parameters?: { name: string; in: string; required?: boolean; schema: { default?: unknown } }[];
@@ -19,6 +21,7 @@ interface Operation {
 }
 interface OpenApi {
   openapi: string;
+  servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string; flows?: { password?: { tokenUrl: string } } }> };
 }
@@ -76,6 +79,29 @@ describe('OpenAPI and Swagger UI', () => {
     expect(Object.keys(login?.requestBody?.content ?? {})).toEqual(
       expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']),
     );
+  });
+
+  it('names every operation (generated clients name their functions by it) and says who may call it', async () => {
+    const doc = (await ctx.request<OpenApi>({ method: 'GET', url: '/api/openapi.json' })).body;
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    const ids: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, key).toMatch(/^[a-z][a-zA-Z]+$/);
+        ids.push(op.operationId ?? '');
+        // Public operations say so explicitly: a client generator must not attach a token to sign-up or health.
+        if (PUBLIC.has(key) && key !== 'POST /api/users') expect(op.security, key).toEqual([]);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['createTicket', 'listTickets', 'getTicket', 'updateTicket', 'login']));
+  });
+
+  it('is the document committed as docs/openapi.json (npm run openapi writes it)', async () => {
+    const served = (await ctx.request<OpenApi>({ method: 'GET', url: '/api/openapi.json' })).body;
+    const committed = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+    expect(served).toEqual(committed);
   });
 
   it('never marks a value the server defaults as required (a generated client need not send it)', async () => {
