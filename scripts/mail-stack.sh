@@ -265,33 +265,37 @@ missing_packages() {
     done
 }
 
+# apt_install PACKAGE...: apt-get install them without letting them start system-wide daemons.
+apt_install() {
+    local apt_log="$LOG_DIR/apt.log" ok=1
+    local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@")
+    mkdir -p "$LOG_DIR"
+    note "installing $* (log: $apt_log)"
+    trap unblock_service_starts EXIT
+    block_service_starts
+    # Without this Postfix's install asks which mail setup to write into /etc/postfix; we use our own.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # Package lists may be missing or stale on a fresh machine: refresh once, only when needed.
+    if ! "${apt[@]}" >"$apt_log" 2>&1; then
+        note "apt-get install failed; running apt-get update and retrying"
+        { apt-get update -q && "${apt[@]}"; } >>"$apt_log" 2>&1 || ok=0
+    fi
+    unblock_service_starts
+    trap - EXIT
+    if ((!ok)); then
+        show_log "$apt_log"
+        die "package install failed"
+    fi
+}
+
 cmd_install() {
     local -a need
     mapfile -t need < <(missing_packages)
     if ((${#need[@]} > 0)); then
         ((EUID == 0)) || die "installing ${need[*]} needs root"
         command -v apt-get >/dev/null || die "apt-get not found; install ${need[*]} by hand"
-        mkdir -p "$LOG_DIR"
-        local apt_log="$LOG_DIR/apt.log"
-        note "installing ${need[*]} (log: $apt_log)"
-        trap unblock_service_starts EXIT
-        block_service_starts
-        # Without this Postfix's install asks which mail setup to write into /etc/postfix; we use our own.
-        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-        local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
-            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${need[@]}")
-        # Package lists may be missing or stale on a fresh machine: refresh once, only when needed.
-        if ! "${apt[@]}" >"$apt_log" 2>&1; then
-            note "apt-get install failed; running apt-get update and retrying"
-            if ! { apt-get update -q && "${apt[@]}"; } >>"$apt_log" 2>&1; then
-                unblock_service_starts
-                trap - EXIT
-                show_log "$apt_log"
-                die "package install failed"
-            fi
-        fi
-        unblock_service_starts
-        trap - EXIT
+        apt_install "${need[@]}"
     fi
     stop_system_daemons
     packages_present || die "packages look installed but binaries are missing (dovecot, doveadm, postfix, openssl)"
@@ -532,24 +536,23 @@ await_smtp() {
 # otherwise wait ~1 s for them by design), wait until they and the ports are gone, escalate to SIGKILL
 # if that takes too long.
 stop_masters() {
-    local ports=$1 pid
+    local pid
+    local -a ports all=()
+    read -ra ports <<<"$1"
     shift
     (($# > 0)) || return 0
-    local -a all=()
     for pid; do
-        # shellcheck disable=SC2207 # a list of PIDs
+        # shellcheck disable=SC2207 # children_of prints PIDs (digits only): splitting them is intended
         all+=("$pid" $(children_of "$pid"))
     done
     kill -TERM "${all[@]}" 2>/dev/null || true
-    # shellcheck disable=SC2086 # $ports is a list
-    if wait_until 8 none_alive "$@" && wait_until 3 no_port_listening $ports; then
+    if wait_until 8 none_alive "$@" && wait_until 3 no_port_listening "${ports[@]}"; then
         return 0
     fi
     note "stopping pids $* on SIGTERM took too long; killing them"
     kill -KILL "${all[@]}" 2>/dev/null || true
-    # shellcheck disable=SC2086
-    if ! wait_until 3 none_alive "$@" || ! wait_until 3 no_port_listening $ports; then
-        die "pids $* or their workers still hold a port among: $ports"
+    if ! wait_until 3 none_alive "$@" || ! wait_until 3 no_port_listening "${ports[@]}"; then
+        die "pids $* or their workers still hold a port among: ${ports[*]}"
     fi
 }
 
@@ -574,19 +577,19 @@ running_masters() {
 
 # stop_parts imap|smtp...: stop those parts at once.
 stop_parts() {
-    local part ports="" had_postfix=0
-    local -a pids
+    local part had_postfix=0
+    local -a pids ports=()
     mapfile -t pids < <(running_masters "$@")
     for part; do
         case $part in
-        imap) ports+=" $IMAP_PORT $IMAPS_PORT $LMTP_PORT" ;;
+        imap) ports+=("$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT") ;;
         smtp)
-            ports+=" $SMTP_PORT"
+            ports+=("$SMTP_PORT")
             postfix_pid >/dev/null && had_postfix=1
             ;;
         esac
     done
-    stop_masters "$ports" "${pids[@]}"
+    stop_masters "${ports[*]}" "${pids[@]}"
     # Same as `postfix quick-stop`: the next start may skip the slow integrity checks.
     if ((had_postfix)); then
         touch "$POSTFIX_QUEUE/quick-start"
@@ -616,20 +619,24 @@ ensure_installed() {
     packages_present || cmd_install
 }
 
+# restart_parts imap|smtp...: stop those parts, then start them side by side (launch_PART, await_PART).
+restart_parts() {
+    local part
+    stop_parts "$@"
+    for part; do "launch_$part"; done
+    for part; do "await_$part"; done
+}
+
 cmd_start() {
     take_lock
     ensure_installed
     prepare
-    local -a restart=()
-    if ((DOVECOT_CONF_CHANGED)) || ! dovecot_healthy; then restart+=(imap); fi
-    if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then restart+=(smtp); fi
-    if ((${#restart[@]} > 0)); then
-        # Whatever is half up (a crashed worker, a stale config) is restarted from scratch.
-        stop_parts "${restart[@]}"
-        [[ " ${restart[*]} " == *" imap "* ]] && launch_imap
-        [[ " ${restart[*]} " == *" smtp "* ]] && launch_smtp
-        [[ " ${restart[*]} " == *" imap "* ]] && await_imap
-        [[ " ${restart[*]} " == *" smtp "* ]] && await_smtp
+    # Whatever is half up (a crashed worker, a stale config) is restarted from scratch.
+    local -a parts=()
+    if ((DOVECOT_CONF_CHANGED)) || ! dovecot_healthy; then parts+=(imap); fi
+    if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then parts+=(smtp); fi
+    if ((${#parts[@]} > 0)); then
+        restart_parts "${parts[@]}"
         # Mail that Postfix queued while Dovecot was down goes out now rather than at the next retry.
         flush_postfix_queue
     fi
@@ -680,9 +687,7 @@ cmd_restart_imap() {
     take_lock
     ensure_installed
     prepare
-    stop_parts imap
-    launch_imap
-    await_imap
+    restart_parts imap
     flush_postfix_queue
     echo "imap restarted: $HOST:$IMAP_PORT, $HOST:$IMAPS_PORT"
 }
@@ -699,9 +704,7 @@ cmd_start_smtp() {
     ensure_installed
     prepare
     if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then
-        stop_parts smtp
-        launch_smtp
-        await_smtp
+        restart_parts smtp
     fi
     echo "smtp up: $HOST:$SMTP_PORT"
 }
@@ -710,20 +713,12 @@ cmd_start_smtp() {
 # when that file is missing, so deleting everything could hand out the same UIDVALIDITY again within
 # the same second. The new, empty Maildir therefore gets the old counter: its next UIDVALIDITY is larger
 # than any it handed out before.
-cmd_wipe() {
-    local user=${1:-}
-    [[ -n $user ]] || die "usage: $0 wipe USER@$DOMAIN"
-    user=${user,,} # Dovecot lowercases user names (auth_username_format = %Lu)
-    [[ $user =~ ^[a-z0-9_%+=-][a-z0-9._%+=-]*@example\.test$ ]] || die "wipe: '$user' is not an address @$DOMAIN"
-    local localpart=${user%@*}
-    take_lock
-    local domain_dir="$MAIL_ROOT/$DOMAIN" home="$MAIL_ROOT/$DOMAIN/$localpart"
-    if [[ ! -e $home ]]; then
-        echo "wipe: $user has no mailbox yet"
-        return 0
-    fi
+
+# uidvalidity_counter HOME: prints the counter of HOME's Maildir (the larger of the file and its marker
+# file's name), 0 if there is none.
+uidvalidity_counter() {
     local counter=0 f v
-    for f in "$home"/Maildir/dovecot-uidvalidity "$home"/Maildir/dovecot-uidvalidity.*; do
+    for f in "$1"/Maildir/dovecot-uidvalidity "$1"/Maildir/dovecot-uidvalidity.*; do
         [[ -f $f ]] || continue
         if [[ $f == */dovecot-uidvalidity ]]; then
             read -r v 2>/dev/null <"$f" || v=
@@ -732,19 +727,40 @@ cmd_wipe() {
         fi
         [[ $v =~ ^[0-9a-fA-F]{1,8}$ ]] && ((16#$v > counter)) && counter=$((16#$v))
     done
+    echo "$counter"
+}
+
+# new_home DIR COUNTER: makes DIR a mailbox home with an empty Maildir that goes on from COUNTER.
+new_home() {
+    local dir=$1 counter=$2 hex
+    mkdir -m 0700 "$dir/Maildir"
+    if ((counter > 0)); then
+        printf -v hex '%08x' "$counter"
+        printf '%s' "$hex" >"$dir/Maildir/dovecot-uidvalidity"
+        : >"$dir/Maildir/dovecot-uidvalidity.$hex"
+        chmod 0600 "$dir/Maildir/dovecot-uidvalidity"
+        chmod 0444 "$dir/Maildir/dovecot-uidvalidity.$hex"
+    fi
+    chmod 0700 "$dir"
+    chown -R mail:mail "$dir"
+}
+
+cmd_wipe() {
+    local user=${1:-}
+    [[ -n $user ]] || die "usage: $0 wipe USER@$DOMAIN"
+    user=${user,,} # Dovecot lowercases user names (auth_username_format = %Lu)
+    [[ $user =~ ^[a-z0-9_%+=-][a-z0-9._%+=-]*@example\.test$ ]] || die "wipe: '$user' is not an address @$DOMAIN"
+    take_lock
+    local domain_dir="$MAIL_ROOT/$DOMAIN" home="$MAIL_ROOT/$DOMAIN/${user%@*}"
+    if [[ ! -e $home ]]; then
+        echo "wipe: $user has no mailbox yet"
+        return 0
+    fi
     # Build the replacement next to the old one and swap by rename, so a client logging in meanwhile
     # never sees a Maildir without the counter.
     local fresh trash
     fresh=$(mktemp -d "$domain_dir/.wipe-new.XXXXXX")
-    mkdir -m 0700 "$fresh/Maildir"
-    if ((counter > 0)); then
-        printf '%08x' "$counter" >"$fresh/Maildir/dovecot-uidvalidity"
-        : >"$fresh/Maildir/dovecot-uidvalidity.$(printf '%08x' "$counter")"
-        chmod 0600 "$fresh/Maildir/dovecot-uidvalidity"
-        chmod 0444 "$fresh/Maildir/dovecot-uidvalidity.$(printf '%08x' "$counter")"
-    fi
-    chmod 0700 "$fresh"
-    chown -R mail:mail "$fresh"
+    new_home "$fresh" "$(uidvalidity_counter "$home")"
     trash=$(mktemp -d "$domain_dir/.wipe-old.XXXXXX")
     mv -T "$home" "$trash"
     mv -T "$fresh" "$home"
