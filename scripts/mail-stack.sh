@@ -5,7 +5,8 @@
 #
 # Any address @example.test is a mailbox with password "secret"; mail to any other domain never leaves
 # the machine. Everything (configs, Maildirs, queue, pid files, logs, TLS cert) lives in one state folder,
-# ${MAIL_STACK_DIR:-/tmp/service-desk-mail-stack}; only `install` touches the system (apt packages).
+# ${MAIL_STACK_DIR:-/tmp/service-desk-mail-stack}; only `install` touches the system (apt packages). The
+# configs are rendered from the templates in scripts/mail-stack/, where {{NAME}} stands for a setting.
 #
 # Usage (as root): scripts/mail-stack.sh COMMAND
 #   install        apt-get install dovecot-imapd, dovecot-lmtpd, postfix, openssl if missing
@@ -43,6 +44,10 @@ readonly FOREIGN="${MAIL_STACK_FOREIGN:-reject}"
 readonly HOST=127.0.0.1
 readonly DOMAIN=example.test
 readonly PASSWORD=secret
+
+SCRIPT_DIR=${BASH_SOURCE[0]%/*}
+[[ $SCRIPT_DIR != "${BASH_SOURCE[0]}" ]] || SCRIPT_DIR=.
+readonly TEMPLATE_DIR="$SCRIPT_DIR/mail-stack"
 
 readonly DOVECOT_CONF="$STACK_DIR/etc/dovecot/dovecot.conf"
 readonly POSTFIX_CONF_DIR="$STACK_DIR/etc/postfix"
@@ -260,44 +265,78 @@ missing_packages() {
     done
 }
 
+# apt_install PACKAGE...: apt-get install them without letting them start system-wide daemons.
+apt_install() {
+    local apt_log="$LOG_DIR/apt.log" ok=1
+    local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@")
+    mkdir -p "$LOG_DIR"
+    note "installing $* (log: $apt_log)"
+    trap unblock_service_starts EXIT
+    block_service_starts
+    # Without this Postfix's install asks which mail setup to write into /etc/postfix; we use our own.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # Package lists may be missing or stale on a fresh machine: refresh once, only when needed.
+    if ! "${apt[@]}" >"$apt_log" 2>&1; then
+        note "apt-get install failed; running apt-get update and retrying"
+        { apt-get update -q && "${apt[@]}"; } >>"$apt_log" 2>&1 || ok=0
+    fi
+    unblock_service_starts
+    trap - EXIT
+    if ((!ok)); then
+        show_log "$apt_log"
+        die "package install failed"
+    fi
+}
+
 cmd_install() {
     local -a need
     mapfile -t need < <(missing_packages)
     if ((${#need[@]} > 0)); then
         ((EUID == 0)) || die "installing ${need[*]} needs root"
         command -v apt-get >/dev/null || die "apt-get not found; install ${need[*]} by hand"
-        mkdir -p "$LOG_DIR"
-        local apt_log="$LOG_DIR/apt.log"
-        note "installing ${need[*]} (log: $apt_log)"
-        trap unblock_service_starts EXIT
-        block_service_starts
-        # Without this Postfix's install asks which mail setup to write into /etc/postfix; we use our own.
-        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-        local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
-            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${need[@]}")
-        # Package lists may be missing or stale on a fresh machine: refresh once, only when needed.
-        if ! "${apt[@]}" >"$apt_log" 2>&1; then
-            note "apt-get install failed; running apt-get update and retrying"
-            if ! { apt-get update -q && "${apt[@]}"; } >>"$apt_log" 2>&1; then
-                unblock_service_starts
-                trap - EXIT
-                show_log "$apt_log"
-                die "package install failed"
-            fi
-        fi
-        unblock_service_starts
-        trap - EXIT
+        apt_install "${need[@]}"
     fi
     stop_system_daemons
     packages_present || die "packages look installed but binaries are missing (dovecot, doveadm, postfix, openssl)"
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# Configuration. Files are rewritten only when their content changes, and then backdated: Postfix waits
-# 2 s at start when main.cf or master.cf is younger than a second.
+# Configuration, rendered from the templates in scripts/mail-stack/. Files are rewritten only when their
+# content changes, and then backdated: Postfix waits 2 s at start when main.cf or master.cf is younger
+# than a second.
 
-# The render_* functions below fill RENDERED (no command substitution: forks cost ~10 ms each here).
+# The settings a template may name as {{NAME}}; render also takes values of its own.
+readonly TEMPLATE_VARS=(STACK_DIR HOST DOMAIN PASSWORD SMTP_PORT IMAP_PORT IMAPS_PORT LMTP_PORT MAIL_ROOT LOG_DIR
+    CERT KEY DOVECOT_RUN DOVECOT_AUTH_RUN DOVECOT_CONF POSTFIX_QUEUE POSTFIX_SASL_SOCKET)
+
+# render TEMPLATE [NAME=VALUE...]: fills RENDERED with the template's text, each {{NAME}} replaced by the
+# VALUE given here or else by the setting $NAME from TEMPLATE_VARS; any other placeholder is an error.
+# One pass, so a value is never searched for placeholders. No command substitution: forks cost ~10 ms
+# each here.
 RENDERED=
+render() {
+    local file=$TEMPLATE_DIR/$1 text out="" pair name placeholder value
+    local re='\{\{([A-Za-z0-9_]+)\}\}'
+    local -A given=()
+    shift
+    for pair; do given[${pair%%=*}]=${pair#*=}; done
+    [[ -r $file ]] || die "template $file is missing"
+    IFS= read -r -d '' text <"$file" || true
+    while [[ $text =~ $re ]]; do
+        placeholder=${BASH_REMATCH[0]} name=${BASH_REMATCH[1]}
+        if [[ -v given[$name] ]]; then
+            value=${given[$name]}
+        elif [[ " ${TEMPLATE_VARS[*]} " == *" $name "* ]]; then
+            value=${!name}
+        else
+            die "$file: unknown placeholder $placeholder"
+        fi
+        out+=${text%%"$placeholder"*}$value
+        text=${text#*"$placeholder"}
+    done
+    RENDERED=$out$text
+}
 
 # write_file PATH MODE CONTENT → returns 0 if the file changed.
 write_file() {
@@ -347,237 +386,54 @@ ensure_cert() {
 # Users, shared by both Dovecot instances: every address @$DOMAIN exists with password "$PASSWORD",
 # any other login is unknown (Postfix only ever hands @$DOMAIN recipients to LMTP).
 render_dovecot_common() {
-    local mail_uid name _x uid _rest
+    local mail_uid="" name _x uid _rest
     while IFS=: read -r name _x uid _rest; do
         [[ $name == mail ]] && mail_uid=$uid && break
     done </etc/passwd
-    [[ -n ${mail_uid:-} ]] || die "there is no user 'mail' on this system"
-    IFS= read -r -d '' RENDERED <<EOF || true
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-# A wrong password should fail fast, not after the default 2 s.
-auth_failure_delay = 0
-# Without a stats process a stop does not wait ~5 s for it.
-stats_writer_socket_path =
-
-# Other domains: a definite "authentication failed", not "temporary failure" (no passdb matching).
-passdb {
-  driver = static
-  args = nopassword
-  deny = yes
-  username_filter = !*@$DOMAIN
-}
-passdb {
-  driver = static
-  args = password=$PASSWORD
-  username_filter = *@$DOMAIN
-}
-# allow_all_users: LMTP must accept any recipient without asking the passdb first.
-userdb {
-  driver = static
-  args = uid=mail gid=mail home=$MAIL_ROOT/%d/%n allow_all_users=yes
-}
-first_valid_uid = $mail_uid
-mail_location = maildir:~/Maildir
-EOF
+    [[ -n $mail_uid ]] || die "there is no user 'mail' on this system"
+    render dovecot-common.conf.tmpl "MAIL_UID=$mail_uid"
 }
 
-render_dovecot_conf() {
+# The IMAP + LMTP Dovecot. Sets DOVECOT_CONF_CHANGED.
+write_imap_config() {
+    DOVECOT_CONF_CHANGED=0
     render_dovecot_common
-    local common=$RENDERED
-    IFS= read -r -d '' RENDERED <<EOF || true
-# Generated by scripts/mail-stack.sh; edits are overwritten.
-# The IMAP + LMTP server (restart-imap restarts this one).
-instance_name = service-desk-mail-stack
-base_dir = $DOVECOT_RUN
-state_dir = $STACK_DIR/lib/dovecot
-log_path = $LOG_DIR/dovecot.log
-protocols = imap lmtp
-listen = $HOST
-# STARTTLS on the cleartext port, implicit TLS on the imaps port; LOGIN works without TLS.
-ssl = yes
-ssl_cert = <$CERT
-ssl_key = <$KEY
-# support+ticket-42@$DOMAIN is delivered to support@$DOMAIN's INBOX, like real providers do.
-recipient_delimiter = +
-
-${common}
-protocol imap {
-  # Several test clients per user from the same IP must not hit the default limit of 10.
-  mail_max_userip_connections = 200
+    render dovecot.conf.tmpl "DOVECOT_COMMON=$RENDERED"
+    write_file "$DOVECOT_CONF" 0644 "$RENDERED" && DOVECOT_CONF_CHANGED=1
+    return 0
 }
 
-service imap-login {
-  inet_listener imap {
-    address = $HOST
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    address = $HOST
-    port = $IMAPS_PORT
-    ssl = yes
-  }
-}
-
-service lmtp {
-  inet_listener lmtp {
-    address = $HOST
-    port = $LMTP_PORT
-  }
-}
-EOF
-}
-
-# Postfix checks SMTP AUTH passwords through a second, auth-only Dovecot instance. Through the main one,
-# every restart-imap would break SMTP: a new smtpd that cannot reach its SASL socket exits, and Postfix
-# then throttles smtpd for 60 s, refusing even unauthenticated submissions.
-render_dovecot_auth_conf() {
+# Postfix and its SMTP AUTH backend, restarted together. Sets POSTFIX_CONF_CHANGED.
+write_smtp_configs() {
+    POSTFIX_CONF_CHANGED=0
+    # Postfix checks SMTP AUTH passwords through a second, auth-only Dovecot instance. Through the main
+    # one, every restart-imap would break SMTP: a new smtpd that cannot reach its SASL socket exits, and
+    # Postfix then throttles smtpd for 60 s, refusing even unauthenticated submissions.
     render_dovecot_common
-    local common=$RENDERED
-    IFS= read -r -d '' RENDERED <<EOF || true
-# Generated by scripts/mail-stack.sh; edits are overwritten.
-# SMTP AUTH backend for Postfix (started and stopped with Postfix).
-instance_name = service-desk-mail-stack-auth
-base_dir = $DOVECOT_AUTH_RUN
-state_dir = $STACK_DIR/lib/dovecot-auth
-log_path = $LOG_DIR/dovecot-auth.log
-protocols = none
-ssl = no
-
-${common}
-service auth {
-  unix_listener auth-postfix {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
-EOF
-}
-
-render_postfix_main_cf() {
-    local relay_restrictions reject_unlisted
+    render dovecot-auth.conf.tmpl "DOVECOT_COMMON=$RENDERED"
+    write_file "$DOVECOT_AUTH_CONF" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
     if [[ $FOREIGN == reject ]]; then
-        relay_restrictions="reject_unauth_destination"
-        reject_unlisted=yes
+        render postfix-main.cf.tmpl RELAY_RESTRICTIONS=reject_unauth_destination REJECT_UNLISTED=yes
     else
         # Relaying allowed from loopback, but default_transport turns it into a bounce to the sender.
         # smtpd would otherwise already refuse such recipients since they can only go to "error".
-        relay_restrictions="permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
-        reject_unlisted=no
+        render postfix-main.cf.tmpl REJECT_UNLISTED=no \
+            RELAY_RESTRICTIONS="permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
     fi
-    IFS= read -r -d '' RENDERED <<EOF || true
-# Generated by scripts/mail-stack.sh; edits are overwritten.
-compatibility_level = 3.6
-queue_directory = $POSTFIX_QUEUE
-data_directory = $STACK_DIR/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-# There is no syslog here: Postfix logs to a file (which must match a permitted prefix).
-maillog_file = $LOG_DIR/postfix.log
-maillog_file_prefixes = $STACK_DIR
-readme_directory = no
-
-myhostname = mail.$DOMAIN
-mydomain = $DOMAIN
-myorigin = \$mydomain
-inet_interfaces = $HOST
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_banner = \$myhostname ESMTP mail-stack
-biff = no
-append_dot_mydomain = no
-recipient_delimiter = +
-
-# Every @$DOMAIN recipient is a Dovecot mailbox; nothing is delivered locally and nothing is relayed:
-# any other domain is refused at RCPT time (MAIL_STACK_FOREIGN=reject) or bounced (=bounce).
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-relay_domains =
-virtual_mailbox_domains = $DOMAIN
-virtual_transport = lmtp:inet:$HOST:$LMTP_PORT
-default_transport = error:mail-stack delivers only to @$DOMAIN
-relay_transport = error:mail-stack delivers only to @$DOMAIN
-local_transport = error:mail-stack delivers only to @$DOMAIN
-smtpd_relay_restrictions = $relay_restrictions
-smtpd_reject_unlisted_recipient = $reject_unlisted
-smtp_dns_support_level = disabled
-# No reverse lookup of 127.0.0.1: a machine without working DNS must not slow down every connection.
-smtpd_peername_lookup = no
-
-# STARTTLS is offered, never required; AUTH works with or without it.
-smtpd_tls_security_level = may
-smtpd_tls_cert_file = $CERT
-smtpd_tls_key_file = $KEY
-smtpd_tls_auth_only = no
-smtpd_sasl_auth_enable = yes
-smtpd_sasl_type = dovecot
-smtpd_sasl_path = $POSTFIX_SASL_SOCKET
-
-# Mail that arrives while Dovecot is down (restart-imap) is retried within seconds, not minutes.
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 5s
-EOF
-}
-
-# Debian's stock master.cf with chroot off (the chroot would need copies of /etc files) and the SMTP
-# listener on loopback and our port.
-render_postfix_master_cf() {
-    IFS= read -r -d '' RENDERED <<EOF || true
-# Generated by scripts/mail-stack.sh; edits are overwritten.
-# service    type       private unpriv chroot wakeup maxproc command
-$HOST:$SMTP_PORT inet   n       -      n      -      -       smtpd
-pickup       unix       n       -      n      60     1       pickup
-cleanup      unix       n       -      n      -      0       cleanup
-qmgr         unix       n       -      n      300    1       qmgr
-tlsmgr       unix       -       -      n      1000?  1       tlsmgr
-rewrite      unix       -       -      n      -      -       trivial-rewrite
-bounce       unix       -       -      n      -      0       bounce
-defer        unix       -       -      n      -      0       bounce
-trace        unix       -       -      n      -      0       bounce
-verify       unix       -       -      n      -      1       verify
-flush        unix       n       -      n      1000?  0       flush
-proxymap     unix       -       -      n      -      -       proxymap
-proxywrite   unix       -       -      n      -      1       proxymap
-smtp         unix       -       -      n      -      -       smtp
-relay        unix       -       -      n      -      -       smtp
-showq        unix       n       -      n      -      -       showq
-error        unix       -       -      n      -      -       error
-retry        unix       -       -      n      -      -       error
-discard      unix       -       -      n      -      -       discard
-lmtp         unix       -       -      n      -      -       lmtp
-anvil        unix       -       -      n      -      1       anvil
-scache       unix       -       -      n      -      1       scache
-postlog      unix-dgram n       -      n      -      1       postlogd
-EOF
-}
-
-render_doveadm_wrapper() {
-    IFS= read -r -d '' RENDERED <<EOF || true
-#!/bin/sh
-# Generated by scripts/mail-stack.sh: doveadm bound to the test stack's Dovecot (which must be running).
-exec /usr/bin/doveadm -c $DOVECOT_CONF "\$@"
-EOF
+    write_file "$POSTFIX_CONF_DIR/main.cf" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
+    # Debian's stock master.cf with chroot off (the chroot would need copies of /etc files) and the SMTP
+    # listener on loopback and our port.
+    render postfix-master.cf.tmpl
+    write_file "$POSTFIX_CONF_DIR/master.cf" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
+    return 0
 }
 
 prepare() {
     ensure_dirs
     ensure_cert
-    DOVECOT_CONF_CHANGED=0
-    POSTFIX_CONF_CHANGED=0
-    render_dovecot_conf
-    write_file "$DOVECOT_CONF" 0644 "$RENDERED" && DOVECOT_CONF_CHANGED=1
-    # The auth instance belongs to the SMTP side: it is restarted together with Postfix.
-    render_dovecot_auth_conf
-    write_file "$DOVECOT_AUTH_CONF" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
-    render_postfix_main_cf
-    write_file "$POSTFIX_CONF_DIR/main.cf" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
-    render_postfix_master_cf
-    write_file "$POSTFIX_CONF_DIR/master.cf" 0644 "$RENDERED" && POSTFIX_CONF_CHANGED=1
-    render_doveadm_wrapper
+    write_imap_config
+    write_smtp_configs
+    render doveadm.tmpl
     write_file "$DOVEADM_WRAPPER" 0755 "$RENDERED" || true
 }
 
@@ -680,24 +536,23 @@ await_smtp() {
 # otherwise wait ~1 s for them by design), wait until they and the ports are gone, escalate to SIGKILL
 # if that takes too long.
 stop_masters() {
-    local ports=$1 pid
+    local pid
+    local -a ports all=()
+    read -ra ports <<<"$1"
     shift
     (($# > 0)) || return 0
-    local -a all=()
     for pid; do
-        # shellcheck disable=SC2207 # a list of PIDs
+        # shellcheck disable=SC2207 # children_of prints PIDs (digits only): splitting them is intended
         all+=("$pid" $(children_of "$pid"))
     done
     kill -TERM "${all[@]}" 2>/dev/null || true
-    # shellcheck disable=SC2086 # $ports is a list
-    if wait_until 8 none_alive "$@" && wait_until 3 no_port_listening $ports; then
+    if wait_until 8 none_alive "$@" && wait_until 3 no_port_listening "${ports[@]}"; then
         return 0
     fi
     note "stopping pids $* on SIGTERM took too long; killing them"
     kill -KILL "${all[@]}" 2>/dev/null || true
-    # shellcheck disable=SC2086
-    if ! wait_until 3 none_alive "$@" || ! wait_until 3 no_port_listening $ports; then
-        die "pids $* or their workers still hold a port among: $ports"
+    if ! wait_until 3 none_alive "$@" || ! wait_until 3 no_port_listening "${ports[@]}"; then
+        die "pids $* or their workers still hold a port among: ${ports[*]}"
     fi
 }
 
@@ -722,19 +577,19 @@ running_masters() {
 
 # stop_parts imap|smtp...: stop those parts at once.
 stop_parts() {
-    local part ports="" had_postfix=0
-    local -a pids
+    local part had_postfix=0
+    local -a pids ports=()
     mapfile -t pids < <(running_masters "$@")
     for part; do
         case $part in
-        imap) ports+=" $IMAP_PORT $IMAPS_PORT $LMTP_PORT" ;;
+        imap) ports+=("$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT") ;;
         smtp)
-            ports+=" $SMTP_PORT"
+            ports+=("$SMTP_PORT")
             postfix_pid >/dev/null && had_postfix=1
             ;;
         esac
     done
-    stop_masters "$ports" "${pids[@]}"
+    stop_masters "${ports[*]}" "${pids[@]}"
     # Same as `postfix quick-stop`: the next start may skip the slow integrity checks.
     if ((had_postfix)); then
         touch "$POSTFIX_QUEUE/quick-start"
@@ -764,20 +619,24 @@ ensure_installed() {
     packages_present || cmd_install
 }
 
+# restart_parts imap|smtp...: stop those parts, then start them side by side (launch_PART, await_PART).
+restart_parts() {
+    local part
+    stop_parts "$@"
+    for part; do "launch_$part"; done
+    for part; do "await_$part"; done
+}
+
 cmd_start() {
     take_lock
     ensure_installed
     prepare
-    local -a restart=()
-    if ((DOVECOT_CONF_CHANGED)) || ! dovecot_healthy; then restart+=(imap); fi
-    if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then restart+=(smtp); fi
-    if ((${#restart[@]} > 0)); then
-        # Whatever is half up (a crashed worker, a stale config) is restarted from scratch.
-        stop_parts "${restart[@]}"
-        [[ " ${restart[*]} " == *" imap "* ]] && launch_imap
-        [[ " ${restart[*]} " == *" smtp "* ]] && launch_smtp
-        [[ " ${restart[*]} " == *" imap "* ]] && await_imap
-        [[ " ${restart[*]} " == *" smtp "* ]] && await_smtp
+    # Whatever is half up (a crashed worker, a stale config) is restarted from scratch.
+    local -a parts=()
+    if ((DOVECOT_CONF_CHANGED)) || ! dovecot_healthy; then parts+=(imap); fi
+    if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then parts+=(smtp); fi
+    if ((${#parts[@]} > 0)); then
+        restart_parts "${parts[@]}"
         # Mail that Postfix queued while Dovecot was down goes out now rather than at the next retry.
         flush_postfix_queue
     fi
@@ -828,9 +687,7 @@ cmd_restart_imap() {
     take_lock
     ensure_installed
     prepare
-    stop_parts imap
-    launch_imap
-    await_imap
+    restart_parts imap
     flush_postfix_queue
     echo "imap restarted: $HOST:$IMAP_PORT, $HOST:$IMAPS_PORT"
 }
@@ -847,9 +704,7 @@ cmd_start_smtp() {
     ensure_installed
     prepare
     if ((POSTFIX_CONF_CHANGED)) || ! smtp_healthy; then
-        stop_parts smtp
-        launch_smtp
-        await_smtp
+        restart_parts smtp
     fi
     echo "smtp up: $HOST:$SMTP_PORT"
 }
@@ -858,20 +713,12 @@ cmd_start_smtp() {
 # when that file is missing, so deleting everything could hand out the same UIDVALIDITY again within
 # the same second. The new, empty Maildir therefore gets the old counter: its next UIDVALIDITY is larger
 # than any it handed out before.
-cmd_wipe() {
-    local user=${1:-}
-    [[ -n $user ]] || die "usage: $0 wipe USER@$DOMAIN"
-    user=${user,,} # Dovecot lowercases user names (auth_username_format = %Lu)
-    [[ $user =~ ^[a-z0-9_%+=-][a-z0-9._%+=-]*@example\.test$ ]] || die "wipe: '$user' is not an address @$DOMAIN"
-    local localpart=${user%@*}
-    take_lock
-    local domain_dir="$MAIL_ROOT/$DOMAIN" home="$MAIL_ROOT/$DOMAIN/$localpart"
-    if [[ ! -e $home ]]; then
-        echo "wipe: $user has no mailbox yet"
-        return 0
-    fi
+
+# uidvalidity_counter HOME: prints the counter of HOME's Maildir (the larger of the file and its marker
+# file's name), 0 if there is none.
+uidvalidity_counter() {
     local counter=0 f v
-    for f in "$home"/Maildir/dovecot-uidvalidity "$home"/Maildir/dovecot-uidvalidity.*; do
+    for f in "$1"/Maildir/dovecot-uidvalidity "$1"/Maildir/dovecot-uidvalidity.*; do
         [[ -f $f ]] || continue
         if [[ $f == */dovecot-uidvalidity ]]; then
             read -r v 2>/dev/null <"$f" || v=
@@ -880,19 +727,40 @@ cmd_wipe() {
         fi
         [[ $v =~ ^[0-9a-fA-F]{1,8}$ ]] && ((16#$v > counter)) && counter=$((16#$v))
     done
+    echo "$counter"
+}
+
+# new_home DIR COUNTER: makes DIR a mailbox home with an empty Maildir that goes on from COUNTER.
+new_home() {
+    local dir=$1 counter=$2 hex
+    mkdir -m 0700 "$dir/Maildir"
+    if ((counter > 0)); then
+        printf -v hex '%08x' "$counter"
+        printf '%s' "$hex" >"$dir/Maildir/dovecot-uidvalidity"
+        : >"$dir/Maildir/dovecot-uidvalidity.$hex"
+        chmod 0600 "$dir/Maildir/dovecot-uidvalidity"
+        chmod 0444 "$dir/Maildir/dovecot-uidvalidity.$hex"
+    fi
+    chmod 0700 "$dir"
+    chown -R mail:mail "$dir"
+}
+
+cmd_wipe() {
+    local user=${1:-}
+    [[ -n $user ]] || die "usage: $0 wipe USER@$DOMAIN"
+    user=${user,,} # Dovecot lowercases user names (auth_username_format = %Lu)
+    [[ $user =~ ^[a-z0-9_%+=-][a-z0-9._%+=-]*@example\.test$ ]] || die "wipe: '$user' is not an address @$DOMAIN"
+    take_lock
+    local domain_dir="$MAIL_ROOT/$DOMAIN" home="$MAIL_ROOT/$DOMAIN/${user%@*}"
+    if [[ ! -e $home ]]; then
+        echo "wipe: $user has no mailbox yet"
+        return 0
+    fi
     # Build the replacement next to the old one and swap by rename, so a client logging in meanwhile
     # never sees a Maildir without the counter.
     local fresh trash
     fresh=$(mktemp -d "$domain_dir/.wipe-new.XXXXXX")
-    mkdir -m 0700 "$fresh/Maildir"
-    if ((counter > 0)); then
-        printf '%08x' "$counter" >"$fresh/Maildir/dovecot-uidvalidity"
-        : >"$fresh/Maildir/dovecot-uidvalidity.$(printf '%08x' "$counter")"
-        chmod 0600 "$fresh/Maildir/dovecot-uidvalidity"
-        chmod 0444 "$fresh/Maildir/dovecot-uidvalidity.$(printf '%08x' "$counter")"
-    fi
-    chmod 0700 "$fresh"
-    chown -R mail:mail "$fresh"
+    new_home "$fresh" "$(uidvalidity_counter "$home")"
     trash=$(mktemp -d "$domain_dir/.wipe-old.XXXXXX")
     mv -T "$home" "$trash"
     mv -T "$fresh" "$home"
