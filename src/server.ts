@@ -1,23 +1,14 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
-import { openDatabase } from './db/client.js';
+import { openConfiguredDatabase } from './runtime/database.js';
 import { loggerOptions } from './runtime/logger.js';
 
 const config = loadConfigOrExit();
 
 // The pool reports idle connections lost (a database restart) before the app's logger exists.
 let logIdleError = (error: Error) => console.warn(error);
-const database = await openDatabase(
-  config.databaseUrl
-    ? {
-        kind: 'postgres',
-        url: config.databaseUrl,
-        poolSize: config.databasePoolSize,
-        onError: (error) => logIdleError(error),
-      }
-    : { kind: 'pglite', dataDir: config.dataDir },
-);
+const database = await openConfiguredDatabase(config, (error) => logIdleError(error));
 const app = await buildApp({ config, database, logger: loggerOptions(config) });
 
 logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection lost');

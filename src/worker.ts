@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { loadConfigOrExit } from './config.js';
-import { openDatabase } from './db/client.js';
+import { openConfiguredDatabase } from './runtime/database.js';
 import { loggerOptions } from './runtime/logger.js';
 import { buildServices } from './runtime/services.js';
 
@@ -15,16 +15,7 @@ if (!config.redisUrl) {
 }
 
 const log = pino(loggerOptions(config));
-const database = await openDatabase(
-  config.databaseUrl
-    ? {
-        kind: 'postgres',
-        url: config.databaseUrl,
-        poolSize: config.databasePoolSize,
-        onError: (err) => log.warn({ err }, 'idle database connection lost'),
-      }
-    : { kind: 'pglite', dataDir: config.dataDir },
-);
+const database = await openConfiguredDatabase(config, (err) => log.warn({ err }, 'idle database connection lost'));
 await database.migrate();
 const { background, idempotency } = buildServices(config, database, log, 'worker');
 await background.start();

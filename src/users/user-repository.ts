@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { pastCursor } from '../db/keyset.js';
 import { type UserRole, type UserRow, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 
@@ -105,17 +106,7 @@ export const userRepository = {
     return db
       .select()
       .from(users)
-      .where(
-        and(
-          role ? eq(users.role, role) : undefined,
-          after
-            ? gt(
-                sql`(${users.createdAt}, ${users.id})`,
-                sql`(${after.createdAt.toISOString()}::timestamptz, ${after.id})`,
-              )
-            : undefined,
-        ),
-      )
+      .where(and(role ? eq(users.role, role) : undefined, pastCursor(users, after, 'asc')))
       .orderBy(asc(users.createdAt), asc(users.id))
       .limit(limit);
   },

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import { type Caller, isStaff } from '../../access/caller.js';
 import type { Db } from '../../db/client.js';
-import { decodeCursor, paginate } from '../../lib/cursor.js';
+import { type Cursor, decodeCursor, paginate } from '../../lib/cursor.js';
 import { errors } from '../../lib/errors.js';
 import type { Page } from '../../lib/schemas.js';
 import type { Outbox } from '../outbound/outbox.js';
@@ -17,8 +17,6 @@ import {
 } from './mail-log-view.js';
 import type { MailLogQuery, OutboxQuery } from './mail-schemas.js';
 import { mailboxStateRepository } from './mailbox-state-repository.js';
-
-const position = (row: { createdAt: Date; id: number }) => ({ createdAt: row.createdAt, id: row.id });
 
 /** What operators see of the email channel: mailboxes, the mail log, the outbox, and "send again". */
 export class MailAdminService {
@@ -38,26 +36,33 @@ export class MailAdminService {
 
   async log(caller: Caller, query: Static<typeof MailLogQuery>): Promise<Page<MailLogEntryView>> {
     await this.check(caller);
-    const rows = await mailLogRepository.list(this.db, {
-      ticketId: query.ticket_id,
-      outcome: query.outcome,
-      before: query.cursor ? decodeCursor(query.cursor) : undefined,
-      limit: query.limit + 1,
-    });
-    const page = paginate(rows, query.limit, position);
-    return { items: page.items.map(toMailLogEntryView), nextCursor: page.nextCursor };
+    const { ticket_id: ticketId, outcome } = query;
+    return this.page(
+      query,
+      (before, limit) => mailLogRepository.list(this.db, { ticketId, outcome, before, limit }),
+      toMailLogEntryView,
+    );
   }
 
   async outboxEntries(caller: Caller, query: Static<typeof OutboxQuery>): Promise<Page<OutboxEntryView>> {
     await this.check(caller);
-    const rows = await outboxRepository.list(this.db, {
-      ticketId: query.ticket_id,
-      status: query.status,
-      before: query.cursor ? decodeCursor(query.cursor) : undefined,
-      limit: query.limit + 1,
-    });
-    const page = paginate(rows, query.limit, position);
-    return { items: page.items.map(toOutboxEntryView), nextCursor: page.nextCursor };
+    const { ticket_id: ticketId, status } = query;
+    return this.page(
+      query,
+      (before, limit) => outboxRepository.list(this.db, { ticketId, status, before, limit }),
+      toOutboxEntryView,
+    );
+  }
+
+  /** Newest first, keyset-paginated (lib/cursor.ts). */
+  private async page<R extends { createdAt: Date; id: number }, V>(
+    query: { cursor?: string; limit: number },
+    list: (before: Cursor | undefined, limit: number) => Promise<R[]>,
+    view: (row: R) => V,
+  ): Promise<Page<V>> {
+    const rows = await list(query.cursor ? decodeCursor(query.cursor) : undefined, query.limit + 1);
+    const page = paginate(rows, query.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
+    return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 
   async resend(caller: Caller, id: number): Promise<OutboxEntryView> {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { pastCursor } from '../../db/keyset.js';
 import { type EmailMessageRow, emailMessages, outbox } from '../../db/schema.js';
 import type { Cursor } from '../../lib/cursor.js';
 
@@ -122,12 +123,7 @@ export const mailLogRepository = {
         and(
           ticketId !== undefined ? eq(emailMessages.ticketId, ticketId) : undefined,
           outcome ? eq(emailMessages.outcome, outcome) : undefined,
-          before
-            ? lt(
-                sql`(${emailMessages.createdAt}, ${emailMessages.id})`,
-                sql`(${before.createdAt.toISOString()}::timestamptz, ${before.id})`,
-              )
-            : undefined,
+          pastCursor(emailMessages, before, 'desc'),
         ),
       )
       .orderBy(desc(emailMessages.createdAt), desc(emailMessages.id))

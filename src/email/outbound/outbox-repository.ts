@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { pastCursor } from '../../db/keyset.js';
 import { type OutboxRow, outbox } from '../../db/schema.js';
 import type { Cursor } from '../../lib/cursor.js';
 

@@ -1,19 +1,14 @@
 import { TokenRequest, TokenResponse } from '../../auth/auth-schemas.js';
-import { ErrorBody, errorResponses, IdempotencyHeaders, idempotentResponses, publicSecurity } from '../http-schemas.js';
+import { ErrorBody } from '../http-schemas.js';
+import { operation } from '../operation.js';
 
-export const tokenSchema = {
+export const tokenSchema = operation({
   operationId: 'login',
   summary: 'Log in (OAuth2 password flow, form or JSON)',
   tags: ['auth'],
-  security: publicSecurity,
+  auth: 'public',
+  idempotent: true,
   consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
-  headers: IdempotencyHeaders,
-  response: {
-    ...idempotentResponses,
-    200: TokenResponse,
-    401: ErrorBody,
-    429: ErrorBody,
-    ...errorResponses({ auth: false }),
-  },
-};
+  responses: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody },
+});

@@ -1,47 +1,41 @@
 import { Type } from 'typebox';
 import { Mailbox, MailLogEntry, MailLogQuery, OutboxEntry, OutboxQuery } from '../../email/log/mail-schemas.js';
 import { Id } from '../../lib/schemas.js';
-import {
-  bearerSecurity,
-  Envelope,
-  ErrorBody,
-  errorResponses,
-  IdempotencyHeaders,
-  idempotentResponses,
-  ListEnvelope,
-} from '../http-schemas.js';
+import { Envelope, ErrorBody, ListEnvelope } from '../http-schemas.js';
+import { operation } from '../operation.js';
 
-const withErrors = { ...errorResponses({ auth: true }), 403: ErrorBody };
+// Operators and admins only: a customer gets 403.
+const tags = ['mail'];
 
-export const mailboxesSchema = {
+export const mailboxesSchema = operation({
   operationId: 'listMailboxes',
   summary: 'State of each watched mailbox (operators and admins)',
-  tags: ['mail'],
-  security: bearerSecurity,
-  response: { 200: Envelope(Type.Array(Mailbox)), ...withErrors },
-};
-export const mailLogSchema = {
+  tags,
+  auth: 'bearer',
+  responses: { 200: Envelope(Type.Array(Mailbox)), 403: ErrorBody },
+});
+export const mailLogSchema = operation({
   operationId: 'listMailLog',
   summary: 'Every mail received or sent, newest first, with its outcome and reason',
-  tags: ['mail'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   querystring: MailLogQuery,
-  response: { 200: ListEnvelope(MailLogEntry), ...withErrors },
-};
-export const outboxSchema = {
+  responses: { 200: ListEnvelope(MailLogEntry), 403: ErrorBody },
+});
+export const outboxSchema = operation({
   operationId: 'listOutbox',
   summary: 'Outgoing mail: pending, sent, failed',
-  tags: ['mail'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   querystring: OutboxQuery,
-  response: { 200: ListEnvelope(OutboxEntry), ...withErrors },
-};
-export const resendSchema = {
+  responses: { 200: ListEnvelope(OutboxEntry), 403: ErrorBody },
+});
+export const resendSchema = operation({
   operationId: 'resendMail',
   summary: 'Send a failed or pending mail again now',
-  tags: ['mail'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
+  idempotent: true,
   params: Type.Object({ outbox_id: Id }),
-  headers: IdempotencyHeaders,
-  response: { ...idempotentResponses, 200: Envelope(OutboxEntry), 400: ErrorBody, 404: ErrorBody, ...withErrors },
-};
+  responses: { 200: Envelope(OutboxEntry), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+});

@@ -1,34 +1,24 @@
 import { CreateMessageBody, ListMessagesQuery, Message } from '../../messages/message-schemas.js';
-import {
-  bearerSecurity,
-  Envelope,
-  ErrorBody,
-  errorResponses,
-  IdempotencyHeaders,
-  idempotentResponses,
-  ListEnvelope,
-  TicketParams,
-} from '../http-schemas.js';
+import { Envelope, ErrorBody, ListEnvelope, TicketParams } from '../http-schemas.js';
+import { operation } from '../operation.js';
 
-const withErrors = errorResponses({ auth: true });
-
-export const createMessageSchema = {
+export const createMessageSchema = operation({
   operationId: 'createMessage',
   summary: 'Add a message to a ticket (a customer reply reopens a closed ticket)',
   tags: ['messages'],
-  security: bearerSecurity,
+  auth: 'bearer',
+  idempotent: true,
   params: TicketParams,
   body: CreateMessageBody,
-  headers: IdempotencyHeaders,
-  response: { ...idempotentResponses, 201: Envelope(Message), 400: ErrorBody, 403: ErrorBody, ...withErrors },
-};
+  responses: { 201: Envelope(Message), 400: ErrorBody, 403: ErrorBody },
+});
 
-export const listMessagesSchema = {
+export const listMessagesSchema = operation({
   operationId: 'listMessages',
   summary: "List a ticket's messages, oldest first",
   tags: ['messages'],
-  security: bearerSecurity,
+  auth: 'bearer',
   params: TicketParams,
   querystring: ListMessagesQuery,
-  response: { 200: ListEnvelope(Message), 404: ErrorBody, ...withErrors },
-};
+  responses: { 200: ListEnvelope(Message), 404: ErrorBody },
+});

@@ -1,51 +1,43 @@
 import { Type } from 'typebox';
 import { CreateTicketBody, ListTicketsQuery, Ticket, UpdateTicketBody } from '../../tickets/ticket-schemas.js';
-import {
-  bearerSecurity,
-  Envelope,
-  ErrorBody,
-  errorResponses,
-  IdempotencyHeaders,
-  idempotentResponses,
-  ListEnvelope,
-  TicketParams,
-} from '../http-schemas.js';
+import { Envelope, ErrorBody, ListEnvelope, TicketParams } from '../http-schemas.js';
+import { operation } from '../operation.js';
 
-const withErrors = errorResponses({ auth: true });
+const tags = ['tickets'];
 
-export const createTicketSchema = {
+export const createTicketSchema = operation({
   operationId: 'createTicket',
   summary: 'Create a ticket',
-  tags: ['tickets'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
+  idempotent: true,
   body: CreateTicketBody,
-  headers: IdempotencyHeaders,
-  response: { ...idempotentResponses, 201: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, ...withErrors },
-};
+  responses: { 201: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody },
+});
 
-export const listTicketsSchema = {
+export const listTicketsSchema = operation({
   operationId: 'listTickets',
   summary: 'List tickets (customers see their own)',
-  tags: ['tickets'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   querystring: ListTicketsQuery,
-  response: { 200: ListEnvelope(Ticket), ...withErrors },
-};
+  responses: { 200: ListEnvelope(Ticket) },
+});
 
-export const getTicketSchema = {
+export const getTicketSchema = operation({
   operationId: 'getTicket',
   summary: 'Get a ticket',
-  tags: ['tickets'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   params: TicketParams,
-  response: { 200: Envelope(Ticket), 404: ErrorBody, ...withErrors },
-};
+  responses: { 200: Envelope(Ticket), 404: ErrorBody },
+});
 
-export const updateTicketSchema = {
+export const updateTicketSchema = operation({
   operationId: 'updateTicket',
   summary: 'Update status or operator (send If-Match with the ETag you read to refuse lost updates)',
-  tags: ['tickets'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   params: TicketParams,
   headers: Type.Object({
     'if-match': Type.Optional(
@@ -56,5 +48,5 @@ export const updateTicketSchema = {
     ),
   }),
   body: UpdateTicketBody,
-  response: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, 412: ErrorBody, ...withErrors },
-};
+  responses: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, 412: ErrorBody },
+});

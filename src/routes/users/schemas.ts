@@ -1,58 +1,51 @@
 import { Type } from 'typebox';
 import { Id } from '../../lib/schemas.js';
 import { ListUsersQuery, SignUp, User, UserUpdate } from '../../users/user-schemas.js';
-import {
-  bearerSecurity,
-  Envelope,
-  ErrorBody,
-  errorResponses,
-  IdempotencyHeaders,
-  idempotentResponses,
-  ListEnvelope,
-} from '../http-schemas.js';
+import { Envelope, ErrorBody, ListEnvelope } from '../http-schemas.js';
+import { operation } from '../operation.js';
 
 const UserParams = Type.Object({ user_id: Id });
-const withErrors = errorResponses({ auth: true });
+const tags = ['users'];
 
-export const createUserSchema = {
+export const createUserSchema = operation({
   operationId: 'createUser',
   summary: 'Sign up (public); admins may also create operators and admins',
-  tags: ['users'],
+  tags,
   // Anonymous sign-up, or an admin's token to create staff.
-  security: [...bearerSecurity, {}],
+  auth: 'optional',
+  idempotent: true,
   body: SignUp,
-  headers: IdempotencyHeaders,
-  response: { ...idempotentResponses, 201: Envelope(User), 400: ErrorBody, 403: ErrorBody, ...withErrors },
-};
-export const meSchema = {
+  responses: { 201: Envelope(User), 400: ErrorBody, 403: ErrorBody },
+});
+export const meSchema = operation({
   operationId: 'getCurrentUser',
   summary: 'The logged-in user',
-  tags: ['users'],
-  security: bearerSecurity,
-  response: { 200: Envelope(User), ...withErrors },
-};
-export const getUserSchema = {
+  tags,
+  auth: 'bearer',
+  responses: { 200: Envelope(User) },
+});
+export const getUserSchema = operation({
   operationId: 'getUser',
   summary: 'Get a user (customers: only themselves)',
-  tags: ['users'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   params: UserParams,
-  response: { 200: Envelope(User), 404: ErrorBody, ...withErrors },
-};
-export const listUsersSchema = {
+  responses: { 200: Envelope(User), 404: ErrorBody },
+});
+export const listUsersSchema = operation({
   operationId: 'listUsers',
   summary: 'List users (operators and admins)',
-  tags: ['users'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   querystring: ListUsersQuery,
-  response: { 200: ListEnvelope(User), 403: ErrorBody, ...withErrors },
-};
-export const updateUserSchema = {
+  responses: { 200: ListEnvelope(User), 403: ErrorBody },
+});
+export const updateUserSchema = operation({
   operationId: 'updateUser',
   summary: 'Update a user (admins: role, is_active; anyone: own username and password)',
-  tags: ['users'],
-  security: bearerSecurity,
+  tags,
+  auth: 'bearer',
   params: UserParams,
   body: UserUpdate,
-  response: { 200: Envelope(User), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, ...withErrors },
-};
+  responses: { 200: Envelope(User), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+});
