@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { pastCursor } from '../db/keyset.js';
 import { type UserRole, type UserRow, users } from '../db/schema.js';

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { pastCursor } from '../../db/keyset.js';
 import { type EmailMessageRow, emailMessages, outbox } from '../../db/schema.js';

@@ -130,12 +130,7 @@ export const outboxRepository = {
         and(
           status ? eq(outbox.status, status) : undefined,
           ticketId !== undefined ? eq(outbox.ticketId, ticketId) : undefined,
-          before
-            ? lt(
-                sql`(${outbox.createdAt}, ${outbox.id})`,
-                sql`(${before.createdAt.toISOString()}::timestamptz, ${before.id})`,
-              )
-            : undefined,
+          pastCursor(outbox, before, 'desc'),
         ),
       )
       .orderBy(desc(outbox.createdAt), desc(outbox.id))
