@@ -1,5 +1,4 @@
-import type { Caller } from '../access/caller.js';
-import { standingOf } from '../access/caller.js';
+import { type Caller, standingOf } from '../access/caller.js';
 import { ticketIsOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import type { AttachmentRow } from '../db/schema.js';
@@ -11,7 +10,7 @@ import {
   type AttachmentView,
   toAttachmentSummary,
   toAttachmentView,
-} from './attachment-view.js';
+} from './attachment-schemas.js';
 
 /** Files that came with mails: stored with the mail's ticket or message, visible to whoever may see the ticket. */
 export class AttachmentService {

@@ -1,8 +1,9 @@
-import { Type } from 'typebox';
-import { AttachmentSummary } from '../attachments/attachment-schemas.js';
+import { type Static, Type } from 'typebox';
+import { AttachmentSummary, type AttachmentSummaryView } from '../attachments/attachment-schemas.js';
 import { messageChannel } from '../db/schema.js';
 import { Id, PageQuery, Text, Timestamp } from '../lib/schemas.js';
-import { User } from '../users/user-schemas.js';
+import { toUserView, User } from '../users/user-schemas.js';
+import type { MessageWithAuthor } from './message-repository.js';
 
 /** The contract of a ticket's conversation. Channels come from the database enum. */
 export const Message = Type.Object({
@@ -25,3 +26,23 @@ export const CreateMessageBody = Type.Object(
 );
 
 export const ListMessagesQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
+
+// How rows become what callers see.
+
+export type MessageView = Static<typeof Message>;
+
+export function toMessageView(
+  { message, author }: MessageWithAuthor,
+  files: AttachmentSummaryView[] = [],
+): MessageView {
+  return {
+    id: message.id,
+    ticket_id: message.ticketId,
+    text: message.text,
+    internal: message.internal,
+    channel: message.channel,
+    created_at: message.createdAt.toISOString(),
+    author: toUserView(author),
+    attachments: files,
+  };
+}

@@ -16,8 +16,7 @@ import {
   type PostedMessage,
   type Writer,
 } from './message-repository.js';
-import type { CreateMessageBody, ListMessagesQuery } from './message-schemas.js';
-import { type MessageView, toMessageView } from './message-view.js';
+import { type CreateMessageBody, type ListMessagesQuery, type MessageView, toMessageView } from './message-schemas.js';
 
 /**
  * Mails a customer an operator's public answer: the outbox row joins the answer's transaction (`tx`), and is

@@ -1,7 +1,8 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ticketStatus } from '../db/schema.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
-import { User } from '../users/user-schemas.js';
+import { toUserView, User } from '../users/user-schemas.js';
+import type { TicketWithPeople } from './ticket-repository.js';
 
 /** The contract of tickets: what callers send and what they see. Statuses come from the database enum. */
 export const TicketStatus = Type.Enum(ticketStatus.enumValues);
@@ -47,3 +48,26 @@ export const UpdateTicketBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1, examples: [{ status: 'in_progress', operator_id: 1 }] },
 );
+
+// How rows become what callers see.
+
+export type TicketView = Static<typeof Ticket>;
+
+/** A response with the ticket's version, sent as its ETag. */
+export interface Versioned<T> {
+  view: T;
+  version: number;
+}
+
+export function toTicketView({ ticket, creator, operator }: TicketWithPeople): TicketView {
+  return {
+    id: ticket.id,
+    subject: ticket.subject,
+    description: ticket.description,
+    status: ticket.status,
+    created_at: ticket.createdAt.toISOString(),
+    updated_at: ticket.updatedAt.toISOString(),
+    creator: toUserView(creator),
+    operator: operator ? toUserView(operator) : null,
+  };
+}

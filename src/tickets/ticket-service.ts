@@ -9,8 +9,14 @@ import { errors } from '../lib/errors.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
 import { type NewOwnTicket, type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
-import type { CreateTicketBody, ListTicketsQuery, UpdateTicketBody } from './ticket-schemas.js';
-import { type TicketView, toTicketView, type Versioned } from './ticket-view.js';
+import {
+  type CreateTicketBody,
+  type ListTicketsQuery,
+  type TicketView,
+  toTicketView,
+  type UpdateTicketBody,
+  type Versioned,
+} from './ticket-schemas.js';
 
 /** A customer may close their ticket or reopen it; moving it into work is the operators' call. */
 const CUSTOMER_STATUSES: ReadonlySet<TicketStatus> = new Set(['open', 'closed']);

@@ -1,7 +1,8 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { userRole } from '../db/schema.js';
 import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
 import { NO_NUL } from '../lib/validation.js';
+import type { PublicUserRow } from './user-repository.js';
 import { USERNAME_PATTERN } from './username.js';
 
 /** The contract of accounts: what callers send and what they see. Roles come from the database enum. */
@@ -47,3 +48,19 @@ export const UserUpdate = Type.Object(
 );
 
 export const ListUsersQuery = Type.Object({ role: Type.Optional(Role), ...PageQuery }, { additionalProperties: false });
+
+// How rows become what callers see.
+
+export type UserView = Static<typeof User>;
+
+export function toUserView(row: PublicUserRow): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    role: row.role,
+    is_active: row.isActive,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -8,8 +8,7 @@ import { errors } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
 import type { Page } from '../lib/schemas.js';
 import { type UserChanges, userRepository as users } from './user-repository.js';
-import type { ListUsersQuery, SignUp, UserUpdate } from './user-schemas.js';
-import { toUserView, type UserView } from './user-view.js';
+import { type ListUsersQuery, type SignUp, toUserView, type UserUpdate, type UserView } from './user-schemas.js';
 import { usernameFromEmail } from './username.js';
 
 type Update = Static<typeof UserUpdate>;

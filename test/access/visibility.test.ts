@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
-import type { MessageView } from '../../src/messages/message-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
 import { ticketRepository } from '../../src/tickets/ticket-repository.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../helpers/context.js';
 

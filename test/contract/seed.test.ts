@@ -1,9 +1,9 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/messages/message-view.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { userRepository } from '../../src/users/user-repository.js';
-import type { UserView } from '../../src/users/user-view.js';
+import type { UserView } from '../../src/users/user-schemas.js';
 import { type Ok, type Page, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
 
 /**

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InboundMail } from '../../src/email/parsing/parse-mail.js';
-import { parseMail } from '../../src/email/parsing/parse-mail.js';
+import { type InboundMail, parseMail } from '../../src/email/parsing/parse-mail.js';
 import { classifyAutomated } from '../../src/email/rules/loop-rules.js';
 import { inboundMail, rawMail } from './fixtures.js';
 

@@ -7,8 +7,8 @@ import type { Static } from 'typebox';
 import { expect } from 'vitest';
 import type { MailboxWatcher } from '../../src/email/inbound/mailbox-watcher.js';
 import type { Mailbox, MailLogEntry, OutboxEntry } from '../../src/email/log/mail-schemas.js';
-import type { MessageView } from '../../src/messages/message-view.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../helpers/context.js';
 import { type MailStack, mailEnv, newAddress, waitUntil } from '../helpers/mail.js';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../helpers/context.js';
 import {
   MailClient,

@@ -1,10 +1,10 @@
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
-import type { MessageView } from '../../src/messages/message-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
 import { ValidationErrorBody } from '../../src/routes/http-schemas.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
-import type { UserView } from '../../src/users/user-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
+import type { UserView } from '../../src/users/user-schemas.js';
 import { expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../helpers/context.js';
 

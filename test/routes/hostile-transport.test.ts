@@ -2,7 +2,7 @@ import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
 import { ErrorBody, ValidationErrorBody } from '../../src/routes/http-schemas.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { expectDetail, expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Ok, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
 

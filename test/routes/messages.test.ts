@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/messages/message-view.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { type Ok, type Page, TestContext } from '../helpers/context.js';
 
 let ctx: TestContext;

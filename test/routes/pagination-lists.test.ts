@@ -1,8 +1,8 @@
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages, type TicketRow, type UserRole, users } from '../../src/db/schema.js';
-import type { MessageView } from '../../src/messages/message-view.js';
-import type { UserView } from '../../src/users/user-view.js';
+import type { MessageView } from '../../src/messages/message-schemas.js';
+import type { UserView } from '../../src/users/user-schemas.js';
 import { type Page, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
 
 /**

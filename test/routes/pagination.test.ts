@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TicketStatus, tickets } from '../../src/db/schema.js';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { type Page, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
 
 /**

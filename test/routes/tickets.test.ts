@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketView } from '../../src/tickets/ticket-view.js';
+import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { type Ok, type Page, TestContext } from '../helpers/context.js';
 
 let ctx: TestContext;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserView } from '../../src/users/user-view.js';
+import type { UserView } from '../../src/users/user-schemas.js';
 import { type Ok, type Page, TEST_PASSWORD, TestContext } from '../helpers/context.js';
 
 let ctx: TestContext;

@@ -10,12 +10,13 @@ import { mailLogRepository } from './mail-log-repository.js';
 import {
   type MailboxView,
   type MailLogEntryView,
+  type MailLogQuery,
   type OutboxEntryView,
+  type OutboxQuery,
   toMailboxView,
   toMailLogEntryView,
   toOutboxEntryView,
-} from './mail-log-view.js';
-import type { MailLogQuery, OutboxQuery } from './mail-schemas.js';
+} from './mail-schemas.js';
 import { mailboxStateRepository } from './mailbox-state-repository.js';
 
 /** What operators see of the email channel: mailboxes, the mail log, the outbox, and "send again". */
