@@ -14,6 +14,7 @@ import {
   startMailStack,
   waitUntil,
 } from '../helpers/mail.js';
+import { testRedisUrl } from '../helpers/services.js';
 
 /**
  * The distributed set-up: the API only queues jobs in Redis; `npm run worker` processes (real child
@@ -23,7 +24,7 @@ import {
 
 const root = path.resolve(import.meta.dirname, '../..');
 // A Redis database of this file's own, so FLUSHDB disturbs no other test.
-const redisUrl = `${process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'}/7`;
+const redisUrl = `${testRedisUrl()}/7`;
 
 let stack: MailStack;
 let ctx: TestContext;
