@@ -364,7 +364,7 @@ cmd_stop() {
 cmd_status() {
     local port ok=0
     if [[ -n ${TEST_DATABASE_URL:-} ]]; then
-        echo "PostgreSQL: yours, TEST_DATABASE_URL"
+        echo "PostgreSQL: given by TEST_DATABASE_URL (not started here)"
     elif port=$(pg_port); then
         echo "PostgreSQL $(<"$PG_DATA/PG_VERSION"): running, $(pg_url "$port") (data $PG_DATA)"
     else
@@ -372,7 +372,7 @@ cmd_status() {
         ok=1
     fi
     if [[ -n ${TEST_REDIS_URL:-} ]]; then
-        echo "Redis: yours, TEST_REDIS_URL"
+        echo "Redis: given by TEST_REDIS_URL (not started here)"
     elif port=$(redis_port); then
         echo "Redis: running, $(redis_url "$port") (folder $REDIS_DIR)"
     else
