@@ -4,6 +4,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { baseEnv, type LogScan, logScanner } from './api-process.js';
+import type { Cleanups } from './cleanup.js';
 import type { Stats } from './http.js';
 import { type Account, type Api, type CustomerLoad, newWrite, tagged, type WriteRecord } from './load.js';
 import { establishedRemotePorts, ManagedProcess, mustRun, nodeLeaf, sleep } from './proc.js';
@@ -163,19 +164,12 @@ export class MailPhase {
     }
   }
 
-  async startWorkers(
-    env: Record<string, string>,
-    logDir: string,
-    cleanups: { name: string; run: () => Promise<void> }[],
-  ): Promise<void> {
+  async startWorkers(env: Record<string, string>, logDir: string, cleanups: Cleanups): Promise<void> {
     // Info level: "worker started", and one "mail sent" line per mail, which the soak counts per worker.
     this.workerEnv = baseEnv({ ...env, LOG_LEVEL: 'info' });
     this.logDir = logDir;
-    cleanups.push({
-      name: 'workers',
-      run: async () => {
-        await Promise.all(this.workers.map((w) => w.process.stop('SIGTERM', 20_000)));
-      },
+    cleanups.add('workers', async () => {
+      await Promise.all(this.workers.map((w) => w.process.stop('SIGTERM', 20_000)));
     });
     const first = [this.startWorker(), this.startWorker()];
     await Promise.all(first.map((w) => this.whenStarted(w)));

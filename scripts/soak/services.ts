@@ -16,7 +16,7 @@ function postgresBinaries(): string {
   const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!newest)
-    throw new Error(`no PostgreSQL server under ${root}: run scripts/ensure-postgres.sh, or set SOAK_PG_BIN`);
+    throw new Error(`no PostgreSQL server under ${root}: run scripts/test-services.sh install, or set SOAK_PG_BIN`);
   return path.join(root, newest, 'bin');
 }
 const PG_BIN = postgresBinaries();

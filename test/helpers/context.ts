@@ -14,6 +14,7 @@ import { messageRepository } from '../../src/messages/message-repository.js';
 import { ticketRepository } from '../../src/tickets/ticket-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import { withDatabase } from './global-setup.js';
+import { testPostgresUrl } from './services.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery';
 
@@ -55,7 +56,7 @@ export class TestContext {
 
   /**
    * `postgres: true` for tests that need a database shared between processes (a worker started as a child
-   * process): PGlite lives inside one process. Uses TEST_DATABASE_URL, or the local server's default.
+   * process): PGlite lives inside one process. Uses TEST_DATABASE_URL, else the private test server.
    */
   static async create(env: Record<string, string> = {}, options: { postgres?: boolean } = {}): Promise<TestContext> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sd-ctx-'));
@@ -136,13 +137,11 @@ export class TestContext {
   }
 }
 
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-
 async function openTestDatabase(
   forcePostgres: boolean,
 ): Promise<{ database: Database; drop: () => Promise<void>; url: string | undefined }> {
-  const url = process.env.TEST_DATABASE_URL ?? (forcePostgres ? DEFAULT_POSTGRES : undefined);
   const template = inject('pgTemplate');
+  const url = template || forcePostgres ? testPostgresUrl() : undefined;
   if (url) {
     const name = `sd_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });

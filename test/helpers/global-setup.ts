@@ -6,6 +6,7 @@ import pg from 'pg';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
+import { resolveTestServices } from './services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,16 +14,27 @@ declare module 'vitest' {
     pgliteSnapshot: string;
     /** PostgreSQL: a migrated template database; each test file gets a copy. */
     pgTemplate: string;
+    /** The PostgreSQL server (TEST_DATABASE_URL or the private one); empty when there is none. */
+    postgresUrl: string;
+    /** The Redis server (TEST_REDIS_URL or the private one); empty when there is none. */
+    redisUrl: string;
+    /** Why one of them is missing. */
+    servicesProblem: string;
   }
 }
 
 /**
  * Migrating takes seconds (PGlite creates a cluster), so it happens once here; each test file then starts
- * from a copy, and no file sees another's rows.
+ * from a copy, and no file sees another's rows. With TEST_DATABASE_URL every file runs on PostgreSQL;
+ * without it on PGlite, and only the files that need a server shared between processes use PostgreSQL.
  */
 export default async function setup(project: TestProject) {
-  const url = process.env.TEST_DATABASE_URL;
-  if (url) {
+  const services = resolveTestServices();
+  project.provide('postgresUrl', services.postgresUrl);
+  project.provide('redisUrl', services.redisUrl);
+  project.provide('servicesProblem', services.problem);
+  if (process.env.TEST_DATABASE_URL) {
+    const url = services.postgresUrl;
     const template = `sd_test_template_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();

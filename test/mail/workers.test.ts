@@ -14,6 +14,7 @@ import {
   startMailStack,
   waitUntil,
 } from '../helpers/mail.js';
+import { testRedisUrl } from '../helpers/services.js';
 
 /**
  * The distributed set-up: the API only queues jobs in Redis; `npm run worker` processes (real child
@@ -23,7 +24,7 @@ import {
 
 const root = path.resolve(import.meta.dirname, '../..');
 // A Redis database of this file's own, so FLUSHDB disturbs no other test.
-const redisUrl = `${process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'}/7`;
+const redisUrl = `${testRedisUrl()}/7`;
 
 let stack: MailStack;
 let ctx: TestContext;
@@ -57,6 +58,7 @@ function startWorker(): { child: ChildProcess; output: string[] } {
     cwd: root,
     env: { ...process.env, ...workerEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: see stop()
   });
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -69,7 +71,10 @@ function startWorker(): { child: ChildProcess; output: string[] } {
 async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
+  // tsx runs the worker as its own child and passes SIGTERM on; SIGKILL it cannot, so the whole group
+  // gets that (killing tsx alone left the worker running, on the test Redis, after every run).
+  if (signal === 'SIGKILL' && child.pid !== undefined) process.kill(-child.pid, signal);
+  else child.kill(signal);
   await exited;
 }
 
