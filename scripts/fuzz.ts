@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import type { FuzzRequest } from '../test/fuzz/fuzz-request.js';
-import { seedWorld } from '../test/fuzz/fuzz-world.js';
+import { FUZZ_MAIL_ENV, seedWorld } from '../test/fuzz/fuzz-world.js';
 import { describeFailure, formatReport, fuzzOpenApi } from '../test/fuzz/openapi-fuzz.js';
 
 /**
@@ -41,6 +41,7 @@ const config = loadConfig({
   SECRET_KEY: 'fuzz-secret-key-that-is-long-enough-0123456789',
   DATA_DIR: dataDir,
   LOG_LEVEL: 'silent',
+  ...FUZZ_MAIL_ENV,
 });
 const database = await openDatabase({ kind: 'pglite' });
 await database.migrate();

@@ -50,7 +50,20 @@ const EnvSchema = Type.Object({
   email_imap_tls_ca: Type.Optional(Type.String({ minLength: 1 })),
   email_imap_folder: Type.String({ minLength: 1, default: 'INBOX' }),
   email_poll_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
-  email_max_bytes: Type.Integer({ minimum: 1024, default: 25 * 1024 * 1024 }),
+  /** The old name of email_max_message_bytes, still read. */
+  email_max_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+  email_max_message_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+  email_max_attachments: Type.Integer({ minimum: 0, maximum: 1000, default: 20 }),
+  /** authserv-id of the receiving mail server whose Authentication-Results header is trusted (RFC 8601). */
+  email_trusted_authserv_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$' })),
+  email_new_tickets_per_sender_per_hour: Type.Integer({ minimum: 1, default: 10 }),
+  email_acknowledgements_per_hour: Type.Integer({ minimum: 0, default: 200 }),
+  /** `off` lifts every limit (load tests, benchmarks, bulk imports); never the default. */
+  rate_limits: Type.Enum(['on', 'off'], { default: 'on' }),
+  tickets_per_user_per_hour: Type.Integer({ minimum: 1, default: 30 }),
+  messages_per_user_per_hour: Type.Integer({ minimum: 1, default: 300 }),
+  /** Where people reach the service (the web console), for links in mail: https://desk.example.com */
+  public_url: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   email_auto_reply_limit_per_hour: Type.Integer({ minimum: 0, default: 5 }),
   email_send_max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   email_retry_base_seconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
@@ -74,6 +87,10 @@ export interface Config {
     loginFailuresPerAccount: number;
   };
   admin: { email: string; password: string } | undefined;
+  /** Per-user write limits; `enabled` false when RATE_LIMITS=off (every limit of every part honours it). */
+  limits: { enabled: boolean; ticketsPerUserPerHour: number; messagesPerUserPerHour: number };
+  /** Where people reach the service, for links in mail; unset: mails carry the code and the API call. */
+  publicUrl: string | undefined;
   logLevel: Env['log_level'];
   /** Unset: jobs run inside the API process. */
   redisUrl: string | undefined;
@@ -90,6 +107,8 @@ export interface MailConfig {
   /** The support address: outgoing From and Reply-To, and what counts as "our own" mail. */
   supportAddress: string | undefined;
   fromName: string;
+  /** Where people reach the service (PUBLIC_URL), for links in mail. */
+  publicUrl: string | undefined;
   smtp:
     | {
         host: string;
@@ -114,7 +133,17 @@ export interface MailConfig {
     | undefined;
   pollSeconds: number;
   maxBytes: number;
+  /** More files than this in one mail: logged as dropped, no ticket. */
+  maxAttachments: number;
+  /** The receiving server whose Authentication-Results are trusted; unset: sender authentication unknown. */
+  trustedAuthservId: string | undefined;
+  /** New tickets one sender address may open by mail per hour; more are logged as dropped. */
+  newTicketsPerSenderPerHour: number;
+  /** Acknowledgements per recipient per hour, and in all per hour. */
   autoReplyLimitPerHour: number;
+  acknowledgementsPerHour: number;
+  /** Limits on (RATE_LIMITS); off, the mail limits above are lifted too. */
+  limitsEnabled: boolean;
   sendMaxAttempts: number;
   /** First retry after this long, doubling each time (capped at an hour). */
   retryBaseSeconds: number;
@@ -194,6 +223,12 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       env.admin_email && env.admin_password
         ? { email: env.admin_email.toLowerCase(), password: env.admin_password }
         : undefined,
+    limits: {
+      enabled: env.rate_limits === 'on',
+      ticketsPerUserPerHour: env.tickets_per_user_per_hour,
+      messagesPerUserPerHour: env.messages_per_user_per_hour,
+    },
+    publicUrl: env.public_url?.replace(/\/+$/, ''),
     logLevel: env.log_level,
     redisUrl: env.redis_url ?? (env.redis_host ? `redis://${env.redis_host}:${env.redis_port}` : undefined),
     redisPrefix: env.redis_prefix,
@@ -234,6 +269,7 @@ function mailConfig(env: Env): MailConfig {
   return {
     supportAddress,
     fromName: env.smtp_from_name ?? env.app_name,
+    publicUrl: env.public_url?.replace(/\/+$/, ''),
     smtp: env.smtp_host
       ? {
           host: env.smtp_host,
@@ -258,8 +294,13 @@ function mailConfig(env: Env): MailConfig {
           }
         : undefined,
     pollSeconds: env.email_poll_seconds,
-    maxBytes: env.email_max_bytes,
+    maxBytes: env.email_max_message_bytes ?? env.email_max_bytes ?? 25 * 1024 * 1024,
+    maxAttachments: env.email_max_attachments,
+    trustedAuthservId: env.email_trusted_authserv_id?.toLowerCase(),
+    newTicketsPerSenderPerHour: env.email_new_tickets_per_sender_per_hour,
     autoReplyLimitPerHour: env.email_auto_reply_limit_per_hour,
+    acknowledgementsPerHour: env.email_acknowledgements_per_hour,
+    limitsEnabled: env.rate_limits === 'on',
     sendMaxAttempts: env.email_send_max_attempts,
     retryBaseSeconds: env.email_retry_base_seconds,
   };

@@ -1,12 +1,15 @@
-import { and, eq, exists, inArray, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, eq, exists, inArray, isNotNull, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { messages, type TicketRow, tickets, userRole, users } from '../db/schema.js';
+import { messages, type TicketRow, tickets, type UserRow, userRole, users } from '../db/schema.js';
 import { type Caller, type Standing, standingOf } from './caller.js';
 
 /**
  * Who may read or write a ticket, in SQL (for the statements that check their caller themselves) and in
  * code (for rows already read): staff every ticket and every message; a customer their own tickets, and of
- * those only the public messages. docs/architecture.md ("Who is calling") explains the fast path.
+ * those only the public messages. A ticket that arrived by mail belongs to the sender's address: the
+ * account with that address gets it only once it has proved it owns the address (a verification link, a
+ * password reset, an admin), so signing up with someone else's address shows nothing of theirs.
+ * docs/architecture.md ("Who is calling") explains the fast path.
  */
 
 const staffRoles = userRole.enumValues.filter((role) => role !== 'customer');
@@ -34,9 +37,14 @@ export function callerActs(db: Db, as: Standing | undefined): SQL {
 
 export const callerParams = (caller: Caller) => ({ callerId: caller.id, callerVersion: caller.tokenVersion });
 
-/** SQL on `tickets`: the row is open to the caller as `as` (a customer's own; anything for staff). */
-export function ticketOpenTo(as: Standing): SQL | undefined {
-  return as === 'customer' ? eq(tickets.creatorId, sql.placeholder('callerId')) : undefined;
+/** SQL on `tickets`: the row is open to the caller as `as` (a customer's own, by mail only once verified). */
+export function ticketOpenTo(db: Db, as: Standing): SQL | undefined {
+  if (as === 'staff') return undefined;
+  const verified = db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, sql.placeholder('callerId')), isNotNull(users.emailVerifiedAt)));
+  return and(eq(tickets.creatorId, sql.placeholder('callerId')), or(eq(tickets.channel, 'api'), exists(verified)));
 }
 
 /** SQL for statements on a ticket's rows: the ticket `ticketId` (a placeholder) is open to the caller as `as`. */
@@ -46,7 +54,7 @@ export function ticketIdOpenTo(db: Db, as: Standing, ticketId: SQL | Placeholder
     db
       .select({ id: tickets.id })
       .from(tickets)
-      .where(and(eq(tickets.id, ticketId), ticketOpenTo(as))),
+      .where(and(eq(tickets.id, ticketId), ticketOpenTo(db, as))),
   );
 }
 
@@ -55,13 +63,13 @@ export function messageVisibleTo(as: Standing): SQL | undefined {
   return as === 'customer' ? eq(messages.internal, false) : undefined;
 }
 
-/** `ticketOpenTo` for a row already read. */
+/** `ticketOpenTo` for an account and a ticket already read. */
 export function ticketIsOpenTo(
-  caller: Pick<Caller, 'id'>,
-  as: Standing,
-  ticket: Pick<TicketRow, 'creatorId'>,
+  account: Pick<UserRow, 'id' | 'role' | 'emailVerifiedAt'>,
+  ticket: Pick<TicketRow, 'creatorId' | 'channel'>,
 ): boolean {
-  return as === 'staff' || ticket.creatorId === caller.id;
+  if (standingOf(account) === 'staff') return true;
+  return ticket.creatorId === account.id && (ticket.channel === 'api' || account.emailVerifiedAt !== null);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Caller, standingOf } from '../access/caller.js';
+import type { Caller } from '../access/caller.js';
 import { ticketIsOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import type { AttachmentRow } from '../db/schema.js';
@@ -44,8 +44,7 @@ export class AttachmentService {
   }
 
   private async visibleTicket(caller: Caller, ticketId: number): Promise<void> {
-    const as = standingOf(await caller.user());
     const ticket = await tickets.findById(this.db, ticketId);
-    if (!ticket || !ticketIsOpenTo(caller, as, ticket)) throw errors.ticketNotFound();
+    if (!ticket || !ticketIsOpenTo(await caller.user(), ticket)) throw errors.ticketNotFound();
   }
 }

@@ -7,6 +7,7 @@ import {
   integer,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -15,6 +16,7 @@ import {
 
 export const userRole = pgEnum('user_role', ['customer', 'operator', 'admin']);
 export const ticketStatus = pgEnum('ticket_status', ['open', 'in_progress', 'closed']);
+/** How a ticket or a message arrived. */
 export const messageChannel = pgEnum('message_channel', ['api', 'email']);
 
 /**
@@ -39,6 +41,11 @@ export const users = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     /** Bumped on password change or deactivation: tokens carry it, so old tokens stop working. */
     tokenVersion: integer('token_version').notNull().default(0),
+    /**
+     * When the account proved it owns `email` (a verification link, a password reset, or an admin). Until
+     * then it does not get what arrived by mail from that address (see access/ticket-access.ts).
+     */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true, precision: 3 }),
     ...timestamps,
   },
   (t) => [
@@ -60,6 +67,8 @@ export const tickets = pgTable(
       .notNull()
       .references(() => users.id),
     operatorId: integer('operator_id').references(() => users.id),
+    /** A ticket opened by mail belongs to the sender's address: an unverified account does not see it. */
+    channel: messageChannel('channel').notNull().default('api'),
     /** Bumped on every change: the ETag, so a stale PATCH (If-Match) is refused instead of overwriting. */
     version: integer('version').notNull().default(1),
     /** `<caller id>:<Idempotency-Key>` of the request that created it: a retried POST finds it, never a twin. */
@@ -96,7 +105,8 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex('messages_idempotency_key_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     index('messages_ticket_created_at_id_idx').on(t.ticketId, t.createdAt, t.id),
-    index('messages_author_id_idx').on(t.authorId),
+    // Also the per-author hourly limit: the newest messages of an author.
+    index('messages_author_created_at_idx').on(t.authorId, t.createdAt),
   ],
 );
 
@@ -108,7 +118,7 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 
 export const mailDirection = pgEnum('mail_direction', ['inbound', 'outbound']);
 export const mailOutcome = pgEnum('mail_outcome', ['ticket_created', 'reply_added', 'dropped', 'duplicate', 'sent']);
-export const outboxKind = pgEnum('outbox_kind', ['reply', 'acknowledgement']);
+export const outboxKind = pgEnum('outbox_kind', ['reply', 'acknowledgement', 'verification', 'password_reset']);
 export const outboxStatus = pgEnum('outbox_status', ['pending', 'sent', 'failed']);
 
 /** Files that came with an email. Kept in the database: one transaction records a mail and everything in it. */
@@ -160,9 +170,11 @@ export const emailMessages = pgTable(
     createdAt: timestamps.createdAt,
   },
   (t) => [
-    uniqueIndex('email_messages_mailbox_direction_message_id_key')
-      .on(t.mailbox, t.direction, t.headerMessageId)
+    // Per sender: a Message-ID someone else sent first (a predictable one) cannot suppress the real mail.
+    uniqueIndex('email_messages_mailbox_direction_sender_message_id_key')
+      .on(t.mailbox, t.direction, sql`coalesce(${t.fromAddress}, '')`, t.headerMessageId)
       .where(sql`${t.outcome} <> 'duplicate'`),
+    index('email_messages_from_created_at_idx').on(t.fromAddress, t.createdAt),
     index('email_messages_message_id_idx').on(t.headerMessageId),
     index('email_messages_ticket_id_idx').on(t.ticketId),
     index('email_messages_ticket_message_id_idx').on(t.ticketMessageId),
@@ -181,9 +193,8 @@ export const outbox = pgTable(
   {
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     kind: outboxKind('kind').notNull(),
-    ticketId: integer('ticket_id')
-      .notNull()
-      .references(() => tickets.id, { onDelete: 'cascade' }),
+    /** Null for mail about an account (verification, password reset). */
+    ticketId: integer('ticket_id').references(() => tickets.id, { onDelete: 'cascade' }),
     messageId: integer('message_id').references(() => messages.id, { onDelete: 'cascade' }),
     toAddress: varchar('to_address', { length: 254 }).notNull(),
     toName: varchar('to_name', { length: 200 }).notNull().default(''),
@@ -234,6 +245,50 @@ export const idempotencyKeys = pgTable(
   ],
 );
 
+export const emailTokenPurpose = pgEnum('email_token_purpose', ['verify_email', 'reset_password']);
+
+/**
+ * Single-use secrets sent by mail to prove an address: a verification link, a password reset. Only a hash
+ * is stored, so the table gives nothing away; a token is for the address it was sent to.
+ */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: emailTokenPurpose('purpose').notNull(),
+    email: varchar('email', { length: 254 }).notNull(),
+    /** SHA-256 of the token, hex. */
+    tokenHash: varchar('token_hash', { length: 64 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    uniqueIndex('email_tokens_token_hash_key').on(t.tokenHash),
+    index('email_tokens_user_id_idx').on(t.userId),
+    index('email_tokens_email_created_at_idx').on(t.email, t.createdAt),
+  ],
+);
+
+/**
+ * Addresses that may write on a ticket by mail besides its creator: the people a customer's mail was sent to
+ * or copied to (a colleague on Cc). A reply from anyone else never lands on the ticket.
+ */
+export const ticketParticipants = pgTable(
+  'ticket_participants',
+  {
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    address: varchar('address', { length: 254 }).notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.address] })],
+);
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -257,3 +312,5 @@ export type EmailMessageRow = typeof emailMessages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type MailboxStateRow = typeof mailboxState.$inferSelect;
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
+export type EmailTokenRow = typeof emailTokens.$inferSelect;
+export type EmailTokenPurpose = (typeof emailTokenPurpose.enumValues)[number];

@@ -24,6 +24,8 @@ export const errors = {
   invalidToken: () => new DomainError('invalid_token', 401, 'Could not validate credentials', bearer),
   badCredentials: () => new DomainError('bad_credentials', 401, 'Incorrect username or password', bearer),
   forbidden: (detail = 'Not enough permissions') => new DomainError('forbidden', 403, detail),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
+    new DomainError('too_many_requests', 429, detail, { 'Retry-After': String(Math.max(1, retryAfterSeconds)) }),
   tooManyLogins: (retryAfterSeconds: number) =>
     new DomainError('too_many_logins', 429, 'Too many login attempts, try again later', {
       'Retry-After': String(retryAfterSeconds),
@@ -49,6 +51,11 @@ export const errors = {
   ticketToAnswerNotFound: (ticketId: number) =>
     new DomainError('ticket_not_found', 400, `Тикет с ${ticketId} не найден`),
 
+  alreadyVerified: () => new DomainError('already_verified', 400, 'This address is verified already'),
+  badEmailToken: () => new DomainError('bad_email_token', 400, 'This link is invalid, used or expired'),
+  // 409: not with this server's configuration (no outgoing mail), however often it is asked.
+  mailNotConfigured: () =>
+    new DomainError('mail_not_configured', 409, 'Mail is not configured on this server; ask an admin'),
   outboxNotFound: () => new DomainError('outbox_not_found', 404, 'Outgoing mail not found'),
   alreadySent: () => new DomainError('already_sent', 400, 'This mail has already been sent'),
   attachmentNotFound: () => new DomainError('attachment_not_found', 404, 'Attachment not found'),

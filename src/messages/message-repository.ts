@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, messageVisibleTo, ticketIdOpenTo, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
@@ -24,7 +24,7 @@ export interface MessageWithAuthor {
 
 /** A written message, and what its ticket is now (the channel that wrote it may need to say so). */
 export interface PostedMessage extends MessageWithAuthor {
-  ticket: Pick<TicketRow, 'id' | 'subject' | 'status' | 'creatorId'>;
+  ticket: Pick<TicketRow, 'id' | 'subject' | 'status' | 'creatorId' | 'channel'>;
 }
 
 /** A listed message says whether files came with it, so a page without any skips the attachments query. */
@@ -59,10 +59,16 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
         and(
           eq(tickets.id, sql.placeholder('ticketId')),
           callerActs(db, standing),
-          standing ? ticketOpenTo(standing) : undefined,
+          standing ? ticketOpenTo(db, standing) : undefined,
         ),
       )
-      .returning({ id: tickets.id, subject: tickets.subject, status: tickets.status, creatorId: tickets.creatorId }),
+      .returning({
+        id: tickets.id,
+        subject: tickets.subject,
+        status: tickets.status,
+        creatorId: tickets.creatorId,
+        channel: tickets.channel,
+      }),
   );
   const inserted = insertFromSelect(
     db,
@@ -79,7 +85,13 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
     .select({
       message: { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt },
       author: publicUserColumns(users),
-      ticket: { id: writable.id, subject: writable.subject, status: writable.status, creatorId: writable.creatorId },
+      ticket: {
+        id: writable.id,
+        subject: writable.subject,
+        status: writable.status,
+        creatorId: writable.creatorId,
+        channel: writable.channel,
+      },
     })
     .from(inserted)
     .innerJoin(users, eq(users.id, inserted.authorId))
@@ -117,6 +129,23 @@ const pageStatement = preparedByShape('messages_page', (db, shape: PageShape, na
 });
 
 export const messageRepository = {
+  /** When the `n`-th newest message `authorId` wrote within `windowMs` was written; none: fewer than `n`. */
+  async nthNewestSince(db: Db, authorId: number, n: number, windowMs: number): Promise<Date | undefined> {
+    const [row] = await db
+      .select({ createdAt: messages.createdAt })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.authorId, authorId),
+          gt(messages.createdAt, sql`now() - ${`${windowMs} milliseconds`}::interval`),
+        ),
+      )
+      .orderBy(desc(messages.createdAt))
+      .offset(n - 1)
+      .limit(1);
+    return row?.createdAt;
+  },
+
   /** A message as it is, with no rule applied: for data written outside the use cases (test fixtures, imports). */
   async insert(db: Db, message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'>): Promise<MessageRow> {
     const [row] = await db.insert(messages).values(message).returning();

@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 import { AttachmentSummary, type AttachmentSummaryView } from '../attachments/attachment-schemas.js';
 import { messageChannel } from '../db/schema.js';
 import { Id, PageQuery, Text, Timestamp } from '../lib/schemas.js';
-import { toUserView, User } from '../users/user-schemas.js';
+import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import type { MessageWithAuthor } from './message-repository.js';
 
 /** The contract of a ticket's conversation. Channels come from the database enum. */
@@ -33,6 +33,7 @@ export type MessageView = Static<typeof Message>;
 
 export function toMessageView(
   { message, author }: MessageWithAuthor,
+  viewer?: Viewer,
   files: AttachmentSummaryView[] = [],
 ): MessageView {
   return {
@@ -42,7 +43,7 @@ export function toMessageView(
     internal: message.internal,
     channel: message.channel,
     created_at: message.createdAt.toISOString(),
-    author: toUserView(author),
+    author: toUserView(author, viewer),
     attachments: files,
   };
 }

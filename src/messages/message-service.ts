@@ -2,14 +2,17 @@ import type { Static } from 'typebox';
 import type { Caller, Standing } from '../access/caller.js';
 import { asCaller, readInput, ticketIsOpenTo } from '../access/ticket-access.js';
 import type { AttachmentService } from '../attachments/attachment-service.js';
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { UserRow } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
+import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
 import { userRepository as users } from '../users/user-repository.js';
+import type { Viewer } from '../users/user-schemas.js';
 import {
   messageRepository as messages,
   type NewMessage,
@@ -39,12 +42,23 @@ export interface Recipient {
 
 type CreateMessage = Static<typeof CreateMessageBody>;
 
+export interface MessageServiceOptions {
+  /** What customers see as a staff account's address (the support address). */
+  staffEmail: string;
+  limits: Config['limits'];
+}
+
 export class MessageService {
   constructor(
     private readonly db: Db,
     private readonly answerMail: AnswerMail,
     private readonly attachments: AttachmentService,
+    private readonly options: MessageServiceOptions,
   ) {}
+
+  private viewer(as: Standing): Viewer {
+    return { standing: as, staffEmail: this.options.staffEmail };
+  }
 
   /**
    * A message on a ticket, through any channel (the API, a mail): the one way messages are written. One
@@ -68,6 +82,7 @@ export class MessageService {
     // guess: unless the guess already picks the statement that checks exactly this, the account is loaded.
     const oneStatement = input.internal ? caller.seenAs === 'staff' : caller.seenAs === 'customer';
     if ((input.internal || this.answerMail.enabled) && !oneStatement) await caller.user();
+    await this.checkLimit(caller);
     try {
       const { result: view } = await asCaller(
         caller,
@@ -83,6 +98,13 @@ export class MessageService {
       if (!existing) throw error;
       return toMessageView({ message: existing, author: await caller.user() });
     }
+  }
+
+  /** Messages per user per hour (MESSAGES_PER_USER_PER_HOUR; RATE_LIMITS=off lifts it). */
+  private async checkLimit(caller: Caller): Promise<void> {
+    if (!this.options.limits.enabled) return;
+    const max = this.options.limits.messagesPerUserPerHour;
+    checkHourlyLimit(await messages.nthNewestSince(this.db, caller.id, max, HOUR_MS), max, 'messages');
   }
 
   /** Only an operator's public answer can send an email (then the outbox row joins a transaction); else one statement. */
@@ -118,11 +140,16 @@ export class MessageService {
     return view;
   }
 
-  /** The customer gets the answer by mail, unless the operator answers their own ticket or the customer is gone. */
+  /**
+   * The customer gets the answer by mail: a ticket that came by mail is answered to the address it came
+   * from; a ticket opened through the API only to an address its account has verified (no mail to an
+   * address someone typed at sign-up). Not when the operator answers their own ticket or the customer is gone.
+   */
   private async mailCustomer(tx: Db, posted: PostedMessage, operator: UserRow): Promise<number | undefined> {
     if (posted.ticket.creatorId === operator.id) return undefined;
     const creator = await users.findById(tx, posted.ticket.creatorId);
     if (!creator?.isActive) return undefined;
+    if (posted.ticket.channel === 'api' && creator.emailVerifiedAt === null) return undefined;
     return this.answerMail.queueReply(tx, {
       ticketId: posted.ticket.id,
       ticketSubject: posted.ticket.subject,
@@ -143,13 +170,13 @@ export class MessageService {
     // they cannot see, which is a 404, not an empty list.
     if (rows.length === 0) {
       const ticket = await tickets.findById(this.db, ticketId);
-      if (!ticket || !ticketIsOpenTo(caller, as, ticket)) throw errors.ticketNotFound();
+      if (!ticket || !ticketIsOpenTo(await caller.user(), ticket)) throw errors.ticketNotFound();
     }
     const page = paginate(rows, query.limit, ({ message }) => ({ createdAt: message.createdAt, id: message.id }));
     const withFiles = page.items.filter(({ hasAttachments }) => hasAttachments).map(({ message }) => message.id);
     const files = withFiles.length > 0 ? await this.attachments.summariesByMessage(withFiles) : new Map();
     return {
-      items: page.items.map((row) => toMessageView(row, files.get(row.message.id) ?? [])),
+      items: page.items.map((row) => toMessageView(row, this.viewer(as), files.get(row.message.id) ?? [])),
       nextCursor: page.nextCursor,
     };
   }

@@ -19,6 +19,9 @@ export const ListEnvelope = <T extends TSchema>(item: T) =>
 
 export const ErrorBody = Type.Object({ detail: Type.String() });
 
+/** An answer with nothing to return but its message (something was accepted or sent). */
+export const NoData = Type.Object({ data: Type.Null(), message: Type.String() });
+
 export const ValidationErrorBody = Type.Object({
   detail: Type.Array(
     Type.Object({

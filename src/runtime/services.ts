@@ -16,14 +16,19 @@ import { InProcessRunner } from '../jobs/in-process-runner.js';
 import type { JobRunner } from '../jobs/job.js';
 import { MessageService } from '../messages/message-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
+import { AccountService } from '../users/account-service.js';
 import { UserService } from '../users/user-service.js';
 import { Background } from './background.js';
+
+/** How staff appear to customers when no support address is configured (documented in the README). */
+export const STAFF_EMAIL_STAND_IN = 'support@service-desk.invalid';
 
 /** Every service of one process, each built with exactly what it uses. */
 export interface Services {
   database: Database;
   callers: Callers;
   users: UserService;
+  accounts: AccountService;
   tickets: TicketService;
   messages: MessageService;
   attachments: AttachmentService;
@@ -49,14 +54,17 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
       })
     : new InProcessRunner(log.child({ component: 'jobs' }));
   const callers = new Callers(db);
-  const users = new UserService(db);
-  const tickets = new TicketService(db);
-  const attachments = new AttachmentService(db);
   const outbox = new Outbox(config.mail, db, jobs, log.child({ component: 'outbox' }));
-  const messages = new MessageService(db, outbox, attachments);
+  const accounts = new AccountService(db, outbox);
+  const users = new UserService(db, accounts);
+  // Customers see staff with the support address, never their own (docs/architecture.md, "Who is calling").
+  const shown = { staffEmail: config.mail.supportAddress ?? STAFF_EMAIL_STAND_IN, limits: config.limits };
+  const tickets = new TicketService(db, shown);
+  const attachments = new AttachmentService(db);
+  const messages = new MessageService(db, outbox, attachments, shown);
   const mailer = config.mail.smtp ? createMailer(config.mail.smtp) : undefined;
   const mailSender = new MailSender(config.mail, db, mailer, jobs, log.child({ component: 'mail-sender' }));
-  const toTicket = new MailToTicket({ callers, users, tickets, messages, attachments, outbox });
+  const toTicket = new MailToTicket(config.mail, { callers, users, tickets, messages, attachments, outbox });
   const ingest = new MailIngest(db, config.mail, toTicket, outbox, log.child({ component: 'ingest' }));
   const idempotency = new IdempotencyService(db);
   const watches = config.mail.imap !== undefined && (!config.redisUrl || role === 'worker');
@@ -75,6 +83,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     database,
     callers,
     users,
+    accounts,
     tickets,
     messages,
     attachments,

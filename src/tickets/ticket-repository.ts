@@ -4,7 +4,7 @@ import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
-import { type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
+import { messageChannel, type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
@@ -31,7 +31,7 @@ type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
 export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> & {
   idempotencyKey?: string | null;
 };
-export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey'>;
+export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey' | 'channel'>;
 export type TicketChanges = Partial<Pick<TicketRow, 'status' | 'operatorId'>>;
 
 /** What any change to a ticket sets: it was updated now, and its version (its ETag) moves on. */
@@ -65,13 +65,14 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
   const inserted = insertFromSelect(
     db,
     tickets,
-    [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey],
+    [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey, tickets.channel],
     sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
-      ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text
+      ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text,
+      ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)}
     where ${callerActs(db, undefined)}`,
   );
-  const { id, subject, description, status, creatorId, operatorId, version, idempotencyKey, createdAt, updatedAt } =
-    inserted;
+  const { id, subject, description, status, creatorId, operatorId, channel, version, idempotencyKey } = inserted;
+  const { createdAt, updatedAt } = inserted;
   const ticket = {
     id,
     subject,
@@ -79,6 +80,7 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
     status,
     creatorId,
     operatorId,
+    channel,
     version,
     idempotencyKey,
     createdAt,
@@ -94,7 +96,7 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
 
 const findStatement = preparedByShape('ticket_with_people', (db, as: Standing, name) =>
   selectWithPeople(db)
-    .where(and(eq(tickets.id, sql.placeholder('id')), callerActs(db, as)))
+    .where(and(eq(tickets.id, sql.placeholder('id')), callerActs(db, as), ticketOpenTo(db, as)))
     .prepare(name),
 );
 
@@ -109,7 +111,7 @@ const pageStatement = preparedByShape('tickets_page', (db, shape: ListShape, nam
       and(
         status === 's' ? eq(tickets.status, sql.placeholder('status')) : undefined,
         callerActs(db, standing),
-        ticketOpenTo(standing),
+        ticketOpenTo(db, standing),
         after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
       ),
     )
@@ -118,6 +120,26 @@ const pageStatement = preparedByShape('tickets_page', (db, shape: ListShape, nam
 });
 
 export const ticketRepository = {
+  /**
+   * When the `n`-th newest ticket `creatorId` opened within `windowMs` was opened; none: fewer than `n`.
+   * The per-user limit: `n` tickets a window, and the next one once the oldest of them leaves it.
+   */
+  async nthNewestSince(db: Db, creatorId: number, n: number, windowMs: number): Promise<Date | undefined> {
+    const [row] = await db
+      .select({ createdAt: tickets.createdAt })
+      .from(tickets)
+      .where(
+        and(
+          eq(tickets.creatorId, creatorId),
+          gt(tickets.createdAt, sql`now() - ${`${windowMs} milliseconds`}::interval`),
+        ),
+      )
+      .orderBy(desc(tickets.createdAt))
+      .offset(n - 1)
+      .limit(1);
+    return row?.createdAt;
+  },
+
   /**
    * A ticket the caller opens for themselves, in one statement that also checks that the caller may act
    * (ticket-access.ts); returns it with its creator, or nothing when the caller may not act.
@@ -143,7 +165,10 @@ export const ticketRepository = {
     return row;
   },
 
-  /** GET /tickets/{id}: one statement that also checks the caller as `as`; nothing back when they may not act. */
+  /**
+   * GET /tickets/{id}: one statement that also checks the caller as `as` and that the ticket is open to
+   * them; nothing back when they may not act or may not see it.
+   */
   async findAs(db: Db, id: number, caller: Caller, as: Standing): Promise<TicketWithPeople | undefined> {
     return (await findStatement(db, as).execute({ id, ...callerParams(caller) }))[0];
   },

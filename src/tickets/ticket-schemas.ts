@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { ticketStatus } from '../db/schema.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
-import { toUserView, User } from '../users/user-schemas.js';
+import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import type { TicketWithPeople } from './ticket-repository.js';
 
 /** The contract of tickets: what callers send and what they see. Statuses come from the database enum. */
@@ -59,7 +59,7 @@ export interface Versioned<T> {
   version: number;
 }
 
-export function toTicketView({ ticket, creator, operator }: TicketWithPeople): TicketView {
+export function toTicketView({ ticket, creator, operator }: TicketWithPeople, viewer?: Viewer): TicketView {
   return {
     id: ticket.id,
     subject: ticket.subject,
@@ -67,7 +67,7 @@ export function toTicketView({ ticket, creator, operator }: TicketWithPeople): T
     status: ticket.status,
     created_at: ticket.createdAt.toISOString(),
     updated_at: ticket.updatedAt.toISOString(),
-    creator: toUserView(creator),
-    operator: operator ? toUserView(operator) : null,
+    creator: toUserView(creator, viewer),
+    operator: operator ? toUserView(operator, viewer) : null,
   };
 }

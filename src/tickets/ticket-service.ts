@@ -1,13 +1,16 @@
 import type { Static } from 'typebox';
 import { type Caller, isStaff, type Standing } from '../access/caller.js';
 import { asCaller, readInput, ticketIsOpenTo } from '../access/ticket-access.js';
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { TicketStatus } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
+import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
+import type { Viewer } from '../users/user-schemas.js';
 import { type NewOwnTicket, type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
 import {
   type CreateTicketBody,
@@ -29,8 +32,21 @@ function matches(ifMatch: string, version: number): boolean {
   return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(version));
 }
 
+export interface TicketServiceOptions {
+  /** What customers see as a staff account's address (the support address). */
+  staffEmail: string;
+  limits: Config['limits'];
+}
+
 export class TicketService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly options: TicketServiceOptions,
+  ) {}
+
+  private viewer(as: Standing): Viewer {
+    return { standing: as, staffEmail: this.options.staffEmail };
+  }
 
   /**
    * POST /tickets. With an idempotency key the ticket row carries it (unique), so a retried request finds the
@@ -44,22 +60,31 @@ export class TicketService {
     const rowKey = idempotencyKey ? `${caller.id}:${idempotencyKey}` : null;
     if (rowKey) {
       const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
-      if (existing) return this.versioned(existing.id);
+      if (existing) return this.versioned(caller, existing.id);
     }
     const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey };
     try {
-      if (input.creator_id === undefined || input.creator_id === caller.id) {
-        const own = await this.open(this.db, caller, values);
-        return { view: toTicketView(own), version: own.ticket.version };
+      if (input.creator_id !== undefined && input.creator_id !== caller.id) {
+        return await this.createFor(caller, input.creator_id, values);
       }
-      return await this.createFor(caller, input.creator_id, values);
+      await this.checkLimit(caller);
+      const own = await this.open(this.db, caller, { ...values, channel: 'api' });
+      // The only person in it is the caller (its creator): nothing to hide from them.
+      return { view: toTicketView(own), version: own.ticket.version };
     } catch (error) {
       if (rowKey && isUniqueViolation(error, 'tickets_idempotency_key_key')) {
         const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
-        if (existing) return this.versioned(existing.id);
+        if (existing) return this.versioned(caller, existing.id);
       }
       throw error;
     }
+  }
+
+  /** Tickets per user per hour (TICKETS_PER_USER_PER_HOUR; RATE_LIMITS=off lifts it). */
+  private async checkLimit(caller: Caller): Promise<void> {
+    if (!this.options.limits.enabled) return;
+    const max = this.options.limits.ticketsPerUserPerHour;
+    checkHourlyLimit(await tickets.nthNewestSince(this.db, caller.id, max, HOUR_MS), max, 'new tickets');
   }
 
   /**
@@ -72,8 +97,12 @@ export class TicketService {
     return opened;
   }
 
-  /** An operator opens a ticket on behalf of another user. */
-  private async createFor(caller: Caller, creatorId: number, values: NewOwnTicket): Promise<Versioned<TicketView>> {
+  /** An operator opens a ticket on behalf of another user, who must be an active account. */
+  private async createFor(
+    caller: Caller,
+    creatorId: number,
+    values: Omit<NewOwnTicket, 'channel'>,
+  ): Promise<Versioned<TicketView>> {
     if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
     const creator = await users.findById(this.db, creatorId);
     if (!creator) throw errors.creatorNotFound(creatorId);
@@ -81,10 +110,11 @@ export class TicketService {
     return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
   }
 
-  private async versioned(id: number): Promise<Versioned<TicketView>> {
+  private async versioned(caller: Caller, id: number): Promise<Versioned<TicketView>> {
     const found = await tickets.findWithPeople(this.db, id);
     if (!found) throw errors.ticketNotFound();
-    return { view: toTicketView(found), version: found.ticket.version };
+    const as = isStaff(await caller.user()) ? 'staff' : 'customer';
+    return { view: toTicketView(found, this.viewer(as)), version: found.ticket.version };
   }
 
   /** Someone else's ticket is "not found" for a customer, never "forbidden": ids leak nothing. */
@@ -94,20 +124,21 @@ export class TicketService {
       (as) => tickets.findAs(this.db, id, caller, as),
       (found) => found !== undefined,
     );
-    if (!found || !ticketIsOpenTo(caller, as, found.ticket)) throw errors.ticketNotFound();
-    return { view: toTicketView(found), version: found.ticket.version };
+    if (!found) throw errors.ticketNotFound();
+    return { view: toTicketView(found, this.viewer(as)), version: found.ticket.version };
   }
 
   async list(caller: Caller, query: Static<typeof ListTicketsQuery>): Promise<Page<TicketView>> {
     const after = query.cursor ? await readInput(caller, () => decodeCursor(query.cursor as string)) : undefined;
     const order = query.sort_by === 'created_at_asc' ? 'asc' : 'desc';
-    const { result: rows } = await asCaller(
+    const { result: rows, as } = await asCaller(
       caller,
       (as) => tickets.listAs(this.db, caller, as, { status: query.status, order, after, limit: query.limit + 1 }),
       (rows) => rows.length > 0,
     );
     const page = paginate(rows, query.limit, ({ ticket }) => ({ createdAt: ticket.createdAt, id: ticket.id }));
-    return { items: page.items.map(toTicketView), nextCursor: page.nextCursor };
+    const viewer = this.viewer(as);
+    return { items: page.items.map((row) => toTicketView(row, viewer)), nextCursor: page.nextCursor };
   }
 
   /** `ifMatch`: the ETag the client read; checked under the row lock, so two stale writers cannot both win. */
@@ -122,7 +153,7 @@ export class TicketService {
     return this.db.transaction(async (tx) => {
       const ticket = await tickets.findById(tx, id, { forUpdate: true });
       // The seed answers an unknown ticket on PATCH with 400 and its own text.
-      if (!ticket || !ticketIsOpenTo(caller, as, ticket)) throw errors.ticketToUpdateNotFound(id);
+      if (!ticket || !ticketIsOpenTo(user, ticket)) throw errors.ticketToUpdateNotFound(id);
       if (ifMatch !== undefined && !matches(ifMatch, ticket.version)) throw errors.staleTicket();
       if (as === 'customer') checkCustomerChange(input);
       if (input.operator_id !== undefined && input.operator_id !== null) {
@@ -132,7 +163,7 @@ export class TicketService {
       await tickets.update(tx, id, { status: input.status, operatorId: input.operator_id });
       const updated = await tickets.findWithPeople(tx, id);
       if (!updated) throw errors.ticketToUpdateNotFound(id);
-      return { view: toTicketView(updated), version: updated.ticket.version };
+      return { view: toTicketView(updated, this.viewer(as)), version: updated.ticket.version };
     });
   }
 }

@@ -11,16 +11,20 @@ export const publicUserColumns = (table: typeof users) => ({
   username: table.username,
   role: table.role,
   isActive: table.isActive,
+  emailVerifiedAt: table.emailVerifiedAt,
   createdAt: table.createdAt,
   updatedAt: table.updatedAt,
 });
 export type PublicUserRow = Pick<
   UserRow,
-  'id' | 'email' | 'username' | 'role' | 'isActive' | 'createdAt' | 'updatedAt'
+  'id' | 'email' | 'username' | 'role' | 'isActive' | 'emailVerifiedAt' | 'createdAt' | 'updatedAt'
 >;
 
-export type NewUser = Pick<UserRow, 'email' | 'username' | 'passwordHash' | 'role'>;
-export type UserChanges = Partial<Pick<UserRow, 'username' | 'passwordHash' | 'role' | 'isActive' | 'tokenVersion'>>;
+export type NewUser = Pick<UserRow, 'email' | 'username' | 'passwordHash' | 'role'> &
+  Partial<Pick<UserRow, 'emailVerifiedAt'>>;
+export type UserChanges = Partial<
+  Pick<UserRow, 'username' | 'passwordHash' | 'role' | 'isActive' | 'tokenVersion' | 'emailVerifiedAt'>
+>;
 
 export const userRepository = {
   async findById(db: Db, id: number): Promise<UserRow | undefined> {

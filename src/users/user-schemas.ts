@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { type Standing, standingOf } from '../access/caller.js';
 import { userRole } from '../db/schema.js';
 import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
 import { NO_NUL } from '../lib/validation.js';
@@ -10,10 +11,15 @@ export const Role = Type.Enum(userRole.enumValues);
 
 export const User = Type.Object({
   id: Id,
-  email: Type.String({ format: 'email' }),
+  email: Type.String({
+    format: 'email',
+    description:
+      "The account's address. As a customer sees them, staff carry the support address instead of their own.",
+  }),
   username: Type.String(),
   role: Role,
   is_active: Type.Boolean(),
+  email_verified: Type.Boolean({ description: 'The account proved it owns its address (or an admin vouched).' }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -43,8 +49,29 @@ export const UserUpdate = Type.Object(
     ),
     role: Type.Optional(Type.Enum(userRole.enumValues, { description: 'Admins only.' })),
     is_active: Type.Optional(Type.Boolean({ description: 'Admins only.' })),
+    email_verified: Type.Optional(
+      Type.Boolean({ description: 'Admins only: vouch for the address (or withdraw it).' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
+);
+
+export const VerifyEmail = Type.Object(
+  { token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$', description: 'The code from the verification mail.' }) },
+  { additionalProperties: false },
+);
+
+export const PasswordResetRequest = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254 }) },
+  { additionalProperties: false },
+);
+
+export const PasswordReset = Type.Object(
+  {
+    token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$', description: 'The code from the reset mail.' }),
+    password: Password,
+  },
+  { additionalProperties: false },
 );
 
 export const ListUsersQuery = Type.Object({ role: Type.Optional(Role), ...PageQuery }, { additionalProperties: false });
@@ -53,13 +80,24 @@ export const ListUsersQuery = Type.Object({ role: Type.Optional(Role), ...PageQu
 
 export type UserView = Static<typeof User>;
 
-export function toUserView(row: PublicUserRow): UserView {
+/**
+ * Who a view is for. A customer never sees a staff account's own address (knowing it makes forging mail as
+ * staff easy): staff appear to customers with the support address, `staffEmail`.
+ */
+export interface Viewer {
+  standing: Standing;
+  staffEmail: string;
+}
+
+export function toUserView(row: PublicUserRow, viewer?: Viewer): UserView {
+  const masked = viewer?.standing === 'customer' && standingOf(row) === 'staff';
   return {
     id: row.id,
-    email: row.email,
+    email: masked ? viewer.staffEmail : row.email,
     username: row.username,
     role: row.role,
     is_active: row.isActive,
+    email_verified: row.emailVerifiedAt !== null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -7,6 +7,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
 import type { Page } from '../lib/schemas.js';
+import type { AccountService } from './account-service.js';
 import { type UserChanges, userRepository as users } from './user-repository.js';
 import { type ListUsersQuery, type SignUp, toUserView, type UserUpdate, type UserView } from './user-schemas.js';
 import { usernameFromEmail } from './username.js';
@@ -14,19 +15,37 @@ import { usernameFromEmail } from './username.js';
 type Update = Static<typeof UserUpdate>;
 
 export class UserService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountService,
+  ) {}
 
-  /** Public sign-up makes customers; only an admin may create operators and admins. */
+  /**
+   * Public sign-up makes customers, whose address is unverified until they follow the link mailed to it;
+   * only an admin may create operators and admins, and an account an admin creates counts as verified.
+   */
   async signUp(caller: Caller | undefined, input: Static<typeof SignUp>): Promise<UserView> {
     const role = input.role ?? 'customer';
-    const user = caller ? await caller.user() : undefined;
-    if (role !== 'customer' && user?.role !== 'admin') throw errors.forbidden('Only admins can set a role');
+    const byAdmin = (caller ? await caller.user() : undefined)?.role === 'admin';
+    if (role !== 'customer' && !byAdmin) throw errors.forbidden('Only admins can set a role');
     const email = input.email.trim().toLowerCase();
     if (await users.findByEmail(this.db, email)) throw errors.emailTaken();
     if (await users.usernameExists(this.db, input.username)) throw errors.usernameTaken();
     const passwordHash = await hashPassword(input.password);
+    const account = {
+      email,
+      username: input.username,
+      passwordHash,
+      role,
+      emailVerifiedAt: byAdmin ? new Date() : null,
+    };
     try {
-      return toUserView(await users.insert(this.db, { email, username: input.username, passwordHash, role }));
+      const { created, outboxId } = await this.db.transaction(async (tx) => {
+        const created = await users.insert(tx, account);
+        return { created, outboxId: await this.accounts.sendVerification(tx, created) };
+      });
+      await this.accounts.dispatch([outboxId]);
+      return toUserView(created);
     } catch (error) {
       // Two sign-ups racing past the checks above: the unique index decides.
       if (isUniqueViolation(error, 'users_email_key')) throw errors.emailTaken();
@@ -48,7 +67,7 @@ export class UserService {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await users.list(this.db, { role: query.role, after, limit: query.limit + 1 });
     const page = paginate(rows, query.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
-    return { items: page.items.map(toUserView), nextCursor: page.nextCursor };
+    return { items: page.items.map((row) => toUserView(row)), nextCursor: page.nextCursor };
   }
 
   /** Admins change anything; others change their own username and password (proving the current one). */
@@ -90,6 +109,9 @@ export class UserService {
     }
     if (input.role !== undefined) changes.role = input.role;
     if (input.is_active !== undefined) changes.isActive = input.is_active;
+    if (input.email_verified !== undefined) {
+      changes.emailVerifiedAt = input.email_verified ? (target.emailVerifiedAt ?? new Date()) : null;
+    }
     const losesAdmin =
       target.role === 'admin' &&
       target.isActive &&
@@ -132,7 +154,13 @@ export class UserService {
     }
     const passwordHash = await hashPassword(password);
     try {
-      await users.insert(this.db, { email: normalised, username, passwordHash, role: 'admin' });
+      await users.insert(this.db, {
+        email: normalised,
+        username,
+        passwordHash,
+        role: 'admin',
+        emailVerifiedAt: new Date(),
+      });
       return 'created';
     } catch (error) {
       // Another API process created it at the same moment.
@@ -152,4 +180,5 @@ function checkMayUpdate(user: UserRow, id: number, input: Update): void {
   if (!isAdmin && (input.role !== undefined || input.is_active !== undefined)) {
     throw errors.forbidden('Only admins can change roles or deactivate users');
   }
+  if (!isAdmin && input.email_verified !== undefined) throw errors.forbidden('Only admins can vouch for an address');
 }

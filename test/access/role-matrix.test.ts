@@ -99,10 +99,15 @@ const ACTIONS: Action[] = [
   { route: 'GET /api/health', url: () => '/api/health', expect: row(200, 200, 200, 200, 200, 200) },
   { route: 'GET /api/health/ready', url: () => '/api/health/ready', expect: row(200, 200, 200, 200, 200, 200) },
   { route: 'POST /api/auth/token', login: true, url: () => '/api/auth/token', expect: row(401, 200, 200, 200, 200, 401) },
+  // No outgoing mail in this world: account mail is a 409 for everyone, whatever the token.
+  { route: 'POST /api/auth/password-reset', url: () => '/api/auth/password-reset', payload: (w) => ({ email: w.owner.user.email }), expect: row(409, 409, 409, 409, 409, 409) },
+  { route: 'POST /api/auth/password-reset/confirm', url: () => '/api/auth/password-reset/confirm', payload: () => ({ token: 'x'.repeat(43), password: 'a-new-long-password' }), expect: row(400, 400, 400, 400, 400, 400) },
 
   { route: 'POST /api/users', variant: 'sign-up', url: () => '/api/users', payload: signUp(), expect: row(201, 201, 201, 201, 201, 401) },
   { route: 'POST /api/users', variant: 'role operator', url: () => '/api/users', payload: signUp('operator'), expect: row(403, 403, 403, 403, 201, 401) },
   { route: 'GET /api/users', url: () => '/api/users', expect: signedIn(403, 403, 200, 200) },
+  { route: 'POST /api/users/me/verification-email', url: () => '/api/users/me/verification-email', expect: signedIn(409, 409, 409, 409) },
+  { route: 'POST /api/users/verify-email', url: () => '/api/users/verify-email', payload: () => ({ token: 'x'.repeat(43) }), expect: signedIn(400, 400, 400, 400) },
   { route: 'GET /api/users/me', url: () => '/api/users/me', expect: signedIn(200, 200, 200, 200) },
   { route: 'GET /api/users/:user_id', variant: "owner's", url: ownerUrl, expect: signedIn(200, 404, 200, 200) },
   { route: 'PATCH /api/users/:user_id', variant: 'username', url: ownerUrl, payload: () => ({ username: ctx.unique('renamed') }), expect: signedIn(200, 404, 403, 200) },

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
@@ -10,6 +10,7 @@ import { outboxRepository } from '../../src/email/outbound/outbox-repository.js'
 import { hashPassword } from '../../src/lib/password.js';
 import { messageRepository } from '../../src/messages/message-repository.js';
 import { ticketRepository } from '../../src/tickets/ticket-repository.js';
+import { emailTokenRepository } from '../../src/users/email-token-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import type { Location } from './openapi-document.js';
 
@@ -95,6 +96,27 @@ const forgedKeysetCursor = fc.oneof(
 /** Cursors in the shape the id-paged lists issue (an id as digits), with edge values. */
 const forgedIdCursor = fc.constantFrom('0', '1', '2147483647', '2147483648', '9999999999', '0000000001');
 
+/**
+ * Outgoing mail is configured (so account mail can be asked for) but never sent: the fuzzed app does not
+ * start its background jobs, so the outbox only fills.
+ */
+export const FUZZ_MAIL_ENV = { SMTP_HOST: '127.0.0.1', SMTP_PORT: '9', SMTP_FROM_EMAIL: 'support@example.com' };
+
+/** Codes as the verification and reset mails carry them, issued to the world's accounts (each works once). */
+async function seedEmailTokens(db: Db, owner: UserRow, victim: UserRow): Promise<string[]> {
+  const issued: [UserRow, 'verify_email' | 'reset_password', string][] = [
+    [owner, 'verify_email', 'fuzz-verify-owner-0123456789abcdef'],
+    [victim, 'reset_password', 'fuzz-reset-victim-0123456789abcdef'],
+    [victim, 'reset_password', 'fuzz-reset-victim-fedcba9876543210'],
+  ];
+  for (const [user, purpose, token] of issued) {
+    const tokenHash = createHash('sha256').update(token).digest('hex');
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    await emailTokenRepository.insert(db, { userId: user.id, purpose, email: user.email, tokenHash, expiresAt });
+  }
+  return issued.map(([, , token]) => token);
+}
+
 export async function seedWorld(app: FastifyInstance, db: Db, secret: string): Promise<FuzzWorld> {
   const passwordHash = await hashPassword(FUZZ_PASSWORD);
   const newUser = (username: string, role: UserRole) =>
@@ -109,6 +131,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
   const spareOperator = await newUser('fuzz_operator2', 'operator');
   const victim = await newUser('fuzz_victim', 'customer');
   const inactive = await newUser('fuzz_inactive', 'operator');
+  const emailTokens = await seedEmailTokens(db, users.owner, victim);
   await userRepository.update(db, inactive.id, { isActive: false });
 
   const ticket = (creator: UserRow, subject: string, description = 'Принтер не печатает.') =>
@@ -323,6 +346,10 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
       if (name === 'operator_id' || name === 'creator_id') return fc.constantFrom(...staff, victim.id);
       if (name === 'password' && operationId.endsWith('/auth/token')) return fc.constant(FUZZ_PASSWORD);
       if (name === 'current_password') return fc.constant(FUZZ_PASSWORD);
+      if (name === 'token') return fc.oneof(fc.constantFrom(...emailTokens), fc.string());
+      if (name === 'email' && operationId.endsWith('/auth/password-reset')) {
+        return fc.constantFrom(...allUsers.map((user) => user.email));
+      }
       if (name === 'username' && operationId.endsWith('/auth/token')) return fc.constantFrom(...logins);
       return undefined;
     },

@@ -72,7 +72,7 @@ export function toJsonSchema(schema: unknown, components: JsonSchema = {}, depth
   }
   if (schema.nullable !== true) return out;
   if (typeof out.type === 'string') out.type = [out.type, 'null'];
-  if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+  if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   if (out.type === undefined && out.enum === undefined) return { anyOf: [out, { type: 'null' }] };
   return out;
 }

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext } from '../helpers/context.js';
 import type { FuzzRequest } from './fuzz-request.js';
-import { type FuzzWorld, seedWorld } from './fuzz-world.js';
+import { FUZZ_MAIL_ENV, type FuzzWorld, seedWorld } from './fuzz-world.js';
 import { ContractValidator, readOperations } from './openapi-document.js';
 import {
   type Answer,
@@ -27,7 +27,7 @@ let world: FuzzWorld;
 let report: FuzzReport;
 
 beforeAll(async () => {
-  ctx = await TestContext.create();
+  ctx = await TestContext.create(FUZZ_MAIL_ENV);
   world = await seedWorld(ctx.app, ctx.db, ctx.config.auth.secretKey);
 });
 afterAll(async () => ctx.close());

@@ -90,9 +90,10 @@ export class TestContext {
     return `${prefix}${this.counter}_${randomBytes(3).toString('hex')}`;
   }
 
+  /** An account whose address is verified, unless `verified: false` (a sign-up that never followed its link). */
   async newUser(
     role: UserRole = 'customer',
-    overrides: Partial<Pick<UserRow, 'email' | 'username'>> = {},
+    overrides: Partial<Pick<UserRow, 'email' | 'username'>> & { verified?: boolean } = {},
   ): Promise<TestUser> {
     passwordHash ??= hashPassword(TEST_PASSWORD);
     const username = overrides.username ?? this.unique(role);
@@ -101,6 +102,7 @@ export class TestContext {
       username,
       passwordHash: await passwordHash,
       role,
+      emailVerifiedAt: overrides.verified === false ? null : new Date(),
     });
     return this.tokenFor(user);
   }

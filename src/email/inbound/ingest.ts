@@ -59,6 +59,10 @@ export class MailIngest {
     const headerMessageId = indexableId(mail.messageId);
     const base = { ...this.baseRow(mail, source, headerMessageId), sizeBytes: size };
     if (mail.tooLarge || size > this.config.maxBytes) return this.drop(source, base, `too large (${size} bytes)`);
+    if (mail.attachments.length > this.config.maxAttachments) {
+      const reason = `too many attachments (${mail.attachments.length}, at most ${this.config.maxAttachments})`;
+      return this.drop(source, base, reason);
+    }
     const own = this.config.supportAddress ? [this.config.supportAddress] : [];
     const automated = classifyAutomated(mail, own);
     if (automated) return this.dropAutomated(source, base, mail, automated);
@@ -126,9 +130,10 @@ export class MailIngest {
   ): Promise<IngestResult> {
     let bounceOfId: number | null = null;
     const original = mail.deliveryReport.originalMessageId;
-    if (automated.kind === 'bounce' && original && this.config.supportAddress) {
-      const sent = await mails.findRecorded(this.db, this.config.supportAddress, 'outbound', original);
-      bounceOfId = sent?.id ?? null;
+    const support = this.config.supportAddress;
+    if (automated.kind === 'bounce' && original && support) {
+      const key = { mailbox: support, direction: 'outbound' as const, fromAddress: support, messageId: original };
+      bounceOfId = (await mails.findRecorded(this.db, key))?.id ?? null;
     }
     return this.drop(source, { ...base, bounceOfId }, `${automated.kind}: ${automated.reason}`);
   }
@@ -138,7 +143,12 @@ export class MailIngest {
    * is silent; a second copy delivered into the mailbox is logged as a duplicate.
    */
   private async recordDuplicate(source: MailSource, row: NewEmailMessage): Promise<IngestResult> {
-    const first = await mails.findRecorded(this.db, source.mailbox, 'inbound', row.headerMessageId);
+    const first = await mails.findRecorded(this.db, {
+      mailbox: source.mailbox,
+      direction: 'inbound',
+      fromAddress: row.fromAddress,
+      messageId: row.headerMessageId,
+    });
     const sameFetch = !first || first.uidValidity !== source.uidValidity || first.uid === source.uid;
     if (sameFetch || source.uid === null) {
       return { outcome: 'already_processed', reason: null, ticketId: first?.ticketId ?? null };
@@ -183,6 +193,7 @@ const emptyMail: InboundMail = {
   text: '',
   html: null,
   headers: {},
+  authenticationResults: [],
   attachments: [],
   deliveryReport: { isReport: false, originalMessageId: null },
   sizeBytes: 0,

@@ -1,7 +1,9 @@
+import { isStaff } from '../../access/caller.js';
 import type { Callers } from '../../access/callers.js';
 import type { AttachmentService } from '../../attachments/attachment-service.js';
+import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { UserRow } from '../../db/schema.js';
+import type { TicketRow, UserRow } from '../../db/schema.js';
 import type { MessageService } from '../../messages/message-service.js';
 import { ticketRepository as tickets } from '../../tickets/ticket-repository.js';
 import type { TicketService } from '../../tickets/ticket-service.js';
@@ -11,8 +13,14 @@ import type { Outbox } from '../outbound/outbox.js';
 import type { InboundMail } from '../parsing/parse-mail.js';
 import { stripQuotedReply } from '../rules/quote-strip.js';
 import { headerText } from '../rules/safe-header.js';
+import { type SenderAuthentication, senderAuthentication } from '../rules/sender-authentication.js';
 import { candidateMessageIds, extractTicketToken } from '../rules/threading.js';
 import { cleanText, indexableId } from './mail-ids.js';
+import { participantRepository as participants } from './participant-repository.js';
+
+const HOUR_MS = 3_600_000;
+/** Addresses of one mail recorded as a ticket's participants, at most. */
+const MAX_PARTICIPANTS_PER_MAIL = 20;
 
 export interface MailEffect {
   outcome: 'ticket_created' | 'reply_added' | 'dropped';
@@ -32,20 +40,28 @@ export interface MailToTicketServices {
   outbox: Outbox;
 }
 
+/** Where a mail threads: the ticket, or why it may not go onto the one it points at. */
+type Thread = { ticket: TicketRow } | { refused: string } | undefined;
+
 /**
  * What a customer's mail does, inside the transaction that records it: a reply on the ticket it threads
  * to, or a new ticket. Tickets and messages are written through the same use cases as the API's, with the
  * sender's account as the caller and `email` as the channel, so every rule about them holds for mail too.
+ *
+ * Who may do what by mail is decided here (docs/architecture.md, "Who is calling"): mail never acts as a
+ * staff account; a reply goes onto a ticket only from its creator or a participant, and never when the
+ * receiving server says the From address is forged (DMARC fail).
  */
 export class MailToTicket {
-  constructor(private readonly services: MailToTicketServices) {}
+  constructor(
+    private readonly config: MailConfig,
+    private readonly services: MailToTicketServices,
+  ) {}
 
   async apply(tx: Db, mail: InboundMail, recordedId: number, headerMessageId: string): Promise<MailEffect> {
     const from = mail.from as NonNullable<InboundMail['from']>;
     const author = await this.services.users.accountForAddress(tx, from.address);
-    const effect: MailEffect = !author.isActive
-      ? { outcome: 'dropped', reason: 'sender account is deactivated', ticketId: null }
-      : ((await this.reply(tx, mail, author)) ?? (await this.open(tx, mail, author, from.name, headerMessageId)));
+    const effect = await this.effectOf(tx, mail, author, { recordedId, headerMessageId, name: from.name });
     await mails.update(tx, recordedId, {
       outcome: effect.outcome,
       reason: effect.reason,
@@ -55,57 +71,100 @@ export class MailToTicket {
     return effect;
   }
 
-  /** A reply on the ticket the mail threads to; undefined when it threads to none. */
-  private async reply(tx: Db, mail: InboundMail, author: UserRow): Promise<MailEffect | undefined> {
-    const ticketId = await this.threadOf(tx, mail, author.email);
-    const before = ticketId === undefined ? undefined : await tickets.findById(tx, ticketId, { forUpdate: true });
-    if (!before) return undefined;
+  private async effectOf(
+    tx: Db,
+    mail: InboundMail,
+    author: UserRow,
+    context: { recordedId: number; headerMessageId: string; name: string },
+  ): Promise<MailEffect> {
+    if (!author.isActive) return dropped('sender account is deactivated');
+    // Staff answer in the API or the console; a mail with a staff From is what an impersonator sends.
+    if (isStaff(author)) return dropped('sender is a staff account: staff answer through the API, not by mail');
+    const authentication = senderAuthentication(mail.authenticationResults, this.config.trustedAuthservId);
+    const thread = authentication === 'fail' ? undefined : await this.threadOf(tx, mail, author);
+    if (thread && 'ticket' in thread) return this.reply(tx, mail, author, thread.ticket);
+    if (await this.tooManyFrom(tx, author.email, context.recordedId)) {
+      return dropped(`rate limited: ${this.config.newTicketsPerSenderPerHour} new tickets an hour from this sender`);
+    }
+    const why =
+      authentication === 'fail' ? 'sender not authenticated (DMARC fail): not threaded, not answered' : thread?.refused;
+    return this.open(tx, mail, author, { ...context, authentication, why });
+  }
+
+  /** A reply on `ticket`, from an author who may write on it by mail. */
+  private async reply(tx: Db, mail: InboundMail, author: UserRow, ticket: TicketRow): Promise<MailEffect> {
     const text = cleanText(stripQuotedReply(mail.text)).trim() || '(empty message)';
     const caller = this.services.callers.forAccount(author);
     const message = { text, internal: false, channel: 'email' as const, idempotencyKey: null };
-    const posted = await this.services.messages.post(tx, caller, 'channel', before.id, message);
-    if (!posted) return undefined;
-    await this.services.attachments.store(tx, before.id, posted.message.id, mail.attachments);
-    const reopened = before.status === 'closed' && posted.ticket.status !== 'closed';
-    return {
-      outcome: 'reply_added',
-      reason: reopened ? 'reply added; ticket reopened' : 'reply added',
-      ticketId: before.id,
-      messageId: posted.message.id,
-    };
+    const posted = await this.services.messages.post(tx, caller, 'channel', ticket.id, message);
+    if (!posted) return dropped(`ticket #${ticket.id} cannot take messages`);
+    await this.services.attachments.store(tx, ticket.id, posted.message.id, mail.attachments);
+    await participants.add(tx, ticket.id, this.copiedAddresses(mail, author.email));
+    const reopened = ticket.status === 'closed' && posted.ticket.status !== 'closed';
+    const reason = reopened ? 'reply added; ticket reopened' : 'reply added';
+    return { outcome: 'reply_added', reason, ticketId: ticket.id, messageId: posted.message.id };
   }
 
   private async open(
     tx: Db,
     mail: InboundMail,
     author: UserRow,
-    displayName: string,
-    headerMessageId: string,
+    context: { headerMessageId: string; name: string; authentication: SenderAuthentication; why?: string },
   ): Promise<MailEffect> {
     const subject = headerText(cleanText(mail.subject), 255) || '(no subject)';
     const caller = this.services.callers.forAccount(author);
     const description = cleanText(mail.text).trim() || '(empty message)';
-    const { ticket } = await this.services.tickets.open(tx, caller, { subject, description, idempotencyKey: null });
+    const values = { subject, description, idempotencyKey: null, channel: 'email' as const };
+    const { ticket } = await this.services.tickets.open(tx, caller, values);
     await this.services.attachments.store(tx, ticket.id, null, mail.attachments);
-    const acknowledgement = await this.services.outbox.queueAcknowledgement(tx, {
-      ticketId: ticket.id,
-      ticketSubject: subject,
-      inReplyTo: headerMessageId,
-      to: { address: author.email, name: displayName || author.username },
-    });
-    return { outcome: 'ticket_created', reason: 'new ticket', ticketId: ticket.id, acknowledgement };
+    await participants.add(tx, ticket.id, this.copiedAddresses(mail, author.email));
+    // No acknowledgement to a forged sender: it would carry a stranger's subject to whoever was named.
+    const acknowledgement =
+      context.authentication === 'fail'
+        ? undefined
+        : await this.services.outbox.queueAcknowledgement(tx, {
+            ticketId: ticket.id,
+            ticketSubject: subject,
+            inReplyTo: context.headerMessageId,
+            to: { address: author.email, name: context.name || author.username },
+          });
+    const reason = context.why ? `new ticket (${context.why})` : 'new ticket';
+    return { outcome: 'ticket_created', reason, ticketId: ticket.id, acknowledgement };
   }
 
   /**
    * Threading, in order: In-Reply-To/References against every Message-ID we stored or sent; then the
-   * subject token [#id], trusted only from the ticket's creator (anyone can type a number).
+   * subject token [#id]. Either way the ticket takes the mail only from its creator — by mail only once
+   * their account is verified, unless the ticket itself came by mail — or from a participant.
    */
-  private async threadOf(tx: Db, mail: InboundMail, fromAddress: string): Promise<number | undefined> {
+  private async threadOf(tx: Db, mail: InboundMail, author: UserRow): Promise<Thread> {
     const byHeaders = await mails.findTicketByMessageIds(tx, candidateMessageIds(mail).map(indexableId));
-    if (byHeaders !== undefined) return byHeaders;
-    const token = extractTicketToken(mail.subject);
-    if (token === null) return undefined;
-    const found = await tickets.findWithPeople(tx, token);
-    return found && found.creator.email === fromAddress ? token : undefined;
+    const ticketId = byHeaders ?? extractTicketToken(mail.subject) ?? undefined;
+    if (ticketId === undefined) return undefined;
+    const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
+    if (!ticket) return undefined;
+    const creator = ticket.creatorId === author.id && (ticket.channel === 'email' || author.emailVerifiedAt !== null);
+    if (creator || (await participants.isParticipant(tx, ticket.id, author.email))) return { ticket };
+    return { refused: `sender may not write on ticket #${ticket.id}` };
   }
+
+  /** New tickets by mail per sender address per hour (RATE_LIMITS=off lifts it). */
+  private async tooManyFrom(tx: Db, address: string, recordedId: number): Promise<boolean> {
+    if (!this.config.limitsEnabled) return false;
+    const opened = await mails.countOpenedFromSince(tx, address, HOUR_MS, recordedId);
+    return opened >= this.config.newTicketsPerSenderPerHour;
+  }
+
+  /** Whom the mail was also addressed to: they may write on the ticket too. Never our own address. */
+  private copiedAddresses(mail: InboundMail, sender: string): string[] {
+    const own = new Set([sender, this.config.supportAddress].filter(Boolean));
+    const addresses = [...new Set([...mail.to, ...mail.cc].map((address) => address.toLowerCase()))];
+    return addresses
+      .filter((address) => !own.has(address) && address.length <= 254)
+      .slice(0, MAX_PARTICIPANTS_PER_MAIL);
+  }
+}
+
+function dropped(reason: string): MailEffect {
+  return { outcome: 'dropped', reason, ticketId: null };
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { pastCursor } from '../../db/keyset.js';
 import { type EmailMessageRow, emailMessages, outbox } from '../../db/schema.js';
@@ -9,17 +9,15 @@ export type NewEmailMessage = Omit<EmailMessageRow, 'id' | 'createdAt'>;
 /** The mail log: every mail seen in a mailbox or sent, with what became of it. */
 export const mailLogRepository = {
   /**
-   * Records a mail; `undefined` when this Message-ID is already recorded for the mailbox and direction
-   * (the unique index decides, so two workers fetching the same mail cannot both record it).
+   * Records a mail; `undefined` when this sender's Message-ID is already recorded for the mailbox and
+   * direction (the unique index decides, so two workers fetching the same mail cannot both record it).
    */
   async insertOnce(db: Db, row: NewEmailMessage): Promise<EmailMessageRow | undefined> {
     const [created] = await db
       .insert(emailMessages)
       .values(row)
-      .onConflictDoNothing({
-        target: [emailMessages.mailbox, emailMessages.direction, emailMessages.headerMessageId],
-        where: sql`${emailMessages.outcome} <> 'duplicate'`,
-      })
+      // The one unique index besides the id: (mailbox, direction, sender, Message-ID) for non-duplicates.
+      .onConflictDoNothing()
       .returning();
     return created;
   },
@@ -29,20 +27,20 @@ export const mailLogRepository = {
     return created as EmailMessageRow;
   },
 
+  /** The first record of a sender's mail (`fromAddress` null: a mail without one). */
   async findRecorded(
     db: Db,
-    mailbox: string,
-    direction: EmailMessageRow['direction'],
-    headerMessageId: string,
+    key: { mailbox: string; direction: EmailMessageRow['direction']; fromAddress: string | null; messageId: string },
   ): Promise<EmailMessageRow | undefined> {
     const [row] = await db
       .select()
       .from(emailMessages)
       .where(
         and(
-          eq(emailMessages.mailbox, mailbox),
-          eq(emailMessages.direction, direction),
-          eq(emailMessages.headerMessageId, headerMessageId),
+          eq(emailMessages.mailbox, key.mailbox),
+          eq(emailMessages.direction, key.direction),
+          sql`coalesce(${emailMessages.fromAddress}, '') = ${key.fromAddress ?? ''}`,
+          eq(emailMessages.headerMessageId, key.messageId),
           sql`${emailMessages.outcome} <> 'duplicate'`,
         ),
       );
@@ -108,6 +106,22 @@ export const mailLogRepository = {
     ]
       .sort((a, b) => a.at.getTime() - b.at.getTime())
       .map(({ id, direction }) => ({ id, direction }));
+  },
+
+  /** Tickets opened by mail from `fromAddress` within `windowMs`, other than by the mail `exceptId`. */
+  async countOpenedFromSince(db: Db, fromAddress: string, windowMs: number, exceptId: number): Promise<number> {
+    const [row] = await db
+      .select({ n: count() })
+      .from(emailMessages)
+      .where(
+        and(
+          eq(emailMessages.fromAddress, fromAddress),
+          eq(emailMessages.outcome, 'ticket_created'),
+          gt(emailMessages.createdAt, sql`now() - ${`${windowMs} milliseconds`}::interval`),
+          ne(emailMessages.id, exceptId),
+        ),
+      );
+    return row?.n ?? 0;
   },
 
   /** Newest first, keyset on (created_at, id) (lib/cursor.ts). */

@@ -46,7 +46,7 @@ export const MailLogEntry = Type.Object({
 export const OutboxEntry = Type.Object({
   id: Id,
   kind: Type.Enum(outboxKind.enumValues),
-  ticket_id: Id,
+  ticket_id: Nullable(Id, { description: 'null: mail about an account (address verification, password reset).' }),
   ticket_message_id: Nullable(Id),
   to: Type.String(),
   subject: Type.String(),

@@ -13,6 +13,21 @@ import { outboxRepository as outboxRows } from './outbox-repository.js';
 const LEASE_MS = 120_000;
 const RETRY_CAP_MS = 3_600_000;
 
+const AUTO_SUBMITTED: Record<OutboxRow['kind'], OutgoingMail['autoSubmitted']> = {
+  reply: null,
+  acknowledgement: 'auto-replied',
+  verification: 'auto-generated',
+  password_reset: 'auto-generated',
+};
+const REASON: Record<OutboxRow['kind'], string> = {
+  reply: 'operator reply',
+  acknowledgement: 'acknowledgement of a new ticket',
+  verification: 'address verification',
+  password_reset: 'password reset',
+};
+const HOLDS_A_CODE: ReadonlySet<OutboxRow['kind']> = new Set(['verification', 'password_reset']);
+const CODE_NOT_KEPT = '(not kept: it held a single-use code)';
+
 export type SendOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
 
 /**
@@ -41,7 +56,8 @@ export class MailSender {
       return this.failedAttempt(row, error);
     }
     await this.db.transaction(async (tx) => {
-      await outboxRows.markSent(tx, row.id);
+      // A single-use code is not kept once it has left: neither the outbox nor the mail log holds it.
+      await outboxRows.markSent(tx, row.id, HOLDS_A_CODE.has(row.kind) ? CODE_NOT_KEPT : undefined);
       await mailLogRepository.insert(tx, sentLogEntry(row, supportAddress));
     });
     this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
@@ -83,7 +99,7 @@ export class MailSender {
       messageId: row.headerMessageId,
       inReplyTo: row.inReplyTo,
       references: row.references ? row.references.split(' ') : [],
-      automatic: row.kind === 'acknowledgement',
+      autoSubmitted: AUTO_SUBMITTED[row.kind],
     };
   }
 
@@ -111,10 +127,10 @@ function sentLogEntry(row: OutboxRow, supportAddress: string) {
     fromAddress: supportAddress,
     toAddresses: row.toAddress,
     subject: row.subject,
-    bodyText: row.bodyText,
+    bodyText: HOLDS_A_CODE.has(row.kind) ? CODE_NOT_KEPT : row.bodyText,
     sizeBytes: null,
     outcome: 'sent' as const,
-    reason: row.kind === 'acknowledgement' ? 'acknowledgement of a new ticket' : 'operator reply',
+    reason: REASON[row.kind],
     ticketId: row.ticketId,
     ticketMessageId: row.messageId,
     bounceOfId: null,

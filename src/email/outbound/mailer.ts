@@ -10,8 +10,11 @@ export interface OutgoingMail {
   messageId: string;
   inReplyTo: string | null;
   references: string[];
-  /** RFC 3834: set on mail a machine wrote (acknowledgements), never on a person's answer. */
-  automatic: boolean;
+  /**
+   * RFC 3834 `Auto-Submitted`: `auto-replied` on an automatic answer to a mail (acknowledgements),
+   * `auto-generated` on other mail a machine wrote (account mail); null on a person's answer.
+   */
+  autoSubmitted: 'auto-replied' | 'auto-generated' | null;
 }
 
 export interface Mailer {
@@ -53,8 +56,8 @@ export function createMailer(smtp: NonNullable<MailConfig['smtp']>): Mailer {
         messageId: mail.messageId,
         inReplyTo: mail.inReplyTo ?? undefined,
         references: mail.references.length > 0 ? mail.references : undefined,
-        headers: mail.automatic
-          ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', Precedence: 'auto_reply' }
+        headers: mail.autoSubmitted
+          ? { 'Auto-Submitted': mail.autoSubmitted, 'X-Auto-Response-Suppress': 'All', Precedence: 'auto_reply' }
           : {},
       });
       return { response: String(info.response ?? '') };

@@ -49,10 +49,12 @@ export const outboxRepository = {
     return row;
   },
 
-  async markSent(db: Db, id: number): Promise<void> {
+  /** `bodyText`: what to keep of the body once sent (mail that carried a secret keeps none of it). */
+  async markSent(db: Db, id: number, bodyText?: string): Promise<void> {
     await db
       .update(outbox)
       .set({
+        ...(bodyText !== undefined ? { bodyText } : {}),
         status: 'sent',
         sentAt: sql`now()`,
         attempts: sql`${outbox.attempts} + 1`,
@@ -103,13 +105,14 @@ export const outboxRepository = {
     return row;
   },
 
-  async countRecentAutomatic(db: Db, toAddress: string, sinceMs: number): Promise<number> {
+  /** Acknowledgements sent (or waiting) within `sinceMs`, to `toAddress` or (undefined) to anyone. */
+  async countRecentAutomatic(db: Db, toAddress: string | undefined, sinceMs: number): Promise<number> {
     const [row] = await db
       .select({ count: sql<number>`count(*)::int` })
       .from(outbox)
       .where(
         and(
-          eq(outbox.toAddress, toAddress),
+          toAddress === undefined ? undefined : eq(outbox.toAddress, toAddress),
           eq(outbox.kind, 'acknowledgement'),
           sql`${outbox.createdAt} > now() - ${`${sinceMs} milliseconds`}::interval`,
         ),

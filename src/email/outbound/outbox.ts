@@ -2,23 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import type { OutboxRow } from '../../db/schema.js';
+import type { EmailTokenPurpose, OutboxRow } from '../../db/schema.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
 import type { AnswerMail, Recipient } from '../../messages/message-service.js';
+import type { AccountMail } from '../../users/account-service.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
 import { headerText } from '../rules/safe-header.js';
-import { acknowledgementMail, replyMail } from './mail-templates.js';
+import { acknowledgementMail, passwordResetMail, replyMail, verificationMail } from './mail-templates.js';
 import { outboxRepository as outboxRows } from './outbox-repository.js';
 
 const MAX_REFERENCES = 20;
+const HOUR_MS = 3_600_000;
 
 /**
  * Outgoing mail is written to the outbox in the caller's transaction (an answer and its email are stored
  * together or not at all) and queued after commit; `mail-sender.ts` sends it. The Message-ID is fixed when
  * the row is written, so every attempt reuses it.
  */
-export class Outbox implements AnswerMail {
+export class Outbox implements AnswerMail, AccountMail {
   constructor(
     private readonly config: MailConfig,
     private readonly db: Db,
@@ -66,20 +68,12 @@ export class Outbox implements AnswerMail {
     return row.id;
   }
 
-  /**
-   * The automatic "we got it" for a ticket opened by email. Capped per recipient per hour: a runaway
-   * partner (a robot that answers every mail without saying so) gets a few, not thousands.
-   */
+  /** The automatic "we got it" for a ticket opened by email, within the caps below. */
   async queueAcknowledgement(
     tx: Db,
     input: { ticketId: number; ticketSubject: string; inReplyTo: string; to: Recipient },
   ): Promise<number | undefined> {
-    if (!this.enabled) return undefined;
-    const recent = await outboxRows.countRecentAutomatic(tx, input.to.address, 3_600_000);
-    if (recent >= this.config.autoReplyLimitPerHour) {
-      this.log.warn({ to: input.to.address, recent }, 'acknowledgement not sent: hourly cap for this recipient');
-      return undefined;
-    }
+    if (!this.enabled || !(await this.acknowledgementAllowed(tx, input.to.address))) return undefined;
     const row = await outboxRows.insert(tx, {
       kind: 'acknowledgement',
       ticketId: input.ticketId,
@@ -92,6 +86,50 @@ export class Outbox implements AnswerMail {
       references: input.inReplyTo,
     });
     return row.id;
+  }
+
+  /** Mail about an account: a verification or password-reset code, to the account's own address. */
+  async queueAccountMail(
+    tx: Db,
+    input: { purpose: EmailTokenPurpose; to: Recipient; token: string; expiresInMs: number },
+  ): Promise<number | undefined> {
+    if (!this.enabled) return undefined;
+    const { fromName, publicUrl } = this.config;
+    const mail =
+      input.purpose === 'verify_email'
+        ? verificationMail({ username: input.to.name, token: input.token, publicUrl, fromName })
+        : passwordResetMail({ token: input.token, publicUrl, fromName });
+    const row = await outboxRows.insert(tx, {
+      kind: input.purpose === 'verify_email' ? 'verification' : 'password_reset',
+      ticketId: null,
+      messageId: null,
+      toAddress: input.to.address,
+      toName: headerText(input.to.name),
+      ...mail,
+      headerMessageId: this.newMessageId(),
+      inReplyTo: null,
+      references: null,
+    });
+    return row.id;
+  }
+
+  /**
+   * Caps on automatic answers: per recipient per hour (a robot that answers every mail without saying so
+   * gets a few, not thousands), and in all per hour (a flood of forged senders cannot make us mail the world).
+   */
+  private async acknowledgementAllowed(tx: Db, to: string): Promise<boolean> {
+    const recent = await outboxRows.countRecentAutomatic(tx, to, HOUR_MS);
+    if (recent >= this.config.autoReplyLimitPerHour) {
+      this.log.warn({ to, recent }, 'acknowledgement not sent: hourly cap for this recipient');
+      return false;
+    }
+    if (!this.config.limitsEnabled) return true;
+    const all = await outboxRows.countRecentAutomatic(tx, undefined, HOUR_MS);
+    if (all >= this.config.acknowledgementsPerHour) {
+      this.log.warn({ to, all }, 'acknowledgement not sent: hourly cap for all acknowledgements');
+      return false;
+    }
+    return true;
   }
 
   /** After commit: queue the rows. A failure here loses nothing; the sweeper finds the rows. */

@@ -45,6 +45,8 @@ export interface InboundMail {
   text: string;
   html: string | null;
   headers: Partial<Record<KeptHeader, string>>;
+  /** Every `Authentication-Results` header (RFC 8601), topmost first: who may have judged the sender. */
+  authenticationResults: string[];
   attachments: InboundAttachment[];
   deliveryReport: DeliveryReport;
   sizeBytes: number;
@@ -169,6 +171,7 @@ export async function parseMail(raw: Buffer, options: ParseMailOptions = {}): Pr
     text,
     html,
     headers,
+    authenticationResults: rawHeaderValues(lines, 'authentication-results'),
     attachments,
     deliveryReport: deliveryReport({
       contentType: structuredContentType(parsedHeaders.get('content-type')),

@@ -1,9 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../../plugins/auth.js';
-import { createUserSchema, getUserSchema, listUsersSchema, meSchema, updateUserSchema } from './schemas.js';
+import {
+  createUserSchema,
+  getUserSchema,
+  listUsersSchema,
+  meSchema,
+  requestVerificationSchema,
+  updateUserSchema,
+  verifyEmailSchema,
+} from './schemas.js';
 
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users } = app.services;
+  const { users, accounts } = app.services;
 
   app.post('/users', { schema: createUserSchema, ...app.auth.optional }, async (request, reply) => {
     const user = await users.signUp(request.caller ?? undefined, request.body);
@@ -32,6 +40,20 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/users/:user_id', { schema: updateUserSchema, ...app.auth.user }, async (request) => ({
     data: await users.update(callerOf(request), request.params.user_id, request.body),
     message: 'Пользователь успешно обновлён',
+  }));
+
+  app.post(
+    '/users/me/verification-email',
+    { schema: requestVerificationSchema, ...app.auth.user },
+    async (_r, reply) => {
+      await accounts.requestVerification(callerOf(_r));
+      return reply.code(202).send({ data: null, message: 'A verification code was sent to your address' });
+    },
+  );
+
+  app.post('/users/verify-email', { schema: verifyEmailSchema, ...app.auth.user }, async (request) => ({
+    data: await accounts.verify(callerOf(request), request.body.token),
+    message: 'Your address is verified',
   }));
 };
 

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Id } from '../../lib/schemas.js';
-import { ListUsersQuery, SignUp, User, UserUpdate } from '../../users/user-schemas.js';
-import { Envelope, ErrorBody, ListEnvelope } from '../http-schemas.js';
+import { ListUsersQuery, SignUp, User, UserUpdate, VerifyEmail } from '../../users/user-schemas.js';
+import { Envelope, ErrorBody, ListEnvelope, NoData } from '../http-schemas.js';
 import { operation } from '../operation.js';
 
 const UserParams = Type.Object({ user_id: Id });
@@ -48,4 +48,19 @@ export const updateUserSchema = operation({
   params: UserParams,
   body: UserUpdate,
   responses: { 200: Envelope(User), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+});
+export const requestVerificationSchema = operation({
+  operationId: 'requestVerificationEmail',
+  summary: "Mail a verification code to the caller's own address (at most 3 an hour)",
+  tags,
+  auth: 'bearer',
+  responses: { 202: NoData, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
+});
+export const verifyEmailSchema = operation({
+  operationId: 'verifyEmail',
+  summary: 'Confirm your address with the code it was mailed (signed in as the account the code is for)',
+  tags,
+  auth: 'bearer',
+  body: VerifyEmail,
+  responses: { 200: Envelope(User), 400: ErrorBody },
 });
