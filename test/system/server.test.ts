@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailClient, type MailStack, mailEnv, newAddress, startMailStack, waitUntil } from './helpers/mail.js';
+import { MailClient, type MailStack, mailEnv, newAddress, startMailStack, waitUntil } from '../helpers/mail.js';
 
 /**
  * `npm start` as a user runs it: the real entry point in a child process, on the embedded database in a
  * fresh folder, with the email channel configured. Proves the wiring the in-process tests skip.
  */
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(import.meta.dirname, '../..');
 const port = 18_000 + Math.floor(Math.random() * 2000);
 const base = `http://127.0.0.1:${port}`;
 let server: ChildProcess;

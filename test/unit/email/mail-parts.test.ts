@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safeFilename } from '../../src/email/parsing/attachment-name.js';
-import { htmlToRoughText } from '../../src/email/parsing/mail-body.js';
+import { safeFilename } from '../../../src/email/parsing/attachment-name.js';
+import { htmlToRoughText } from '../../../src/email/parsing/mail-body.js';
 
 describe('safeFilename', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MailParseError, parseMail } from '../../src/email/parsing/parse-mail.js';
+import { MailParseError, parseMail } from '../../../src/email/parsing/parse-mail.js';
 import { rawMail } from './fixtures.js';
 
 const base = ['From: Ann Smith <Ann@Customer.Example>', 'To: support@desk.example', 'Subject: Hello'];

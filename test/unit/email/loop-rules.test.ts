@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type InboundMail, parseMail } from '../../src/email/parsing/parse-mail.js';
-import { classifyAutomated } from '../../src/email/rules/loop-rules.js';
+import { type InboundMail, parseMail } from '../../../src/email/parsing/parse-mail.js';
+import { classifyAutomated } from '../../../src/email/rules/loop-rules.js';
 import { inboundMail, rawMail } from './fixtures.js';
 
 const OWN = ['support@desk.example', 'Help@Desk.Example'];

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MailParseError } from '../../src/email/parsing/parse-mail.js';
+import { MailParseError } from '../../../src/email/parsing/parse-mail.js';
 import { FILES, loadCorpus, lookups, type Outcome } from './corpus-fixture.js';
 
 /**

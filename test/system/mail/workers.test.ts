@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketView } from '../../src/tickets/ticket-schemas.js';
-import { type Page, TestContext, type TestUser } from '../helpers/context.js';
+import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
+import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
 import {
   MailClient,
   type MailStack,
@@ -13,8 +13,8 @@ import {
   newAddress,
   startMailStack,
   waitUntil,
-} from '../helpers/mail.js';
-import { testRedisUrl } from '../helpers/services.js';
+} from '../../helpers/mail.js';
+import { testRedisUrl } from '../../helpers/services.js';
 
 /**
  * The distributed set-up: the API only queues jobs in Redis; `npm run worker` processes (real child
@@ -22,7 +22,7 @@ import { testRedisUrl } from '../helpers/services.js';
  * worker killed with SIGKILL, two workers at once.
  */
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 // A Redis database of this file's own, so FLUSHDB disturbs no other test.
 const redisUrl = `${testRedisUrl()}/7`;
 

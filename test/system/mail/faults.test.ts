@@ -3,9 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailboxState } from '../../src/db/schema.js';
-import { parseMail } from '../../src/email/parsing/parse-mail.js';
-import type { Ok } from '../helpers/context.js';
+import { mailboxState } from '../../../src/db/schema.js';
+import { parseMail } from '../../../src/email/parsing/parse-mail.js';
+import type { Ok } from '../../helpers/context.js';
 import {
   deliverFiles,
   deliverRaw,
@@ -15,7 +15,7 @@ import {
   newAddress,
   startMailStack,
   waitUntil,
-} from '../helpers/mail.js';
+} from '../../helpers/mail.js';
 import { corpusFolder, Desk, isSeen, type LogEntry, messageId, type OutboxRow, rawMail, withImap } from './desk.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { InboundMail } from '../../src/email/parsing/parse-mail.js';
+import type { InboundMail } from '../../../src/email/parsing/parse-mail.js';
 
 /** An ordinary mail from a person, to override field by field. */
 export function inboundMail(overrides: Partial<InboundMail> = {}): InboundMail {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripQuotedReply } from '../../src/email/rules/quote-strip.js';
+import { stripQuotedReply } from '../../../src/email/rules/quote-strip.js';
 
 const lines = (...parts: string[]) => parts.join('\n');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerText } from '../../src/email/rules/safe-header.js';
+import { headerText } from '../../../src/email/rules/safe-header.js';
 
 describe('headerText', () => {
   it.each([

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessageIdList } from '../../src/email/parsing/message-id.js';
+import { parseMessageIdList } from '../../../src/email/parsing/message-id.js';
 import {
   candidateMessageIds,
   extractTicketToken,
   normaliseMessageId,
   replySubject,
   withTicketToken,
-} from '../../src/email/rules/threading.js';
+} from '../../../src/email/rules/threading.js';
 import { inboundMail } from './fixtures.js';
 
 describe('extractTicketToken', () => {

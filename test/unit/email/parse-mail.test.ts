@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseMail } from '../../src/email/parsing/parse-mail.js';
+import { parseMail } from '../../../src/email/parsing/parse-mail.js';
 import { rawMail } from './fixtures.js';
 
 const base = ['From: Ann Smith <Ann@Customer.Example>', 'To: support@desk.example', 'Subject: Hello'];

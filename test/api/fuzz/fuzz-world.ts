@@ -1,16 +1,16 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
-import type { Db } from '../../src/db/client.js';
-import type { UserRole, UserRow } from '../../src/db/schema.js';
-import { mailLogRepository } from '../../src/email/log/mail-log-repository.js';
-import { mailboxStateRepository } from '../../src/email/log/mailbox-state-repository.js';
-import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
-import { hashPassword } from '../../src/lib/password.js';
-import { messageRepository } from '../../src/messages/message-repository.js';
-import { ticketRepository } from '../../src/tickets/ticket-repository.js';
-import { userRepository } from '../../src/users/user-repository.js';
+import { attachmentRepository } from '../../../src/attachments/attachment-repository.js';
+import type { Db } from '../../../src/db/client.js';
+import type { UserRole, UserRow } from '../../../src/db/schema.js';
+import { mailLogRepository } from '../../../src/email/log/mail-log-repository.js';
+import { mailboxStateRepository } from '../../../src/email/log/mailbox-state-repository.js';
+import { outboxRepository } from '../../../src/email/outbound/outbox-repository.js';
+import { hashPassword } from '../../../src/lib/password.js';
+import { messageRepository } from '../../../src/messages/message-repository.js';
+import { ticketRepository } from '../../../src/tickets/ticket-repository.js';
+import { userRepository } from '../../../src/users/user-repository.js';
 import type { Location } from './openapi-document.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestContext } from '../helpers/context.js';
+import { TestContext } from '../../helpers/context.js';
 import type { FuzzRequest } from './fuzz-request.js';
 import { type FuzzWorld, seedWorld } from './fuzz-world.js';
 import { ContractValidator, readOperations } from './openapi-document.js';
@@ -14,7 +14,7 @@ import {
 } from './openapi-fuzz.js';
 
 /**
- * The CI run of the OpenAPI fuzzer (test/fuzz/openapi-fuzz.ts): a fixed seed and a fixed number of requests,
+ * The CI run of the OpenAPI fuzzer (test/api/fuzz/openapi-fuzz.ts): a fixed seed and a fixed number of requests,
  * so a failure here is the same failure on every machine; `npm run fuzz -- --runs 10000 --seed N` is the
  * long run. Bugs it found are kept below as small tests of their own.
  */

@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { ImapFlow } from 'imapflow';
 import type { Static } from 'typebox';
 import { expect } from 'vitest';
-import type { MailboxWatcher } from '../../src/email/inbound/mailbox-watcher.js';
-import type { Mailbox, MailLogEntry, OutboxEntry } from '../../src/email/log/mail-schemas.js';
-import type { MessageView } from '../../src/messages/message-schemas.js';
-import type { TicketView } from '../../src/tickets/ticket-schemas.js';
-import { type Page, TestContext, type TestUser } from '../helpers/context.js';
-import { type MailStack, mailEnv, newAddress, waitUntil } from '../helpers/mail.js';
+import type { MailboxWatcher } from '../../../src/email/inbound/mailbox-watcher.js';
+import type { Mailbox, MailLogEntry, OutboxEntry } from '../../../src/email/log/mail-schemas.js';
+import type { MessageView } from '../../../src/messages/message-schemas.js';
+import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
+import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
+import { type MailStack, mailEnv, newAddress, waitUntil } from '../../helpers/mail.js';
 
 export type LogEntry = Static<typeof MailLogEntry>;
 export type OutboxRow = Static<typeof OutboxEntry>;
@@ -146,7 +146,7 @@ export class Desk {
 
 /** The shared mail corpus beside the repository (`<repo>/../shared/mail-corpus`); missing is a failure, not a skip. */
 export function corpusFolder(): string {
-  const folder = path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared', 'mail-corpus');
+  const folder = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '..', 'shared', 'mail-corpus');
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new Error(`Mail corpus not found at ${folder}: check out the shared folder beside the repository.`);
   }

@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type InboundMail, parseMail } from '../../src/email/parsing/parse-mail.js';
-import { type AutomatedVerdict, classifyAutomated } from '../../src/email/rules/loop-rules.js';
+import { type InboundMail, parseMail } from '../../../src/email/parsing/parse-mail.js';
+import { type AutomatedVerdict, classifyAutomated } from '../../../src/email/rules/loop-rules.js';
 
 /**
  * The shared mail corpus (see its README.md). It sits beside the repository: /work/shared next to
  * /work/main here, `<clone>/../shared` in CI.
  */
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const CORPUS = path.resolve(REPO, '..', 'shared', 'mail-corpus');
 if (!existsSync(CORPUS) || !statSync(CORPUS).isDirectory()) {
   // Failing, not skipping: without the corpus these tests would prove nothing and look green.
