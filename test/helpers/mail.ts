@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { waitUntil } from './wait.js';
 
 const run = promisify(execFile);
 const script = path.resolve(import.meta.dirname, '../../scripts/mail-stack.sh');
@@ -209,24 +210,4 @@ export class MailClient {
   async waitForMail(predicate: (mail: ParsedMail) => boolean, timeoutMs = 10_000) {
     return waitUntil(async () => (await this.inbox()).find(({ parsed }) => predicate(parsed)), timeoutMs);
   }
-}
-
-/** Polls `probe` until it returns something truthy; fails with the last error after `timeoutMs`. */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 10_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }

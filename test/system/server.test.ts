@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailClient, type MailStack, mailEnv, newAddress, startMailStack, waitUntil } from '../helpers/mail.js';
+import { MailClient, type MailStack, mailEnv, newAddress, startMailStack } from '../helpers/mail.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /**
  * `npm start` as a user runs it: the real entry point in a child process, on the embedded database in a

@@ -10,7 +10,8 @@ import type { Mailbox, MailLogEntry, OutboxEntry } from '../../../src/email/log/
 import type { MessageView } from '../../../src/messages/message-schemas.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
-import { type MailStack, mailEnv, newAddress, waitUntil } from '../../helpers/mail.js';
+import { type MailStack, mailEnv, newAddress } from '../../helpers/mail.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 export type LogEntry = Static<typeof MailLogEntry>;
 export type OutboxRow = Static<typeof OutboxEntry>;

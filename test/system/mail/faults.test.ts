@@ -14,8 +14,8 @@ import {
   mailStack,
   newAddress,
   startMailStack,
-  waitUntil,
 } from '../../helpers/mail.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { corpusFolder, Desk, isSeen, type LogEntry, messageId, type OutboxRow, rawMail, withImap } from './desk.js';
 
 /**

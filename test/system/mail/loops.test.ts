@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMail } from '../../../src/email/parsing/parse-mail.js';
-import { deliverRaw, MailClient, type MailStack, newAddress, startMailStack, waitUntil } from '../../helpers/mail.js';
+import { deliverRaw, MailClient, type MailStack, newAddress, startMailStack } from '../../helpers/mail.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { corpusFolder, Desk, headerFields, messageId, rawMail } from './desk.js';
 
 /**

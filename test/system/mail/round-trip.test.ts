@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../src/messages/message-schemas.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../../helpers/context.js';
-import { MailClient, type MailStack, mailEnv, newAddress, startMailStack, waitUntil } from '../../helpers/mail.js';
+import { MailClient, type MailStack, mailEnv, newAddress, startMailStack } from '../../helpers/mail.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 let stack: MailStack;
 let ctx: TestContext;

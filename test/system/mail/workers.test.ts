@@ -5,16 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
-import {
-  MailClient,
-  type MailStack,
-  mailEnv,
-  mailStack,
-  newAddress,
-  startMailStack,
-  waitUntil,
-} from '../../helpers/mail.js';
+import { MailClient, type MailStack, mailEnv, mailStack, newAddress, startMailStack } from '../../helpers/mail.js';
 import { testRedisUrl } from '../../helpers/services.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 /**
  * The distributed set-up: the API only queues jobs in Redis; `npm run worker` processes (real child
