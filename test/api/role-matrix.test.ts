@@ -1,14 +1,12 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
-import type { TicketRow } from '../../src/db/schema.js';
-import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
-import { userRepository } from '../../src/users/user-repository.js';
-import { TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
+import { TEST_PASSWORD, TestContext } from '../helpers/context.js';
+import { newWorld, type World } from '../helpers/world.js';
 
 /**
  * Who may call what: every route under /api × every kind of caller, with the status each must get. Each row
- * builds its own world (users, a ticket owned by `owner`), so rows may run in any order and may mutate freely.
+ * builds its own world (test/helpers/world.ts: the callers, a ticket owned by `owner` with a message, an
+ * attachment and a failed outbox row), so rows may run in any order and may mutate freely.
  */
 
 let ctx: TestContext;
@@ -20,47 +18,6 @@ afterAll(async () => ctx.close());
 const ACTORS = ['anonymous', 'owner', 'other', 'operator', 'admin', 'deactivated'] as const;
 type Actor = (typeof ACTORS)[number];
 type Statuses = Record<Actor, number>;
-
-interface World {
-  owner: TestUser;
-  other: TestUser;
-  operator: TestUser;
-  admin: TestUser;
-  /** An operator switched off after the token was issued: the token must stop working at once. */
-  deactivated: TestUser;
-  ticket: TicketRow;
-  attachmentId: number;
-  outboxId: number;
-}
-
-async function newWorld(): Promise<World> {
-  const owner = await ctx.newUser('customer');
-  const other = await ctx.newUser('customer');
-  const operator = await ctx.newUser('operator');
-  const admin = await ctx.newUser('admin');
-  const deactivated = await ctx.newUser('operator');
-  await userRepository.update(ctx.db, deactivated.user.id, { isActive: false });
-  const ticket = await ctx.newTicket(owner);
-  await ctx.newMessage(ticket, owner, 'The printer is on fire');
-  await attachmentRepository.insertAll(ctx.db, ticket.id, null, [
-    { filename: 'photo.jpg', contentType: 'image/jpeg', size: 3, content: Buffer.from('abc') },
-  ]);
-  const [attachment] = await attachmentRepository.listForTicket(ctx.db, ticket.id);
-  const outbox = await outboxRepository.insert(ctx.db, {
-    kind: 'reply',
-    ticketId: ticket.id,
-    messageId: null,
-    toAddress: owner.user.email,
-    toName: owner.user.username,
-    subject: 'Re: Printer',
-    bodyText: 'Answer',
-    headerMessageId: `<${ctx.unique('m')}@example.com>`,
-    inReplyTo: null,
-    references: null,
-  });
-  await outboxRepository.markFailedAttempt(ctx.db, outbox.id, 'SMTP said no', null);
-  return { owner, other, operator, admin, deactivated, ticket, attachmentId: attachment?.id ?? 0, outboxId: outbox.id };
-}
 
 interface Action {
   /** Registered route, as Fastify names it: `METHOD /api/path/:param`. */
@@ -154,7 +111,7 @@ function requestFor(action: Action, actor: Actor, w: World): InjectOptions {
 
 describe('role matrix', () => {
   it.each(ROWS)('$name → $status', async ({ action, actor, status }) => {
-    const w = await newWorld();
+    const w = await newWorld(ctx);
     const res = await ctx.request<Record<string, unknown>>(requestFor(action, actor, w));
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     if (status === 401) {
@@ -174,7 +131,7 @@ describe('role matrix', () => {
   // "No token → 401" holds whatever else is wrong with the request: authentication is decided before the
   // input is validated (as FastAPI's security dependencies do), so an anonymous caller learns nothing more.
   it('answers 401, not 422, to anonymous and deactivated callers sending malformed input', async () => {
-    const { deactivated } = await newWorld();
+    const { deactivated } = await newWorld(ctx);
     const malformed: InjectOptions[] = [
       { method: 'POST', url: '/api/tickets', payload: {} },
       { method: 'GET', url: '/api/tickets?status=bogus' },

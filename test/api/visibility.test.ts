@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketRow } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/message-schemas.js';
 import { ticketRepository } from '../../src/tickets/ticket-repository.js';
 import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld, type World } from '../helpers/world.js';
 
 /**
  * What each caller sees (lists, internal notes), that a hidden id reads exactly like a missing one, and the
@@ -16,27 +16,6 @@ beforeAll(async () => {
   ctx = await TestContext.create();
 });
 afterAll(async () => ctx.close());
-
-interface World {
-  owner: TestUser;
-  other: TestUser;
-  operator: TestUser;
-  admin: TestUser;
-  deactivated: TestUser;
-  ticket: TicketRow;
-}
-
-async function newWorld(): Promise<World> {
-  const owner = await ctx.newUser('customer');
-  const other = await ctx.newUser('customer');
-  const operator = await ctx.newUser('operator');
-  const admin = await ctx.newUser('admin');
-  const deactivated = await ctx.newUser('operator');
-  await userRepository.update(ctx.db, deactivated.user.id, { isActive: false });
-  const ticket = await ctx.newTicket(owner);
-  await ctx.newMessage(ticket, owner, 'The printer is on fire');
-  return { owner, other, operator, admin, deactivated, ticket };
-}
 
 const MISSING_ID = 2_000_000_000;
 
@@ -60,7 +39,7 @@ async function allTickets(caller: TestUser): Promise<TicketView[]> {
 
 describe('visibility', () => {
   it("a customer's ticket list holds only their own tickets; staff lists hold everyone's", async () => {
-    const { owner, other, operator, admin, ticket } = await newWorld();
+    const { owner, other, operator, admin, ticket } = await newWorld(ctx);
     const second = await ctx.newTicket(owner);
     const othersTicket = await ctx.newTicket(other);
     const own = await allTickets(owner);
@@ -73,7 +52,7 @@ describe('visibility', () => {
   });
 
   it('customers never see internal notes; operators and admins do', async () => {
-    const { owner, operator, admin, ticket } = await newWorld();
+    const { owner, operator, admin, ticket } = await newWorld(ctx);
     const reply = await ctx.newMessage(ticket, operator, 'We are on it');
     const note = await ctx.newMessage(ticket, operator, 'Customer seems to be on fire too', true);
     const list = async (caller: TestUser) => {
@@ -146,7 +125,7 @@ describe('visibility', () => {
   ] as const;
 
   it.each(HIDDEN)("$name: someone else's id answers byte for byte like a missing id", async (c) => {
-    const { owner, other, ticket } = await newWorld();
+    const { owner, other, ticket } = await newWorld(ctx);
     const hiddenId = 'user' in c ? owner.user.id : ticket.id;
     const send = (id: number) =>
       ctx.app.inject({
@@ -176,7 +155,7 @@ describe('ticket rules', () => {
     { target: 'a deactivated operator', pick: (w: World) => w.deactivated.user.id, status: 400 },
     { target: 'a missing user', pick: () => MISSING_ID, status: 400 },
   ])('operator_id naming $target → $status', async ({ pick, status }) => {
-    const w = await newWorld();
+    const w = await newWorld(ctx);
     const id = pick(w);
     const res = await ctx.request<Ok<TicketView>>({
       method: 'PATCH',
@@ -190,7 +169,7 @@ describe('ticket rules', () => {
   });
 
   it("a customer's message on their closed ticket reopens it; an operator's does not", async () => {
-    const { owner, operator, ticket } = await newWorld();
+    const { owner, operator, ticket } = await newWorld(ctx);
     await ticketRepository.update(ctx.db, ticket.id, { status: 'closed' });
     const post = (caller: TestUser) =>
       ctx.request({
