@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TicketRow, users } from '../../src/db/schema.js';
+import type { TicketRow } from '../../src/db/schema.js';
 import { expectUnharmed, recordingSender } from '../helpers/answers.js';
 import { TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld } from '../helpers/world.js';
 
 /**
  * Every route behind a token answers a missing, malformed, forged, expired or stale one with 401
@@ -15,16 +15,15 @@ let ctx: TestContext;
 let customer: TestUser;
 let deactivated: TestUser;
 let ticket: TicketRow;
+let attachmentId: number;
+let outboxId: number;
 let secret: string;
 const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create();
   secret = ctx.config.auth.secretKey;
-  customer = await ctx.newUser('customer');
-  deactivated = await ctx.newUser('operator');
-  await ctx.db.update(users).set({ isActive: false }).where(eq(users.id, deactivated.user.id));
-  ticket = await ctx.newTicket(customer);
+  ({ owner: customer, deactivated, ticket, attachmentId, outboxId } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 
@@ -61,11 +60,11 @@ const routes: [method: 'GET' | 'POST' | 'PATCH', url: () => string, payload?: ob
   ['GET', () => `/api/tickets/${ticket.id}/messages`],
   ['POST', () => `/api/tickets/${ticket.id}/messages`, { text: 'hi' }],
   ['GET', () => `/api/tickets/${ticket.id}/attachments`],
-  ['GET', () => `/api/tickets/${ticket.id}/attachments/1`],
+  ['GET', () => `/api/tickets/${ticket.id}/attachments/${attachmentId}`],
   ['GET', () => '/api/mail/mailboxes'],
   ['GET', () => '/api/mail/log'],
   ['GET', () => '/api/mail/outbox'],
-  ['POST', () => '/api/mail/outbox/1/resend'],
+  ['POST', () => `/api/mail/outbox/${outboxId}/resend`],
 ];
 
 const headers: [label: string, authorization: () => string][] = [

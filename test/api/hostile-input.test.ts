@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
 import { expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Response as Res, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld } from '../helpers/world.js';
 
 /**
  * Invalid JSON bodies on every route that takes one: each answer is a 422 with FastAPI's detail list, at the
@@ -16,9 +17,7 @@ const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
-  customer = await ctx.newUser('customer');
-  operator = await ctx.newUser('operator');
-  ticket = await ctx.newTicket(customer);
+  ({ owner: customer, operator, ticket } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketRow } from '../../src/db/schema.js';
 import { expectClientError, expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld } from '../helpers/world.js';
 
 /**
  * Query strings, cursors, path ids and URLs: a wrong value is a 422 at ["query", name] or ["path", name], an
@@ -16,10 +17,7 @@ const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create();
-  customer = await ctx.newUser('customer');
-  operator = await ctx.newUser('operator');
-  ticket = await ctx.newTicket(customer);
-  await ctx.newMessage(ticket, customer);
+  ({ owner: customer, operator, ticket } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 

@@ -7,6 +7,7 @@ import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import type { UserView } from '../../src/users/user-schemas.js';
 import { expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld } from '../helpers/world.js';
 
 /**
  * Text at its limits: lengths counted in characters (a 4-byte emoji is one), NUL refused in every text field
@@ -21,9 +22,7 @@ const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
-  customer = await ctx.newUser('customer');
-  operator = await ctx.newUser('operator');
-  ticket = await ctx.newTicket(customer);
+  ({ owner: customer, operator, ticket } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 

@@ -5,6 +5,7 @@ import { ErrorBody, ValidationErrorBody } from '../../src/routes/http-schemas.js
 import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { expectDetail, expectUnharmed, expectValidation, recordingSender } from '../helpers/answers.js';
 import { type Ok, type Response as Res, TestContext, type TestUser } from '../helpers/context.js';
+import { newWorld } from '../helpers/world.js';
 
 /**
  * How bodies arrive: broken JSON is a 422 json_invalid, a body over 1 MiB a 413, a media type no route takes
@@ -18,8 +19,7 @@ const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
-  customer = await ctx.newUser('customer');
-  ticket = await ctx.newTicket(customer);
+  ({ owner: customer, ticket } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 
