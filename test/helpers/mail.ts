@@ -77,6 +77,22 @@ export async function mailStack(
   await run('bash', [script, command, ...args], { env: { ...process.env, ...stack.env }, timeout: 60_000 });
 }
 
+/**
+ * Whether Postfix's queue on `stack` is empty: every mail it has accepted (from a client or from the desk)
+ * is in its Dovecot mailbox, or bounced. A mail is in the queue from the moment SMTP accepts it.
+ */
+export async function mailQueueEmpty(stack: MailStack): Promise<boolean> {
+  const options = { env: { ...process.env, ...stack.env }, timeout: 30_000 };
+  try {
+    await run('bash', [script, 'queue-empty'], options);
+    return true;
+  } catch (error) {
+    // Exit 1 with this line means "not empty"; anything else is a failure to look.
+    if (/in Postfix's queue/.test(String((error as { stdout?: unknown }).stdout ?? ''))) return false;
+    throw error;
+  }
+}
+
 /** A fresh address per test file: any address at the stack's domain is a mailbox. */
 export function newAddress(stack: MailStack, prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}@${stack.domain}`;
