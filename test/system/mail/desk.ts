@@ -10,7 +10,7 @@ import type { Mailbox, MailLogEntry, OutboxEntry } from '../../../src/email/log/
 import type { MessageView } from '../../../src/messages/message-schemas.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
-import { type MailStack, mailEnv, newAddress } from '../../helpers/mail.js';
+import { type MailStack, mailEnv, mailQueueEmpty, newAddress } from '../../helpers/mail.js';
 import { waitUntil } from '../../helpers/wait.js';
 
 export type LogEntry = Static<typeof MailLogEntry>;
@@ -21,8 +21,9 @@ export type MailboxView = Static<typeof Mailbox>;
  * One Service Desk on its own database and support mailbox, with its mail channel running, seen the way an
  * operator sees it: through the API only.
  */
-export class Desk {
+export class Desk implements DeskAccess {
   private constructor(
+    readonly stack: MailStack,
     readonly ctx: TestContext,
     readonly operator: TestUser,
     readonly support: string,
@@ -37,7 +38,7 @@ export class Desk {
   ): Promise<Desk> {
     const support = newAddress(stack, prefix);
     const ctx = await TestContext.create({ ...mailEnv(stack, support), ...env });
-    const desk = new Desk(ctx, await ctx.newUser('operator'), support);
+    const desk = new Desk(stack, ctx, await ctx.newUser('operator'), support);
     if (options.start !== false) await desk.start();
     return desk;
   }
@@ -136,6 +137,11 @@ export class Desk {
     return (await this.outbox()).find((o) => o.ticket_id === ticketId && o.kind === kind);
   }
 
+  /** Waits until nothing sent so far can still arrive (see `settled`): then "nothing else arrived" is a count. */
+  settled(timeoutMs?: number): Promise<void> {
+    return settled(this.stack, this, timeoutMs);
+  }
+
   /** Waits until the ticket's outbox row of `kind` is sent; returns it. */
   async sent(ticketId: number, kind: OutboxRow['kind'], timeoutMs = 15_000): Promise<OutboxRow> {
     return waitUntil(async () => {
@@ -143,6 +149,55 @@ export class Desk {
       return row?.status === 'sent' ? row : undefined;
     }, timeoutMs);
   }
+}
+
+/** What `settled` needs of a desk: its API, an operator's token, and its support mailbox. */
+export interface DeskAccess {
+  ctx: TestContext;
+  operator: TestUser;
+  support: string;
+}
+
+/**
+ * Waits until no mail the desk was sent, or sent itself, can still arrive anywhere: counting a mailbox
+ * afterwards proves "nothing else arrives". Each step waits for the one that feeds it, along mail's path:
+ *  1. Postfix's queue is empty: every mail accepted so far is in its mailbox (or bounced);
+ *  2. the desk has taken in every mail of its support mailbox (its position is at the highest UID), so
+ *     whatever it answers with is in the outbox (written in the same transaction);
+ *  3. no outbox row is pending, each is sent or failed: a sender claims only pending rows (a claimed row
+ *     stays pending until it is marked sent), so no job is sending and a sent row is never sent again;
+ *  4. Postfix's queue is empty again: what the desk sent is in its recipients' mailboxes.
+ */
+export async function settled(stack: MailStack, desk: DeskAccess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const step = (what: string, probe: () => Promise<boolean>) =>
+    waitUntil(probe, Math.max(deadline - Date.now(), 1)).catch((error: unknown) => {
+      throw new Error(`mail did not settle (${what}): ${String(error)}`);
+    });
+  await step("Postfix's queue is empty", () => mailQueueEmpty(stack));
+  await step('every mail of the support mailbox is taken in', async () => {
+    const [validity, highest] = await withImap(stack, desk.support, async (imap) => {
+      const uids = (await imap.search({ all: true }, { uid: true })) || [];
+      return [imap.mailbox ? Number(imap.mailbox.uidValidity) : undefined, Math.max(0, ...uids)] as const;
+    });
+    if (highest === 0) return true;
+    const res = await desk.ctx.request<{ data: MailboxView[] }>({
+      method: 'GET',
+      url: '/api/mail/mailboxes',
+      headers: desk.operator.auth,
+    });
+    const state = res.body.data.find((m) => m.mailbox === desk.support);
+    return state !== undefined && state.uid_validity === validity && state.last_uid >= highest;
+  });
+  await step('no outbox row is pending', async () => {
+    const res = await desk.ctx.request<Page<OutboxRow>>({
+      method: 'GET',
+      url: '/api/mail/outbox?status=pending&limit=1',
+      headers: desk.operator.auth,
+    });
+    return res.status === 200 && res.body.data.length === 0;
+  });
+  await step("Postfix's queue is empty after the desk's sending", () => mailQueueEmpty(stack));
 }
 
 /** The shared mail corpus beside the repository (`<repo>/../shared/mail-corpus`); missing is a failure, not a skip. */

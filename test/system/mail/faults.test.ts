@@ -45,9 +45,6 @@ afterAll(async () => {
 const indexable = (id: string) =>
   id.length <= 250 ? id : `<${createHash('sha256').update(id).digest('hex')}@long-id.invalid>`;
 
-/** A short grace period before asserting "exactly once": anything sent twice would have arrived by then. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
-
 const matching = async (client: MailClient, text: string) =>
   (await client.inbox()).filter(({ parsed }) => (parsed.text ?? '').includes(text));
 
@@ -78,7 +75,7 @@ describe('one mail, one ticket', () => {
 
     await desk.sent(ticketId as number, 'acknowledgement');
     await customer.waitForMail((m) => (m.subject ?? '').includes(`[#${ticketId}]`));
-    await settle();
+    await desk.settled();
     expect(await desk.acknowledgementsTo(customer.address)).toHaveLength(1);
     expect(await customer.inbox()).toHaveLength(1);
   });
@@ -114,7 +111,7 @@ describe('one mail, one ticket', () => {
     expect(await desk.ticketsOf(customer.address)).toHaveLength(1);
     expect(await desk.log()).toEqual(logBefore);
     expect(await desk.outbox()).toEqual(outboxBefore);
-    await settle();
+    await desk.settled();
     expect(await customer.inbox()).toHaveLength(1);
   });
 });
@@ -193,7 +190,7 @@ describe('SMTP down', () => {
     const sent = await desk.sent(ticket.id, 'reply');
     expect(sent).toMatchObject({ message_id: pending.message_id, last_error: null });
     expect(sent.attempts).toBeGreaterThanOrEqual(2);
-    await settle();
+    await desk.settled();
     expect(await matching(customer, text)).toHaveLength(1);
   });
 
@@ -228,7 +225,7 @@ describe('SMTP down', () => {
 
     await customer.waitForMail((m) => (m.text ?? '').includes(text), 15_000);
     expect(await strict.sent(ticket.id, 'reply')).toMatchObject({ id: failed.id, message_id: failed.message_id });
-    await settle();
+    await strict.settled();
     expect(await matching(customer, text)).toHaveLength(1);
     const again = await strict.ctx.request({
       method: 'POST',

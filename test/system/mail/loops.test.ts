@@ -21,9 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => desk?.close());
 
-/** A short grace period before asserting "nothing (more) arrived": a mail sent by mistake would be in by then. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
-
 describe('automated mail never opens a ticket nor gets an answer', () => {
   it('auto-replies, bounces, mailing lists and our own address are dropped, naming the rule', async () => {
     const ticketsBefore = await desk.tickets();
@@ -88,7 +85,7 @@ describe('automated mail never opens a ticket nor gets an answer', () => {
     }
     expect(await desk.tickets()).toEqual(ticketsBefore);
     expect(await desk.outbox()).toEqual(outboxBefore);
-    await settle();
+    await desk.settled();
     expect(await person.inbox()).toEqual([]);
     expect(await member.inbox()).toEqual([]);
   });
@@ -183,7 +180,7 @@ describe('mail loops', () => {
     expect(messages.map((m) => [m.channel, m.text])).toEqual([
       ['email', 'Thank you for your message. It has been received and will be processed shortly.'],
     ]);
-    await settle();
+    await desk.settled();
     expect(await robot.inbox()).toHaveLength(1);
   });
 
@@ -200,7 +197,7 @@ describe('mail loops', () => {
     expect(acks).toHaveLength(2);
     for (const ack of acks) await desk.sent(ack.ticket_id, 'acknowledgement');
     await waitUntil(async () => (await chatty.inbox()).length >= 2);
-    await settle();
+    await desk.settled();
     const inbox = await chatty.inbox();
     expect(inbox).toHaveLength(2);
     expect(inbox.every(({ parsed }) => parsed.headers.get('auto-submitted') === 'auto-replied')).toBe(true);
@@ -277,7 +274,7 @@ describe('names and subjects never write our headers', () => {
     for (const mail of [ack, answer]) expectNoInjection(mail, eve.address);
     expect(ack.parsed.subject).toContain('Помогите 🔥');
     expect(ack.parsed.to && !Array.isArray(ack.parsed.to) ? ack.parsed.to.value[0]?.name : '').toContain('Ева 🎉');
-    await settle();
+    await desk.settled();
     expect(await victim.inbox()).toEqual([]);
   });
 
@@ -299,7 +296,7 @@ describe('names and subjects never write our headers', () => {
     );
     const { ack, answer } = await ackAndAnswer(mallet, id);
     for (const mail of [ack, answer]) expectNoInjection(mail, mallet.address);
-    await settle();
+    await desk.settled();
     expect(await victim.inbox()).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { type Page, TestContext, type TestUser } from '../../helpers/context.js'
 import { MailClient, type MailStack, mailEnv, mailStack, newAddress, startMailStack } from '../../helpers/mail.js';
 import { testRedisUrl } from '../../helpers/services.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { settled } from './desk.js';
 
 /**
  * The distributed set-up: the API only queues jobs in Redis; `npm run worker` processes (real child
@@ -100,10 +101,13 @@ async function received(customer: MailClient, text: string): Promise<number> {
   return (await customer.inbox()).filter(({ parsed }) => (parsed.text ?? '').includes(text)).length;
 }
 
-/** Waits for the mail, then a little longer, and counts: "exactly once" needs both halves. */
+/**
+ * Waits for the mail, then until nothing more can arrive (the workers' outbox rows sent and Postfix's queue
+ * empty, see `settled`), and counts: "exactly once" needs both halves.
+ */
 async function expectDeliveredOnce(customer: MailClient, text: string): Promise<void> {
   await customer.waitForMail((m) => (m.text ?? '').includes(text), 40_000);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await settled(stack, { ctx, operator, support }, 60_000);
   expect(await received(customer, text)).toBe(1);
 }
 
