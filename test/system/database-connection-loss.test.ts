@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.js';
 import { TestContext } from '../helpers/context.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /**
  * A PostgreSQL restart terminates every connection, including one a request holds between two queries of
@@ -13,6 +14,7 @@ import { TestContext } from '../helpers/context.js';
 let ctx: TestContext;
 let database: Database;
 const reported: Error[] = [];
+const reportedCodes = () => reported.map((error) => (error as Error & { code?: string }).code);
 
 beforeAll(async () => {
   ctx = await TestContext.create({}, { postgres: true });
@@ -87,12 +89,13 @@ describe('losing the database connection', () => {
   it('fails the transaction that held it, reports it, and the next query works', async () => {
     const transaction = database.db.transaction(async (tx) => {
       await terminate(pidOf(await tx.execute(backendPid)));
-      // The client is checked out and idle here: this is when the unhandled 'error' used to fire.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The client is checked out and idle here: this is when the unhandled 'error' used to fire. Once it is
+      // reported, the connection is known dead and the transaction's next statement must fail.
+      await waitUntil(async () => reportedCodes().includes('57P01'), 10_000);
       await tx.execute(sql`select 1`);
     });
     await expect(transaction).rejects.toThrow();
-    expect(reported.map((error) => (error as Error & { code?: string }).code)).toContain('57P01');
+    expect(reportedCodes()).toContain('57P01');
     await expect(database.ping()).resolves.toBeUndefined();
   });
 
@@ -118,7 +121,7 @@ describe('losing the database connection', () => {
     reported.length = 0;
     const before = pidOf(await database.db.execute(backendPid));
     await terminate(before);
-    await expect.poll(() => reported.length).toBeGreaterThan(0);
+    await waitUntil(async () => reported.length > 0, 10_000);
     expect(pidOf(await database.db.execute(backendPid))).not.toBe(before);
   });
 });
