@@ -5,13 +5,13 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import type { FuzzRequest } from '../test/fuzz/fuzz-request.js';
-import { FUZZ_MAIL_ENV, seedWorld } from '../test/fuzz/fuzz-world.js';
-import { describeFailure, formatReport, fuzzOpenApi } from '../test/fuzz/openapi-fuzz.js';
+import type { FuzzRequest } from '../test/api/fuzz/fuzz-request.js';
+import { FUZZ_MAIL_ENV, seedWorld } from '../test/api/fuzz/fuzz-world.js';
+import { describeFailure, formatReport, fuzzOpenApi } from '../test/api/fuzz/openapi-fuzz.js';
 
 /**
  * The long fuzz run: the app in this process on a fresh embedded database, ≥ 10,000 requests generated from
- * its OpenAPI document (see test/fuzz/openapi-fuzz.ts). Prints requests per operation, the status histogram
+ * its OpenAPI document (see test/api/fuzz/openapi-fuzz.ts). Prints requests per operation, the status histogram
  * and every failure with the seed and index that regenerate it; exits 1 on any failure.
  *
  *   npm run fuzz -- --runs 10000 --seed 42

@@ -18,6 +18,9 @@
 #   stop-smtp      stop Postfix (and its SMTP AUTH backend): port 2525 refuses connections
 #   start-smtp     start them again
 #   wipe USER      delete USER's mailbox entirely (the next login sees a new UIDVALIDITY)
+#   queue-empty    exit 0 if Postfix's queue holds no mail (everything it accepted is delivered to Dovecot
+#                  or bounced), else print how many mails wait and exit 1; for tests that must know that
+#                  nothing is still on its way
 #   env            print KEY=VALUE lines for tests, e.g. `eval "$(scripts/mail-stack.sh env)"`
 #
 # Environment: MAIL_STACK_DIR, MAIL_STACK_SMTP_PORT (2525), MAIL_STACK_IMAP_PORT (1143),
@@ -772,6 +775,23 @@ cmd_wipe() {
     echo "wiped mailbox of $user"
 }
 
+# Every mail Postfix has accepted is a file in one of these queues until it is delivered or bounced (a
+# bounce is queued before the mail it reports leaves), and moves between them by rename: no files, no mail
+# in flight. Read from the folders, so this works with Postfix stopped too.
+cmd_queue_empty() {
+    local queue files
+    local -a queues=()
+    for queue in maildrop incoming active deferred hold; do
+        [[ -d $POSTFIX_QUEUE/$queue ]] && queues+=("$POSTFIX_QUEUE/$queue")
+    done
+    ((${#queues[@]} > 0)) || return 0
+    files=$(find "${queues[@]}" -type f -printf x) || die "cannot read Postfix's queue in $POSTFIX_QUEUE"
+    if [[ -n $files ]]; then
+        echo "mail-stack: ${#files} mail(s) in Postfix's queue"
+        return 1
+    fi
+}
+
 cmd_env() {
     cat <<EOF
 MAIL_STACK_DIR=$STACK_DIR
@@ -796,7 +816,7 @@ usage() {
 }
 
 need_root() {
-    ((EUID == 0)) || die "'$1' must run as root (Dovecot and Postfix switch users; install uses apt-get)"
+    ((EUID == 0)) || die "'$1' must run as root (Dovecot and Postfix switch users, Postfix's queue is its own; install uses apt-get)"
 }
 
 main() {
@@ -804,7 +824,7 @@ main() {
     local cmd=${1:-}
     [[ $# -gt 0 ]] && shift
     case $cmd in
-    install | start | stop | restart-imap | stop-smtp | start-smtp | wipe) need_root "$cmd" ;;
+    install | start | stop | restart-imap | stop-smtp | start-smtp | wipe | queue-empty) need_root "$cmd" ;;
     esac
     case $cmd in
     install) take_lock && cmd_install ;;
@@ -815,6 +835,7 @@ main() {
     stop-smtp) cmd_stop_smtp ;;
     start-smtp) cmd_start_smtp ;;
     wipe) cmd_wipe "$@" ;;
+    queue-empty) cmd_queue_empty ;;
     env) cmd_env ;;
     -h | --help | help) usage ;;
     *)

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { waitUntil } from './wait.js';
 
 const run = promisify(execFile);
 const script = path.resolve(import.meta.dirname, '../../scripts/mail-stack.sh');
@@ -74,6 +75,22 @@ export async function mailStack(
   ...args: string[]
 ): Promise<void> {
   await run('bash', [script, command, ...args], { env: { ...process.env, ...stack.env }, timeout: 60_000 });
+}
+
+/**
+ * Whether Postfix's queue on `stack` is empty: every mail it has accepted (from a client or from the desk)
+ * is in its Dovecot mailbox, or bounced. A mail is in the queue from the moment SMTP accepts it.
+ */
+export async function mailQueueEmpty(stack: MailStack): Promise<boolean> {
+  const options = { env: { ...process.env, ...stack.env }, timeout: 30_000 };
+  try {
+    await run('bash', [script, 'queue-empty'], options);
+    return true;
+  } catch (error) {
+    // Exit 1 with this line means "not empty"; anything else is a failure to look.
+    if (/in Postfix's queue/.test(String((error as { stdout?: unknown }).stdout ?? ''))) return false;
+    throw error;
+  }
 }
 
 /** A fresh address per test file: any address at the stack's domain is a mailbox. */
@@ -209,24 +226,4 @@ export class MailClient {
   async waitForMail(predicate: (mail: ParsedMail) => boolean, timeoutMs = 10_000) {
     return waitUntil(async () => (await this.inbox()).find(({ parsed }) => predicate(parsed)), timeoutMs);
   }
-}
-
-/** Polls `probe` until it returns something truthy; fails with the last error after `timeoutMs`. */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 10_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }

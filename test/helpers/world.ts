@@ -1,0 +1,57 @@
+import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
+import type { TicketRow } from '../../src/db/schema.js';
+import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
+import { userRepository } from '../../src/users/user-repository.js';
+import type { TestContext, TestUser } from './context.js';
+
+/** The cast of the access tests: one of each kind of caller, each with a token, and what the owner has. */
+export interface World {
+  /** A customer; owns `ticket`. */
+  owner: TestUser;
+  /** Another customer, who must neither see nor change what the owner has. */
+  other: TestUser;
+  operator: TestUser;
+  admin: TestUser;
+  /** An operator switched off after the token was issued: the token must stop working at once. */
+  deactivated: TestUser;
+  /** The owner's open ticket, with one message of theirs ("The printer is on fire"). */
+  ticket: TicketRow;
+  /** An attachment on the ticket: photo.jpg, image/jpeg, content "abc". */
+  attachmentId: number;
+  /** A failed outbox row (a reply to the owner), which staff may send again. */
+  outboxId: number;
+}
+
+/**
+ * A new world on `ctx`'s database: new accounts and rows at each call, so a test may change them freely and
+ * the tests of one file never see each other's.
+ */
+export async function newWorld(ctx: TestContext): Promise<World> {
+  const owner = await ctx.newUser('customer');
+  const other = await ctx.newUser('customer');
+  const operator = await ctx.newUser('operator');
+  const admin = await ctx.newUser('admin');
+  const deactivated = await ctx.newUser('operator');
+  await userRepository.update(ctx.db, deactivated.user.id, { isActive: false });
+  const ticket = await ctx.newTicket(owner);
+  await ctx.newMessage(ticket, owner, 'The printer is on fire');
+  await attachmentRepository.insertAll(ctx.db, ticket.id, null, [
+    { filename: 'photo.jpg', contentType: 'image/jpeg', size: 3, content: Buffer.from('abc') },
+  ]);
+  const [attachment] = await attachmentRepository.listForTicket(ctx.db, ticket.id);
+  if (!attachment) throw new Error(`the attachment of ticket ${ticket.id} was not stored`);
+  const outbox = await outboxRepository.insert(ctx.db, {
+    kind: 'reply',
+    ticketId: ticket.id,
+    messageId: null,
+    toAddress: owner.user.email,
+    toName: owner.user.username,
+    subject: 'Re: Printer',
+    bodyText: 'Answer',
+    headerMessageId: `<${ctx.unique('m')}@example.com>`,
+    inReplyTo: null,
+    references: null,
+  });
+  await outboxRepository.markFailedAttempt(ctx.db, outbox.id, 'SMTP said no', null);
+  return { owner, other, operator, admin, deactivated, ticket, attachmentId: attachment.id, outboxId: outbox.id };
+}
