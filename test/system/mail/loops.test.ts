@@ -195,7 +195,7 @@ describe('mail loops', () => {
 
     const acks = await desk.acknowledgementsTo(chatty.address);
     expect(acks).toHaveLength(2);
-    for (const ack of acks) await desk.sent(ack.ticket_id, 'acknowledgement');
+    for (const ack of acks) await desk.sent(ack.ticket_id as number, 'acknowledgement');
     await waitUntil(async () => (await chatty.inbox()).length >= 2);
     await desk.settled();
     const inbox = await chatty.inbox();

@@ -15,6 +15,7 @@ export function inboundMail(overrides: Partial<InboundMail> = {}): InboundMail {
     text: 'Help!',
     html: null,
     headers: {},
+    authenticationResults: [],
     attachments: [],
     deliveryReport: { isReport: false, originalMessageId: null },
     sizeBytes: 100,
