@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { secretKeyProblem } from './lib/secret-strength.js';
 
 /**
  * The flat environment, as an operator writes it. Keys are matched case-insensitively because the seed's
@@ -170,8 +171,13 @@ function developmentSecret(dataDir: string): string {
 
 export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
   const env = parseEnv(mergeSources(processEnv, dotenvFile));
-  if (env.environment === 'production' && !env.secret_key) {
-    throw new ConfigError('Invalid configuration: SECRET_KEY is required when ENVIRONMENT=production');
+  if (env.environment === 'production') {
+    if (!env.secret_key) {
+      throw new ConfigError('Invalid configuration: SECRET_KEY is required when ENVIRONMENT=production');
+    }
+    // Development generates its key and tests set their own; a production key is someone's choice.
+    const problem = secretKeyProblem(env.secret_key);
+    if (problem) throw new ConfigError(`Invalid configuration: SECRET_KEY ${problem}`);
   }
   if (Boolean(env.admin_email) !== Boolean(env.admin_password)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
