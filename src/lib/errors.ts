@@ -34,6 +34,16 @@ export const errors = {
   usernameTaken: () => new DomainError('username_taken', 400, 'Пользователь с таким именем уже зарегистрирован'),
   // Seed: GET /api/users/{id} → 404.
   userNotFound: () => new DomainError('user_not_found', 404, 'User not found'),
+  // A password the schema accepts (length) but that is on the list of common ones: still FastAPI's 422 at
+  // the field, as if the schema had said it (lib/password-policy.ts).
+  commonPassword: () =>
+    new DomainError('common_password', 422, [
+      {
+        loc: ['body', 'password'],
+        msg: 'This password is on a list of commonly used passwords; choose another',
+        type: 'password_too_common',
+      },
+    ]),
   wrongCurrentPassword: () => new DomainError('wrong_current_password', 400, 'Current password is incorrect'),
   lastAdmin: () => new DomainError('last_admin', 400, 'The last active admin cannot be demoted or deactivated'),
 

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { userRole } from '../db/schema.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../lib/password-policy.js';
 import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
 import { NO_NUL } from '../lib/validation.js';
 import type { PublicUserRow } from './user-repository.js';
@@ -19,7 +20,12 @@ export const User = Type.Object({
 });
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '3–50 letters, digits, ".", "_" or "-".' });
-const Password = Type.String({ minLength: 8, maxLength: 128, pattern: NO_NUL });
+const Password = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: MAX_PASSWORD_LENGTH,
+  pattern: NO_NUL,
+  description: `At least ${MIN_PASSWORD_LENGTH} characters, and not a commonly used password (a list of about 49,000, compared ignoring case: a 422 \`password_too_common\`).`,
+});
 
 export const SignUp = Type.Object(
   {

@@ -6,6 +6,7 @@ import type { UserRow } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
+import { isCommonPassword } from '../lib/password-policy.js';
 import type { Page } from '../lib/schemas.js';
 import { type UserChanges, userRepository as users } from './user-repository.js';
 import { type ListUsersQuery, type SignUp, toUserView, type UserUpdate, type UserView } from './user-schemas.js';
@@ -18,6 +19,7 @@ export class UserService {
 
   /** Public sign-up makes customers; only an admin may create operators and admins. */
   async signUp(caller: Caller | undefined, input: Static<typeof SignUp>): Promise<UserView> {
+    checkNewPassword(input.password);
     const role = input.role ?? 'customer';
     const user = caller ? await caller.user() : undefined;
     if (role !== 'customer' && user?.role !== 'admin') throw errors.forbidden('Only admins can set a role');
@@ -53,6 +55,7 @@ export class UserService {
 
   /** Admins change anything; others change their own username and password (proving the current one). */
   async update(caller: Caller, id: number, input: Update): Promise<UserView> {
+    if (input.password !== undefined) checkNewPassword(input.password);
     const user = await caller.user();
     checkMayUpdate(user, id, input);
     return this.db.transaction(async (tx) => {
@@ -140,6 +143,14 @@ export class UserService {
       throw error;
     }
   }
+}
+
+/**
+ * The part of the password rule a schema cannot say (the list of common passwords), checked first, as input
+ * validation is: its answer is the same 422 a schema's would be.
+ */
+function checkNewPassword(password: string): void {
+  if (isCommonPassword(password)) throw errors.commonPassword();
 }
 
 /** Who may change whom, before anything is read: admins anyone; others only themselves, never role or activity. */
