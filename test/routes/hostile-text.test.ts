@@ -142,7 +142,7 @@ const nulSweep: [route: string, method: 'POST' | 'PATCH', url: () => string, bod
     'PATCH /api/users/{id}',
     'PATCH',
     () => `/api/users/${operator.user.id}`,
-    { username: 'nul', password: 'password1', current_password: 'password1' },
+    { username: 'nul', password: 'long-password1', current_password: 'password1' },
   ],
   ['POST /api/auth/token', 'POST', () => '/api/auth/token', { username: 'nul', password: 'password1' }],
 ];
