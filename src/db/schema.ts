@@ -33,6 +33,11 @@ export const users = pgTable(
     /** Stored lower-cased: mail systems treat addresses case-insensitively in practice. */
     email: varchar('email', { length: 254 }).notNull(),
     username: varchar('username', { length: 50 }).notNull(),
+    /**
+     * The username in the form names are compared in (users/username.ts: NFKC, lower case), computed in
+     * JavaScript only: unique, and what logins and "taken" checks look up. Text: NFKC may lengthen a name.
+     */
+    usernameNormalized: text('username_normalized').notNull(),
     /** Null for accounts created from an inbound email, until the customer sets a password. */
     passwordHash: text('password_hash'),
     role: userRole('role').notNull().default('customer'),
@@ -43,7 +48,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
-    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    uniqueIndex('users_username_normalized_key').on(t.usernameNormalized),
     index('users_created_at_id_idx').on(t.createdAt, t.id),
     index('users_role_created_at_id_idx').on(t.role, t.createdAt, t.id),
   ],

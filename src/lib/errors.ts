@@ -44,6 +44,15 @@ export const errors = {
         type: 'password_too_common',
       },
     ]),
+  // Usernames mixing scripts (a Cyrillic а among Latin letters): the schema's pattern cannot say it.
+  usernameMixedScripts: () =>
+    new DomainError('username_mixed_scripts', 422, [
+      {
+        loc: ['body', 'username'],
+        msg: 'Username should use letters of one script (or ASCII only)',
+        type: 'username_mixed_scripts',
+      },
+    ]),
   wrongCurrentPassword: () => new DomainError('wrong_current_password', 400, 'Current password is incorrect'),
   lastAdmin: () => new DomainError('last_admin', 400, 'The last active admin cannot be demoted or deactivated'),
 

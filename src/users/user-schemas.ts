@@ -19,7 +19,13 @@ export const User = Type.Object({
   updated_at: Timestamp,
 });
 
-const Username = Type.String({ pattern: USERNAME_PATTERN, description: '3–50 letters, digits, ".", "_" or "-".' });
+const Username = Type.String({
+  pattern: USERNAME_PATTERN,
+  description:
+    '3–50 letters, digits, ".", "_" or "-", letters of one script unless all ASCII (Japanese and Korean ' +
+    'count as one; else a 422 `username_mixed_scripts`). Compared after NFKC and lower-casing: a name ' +
+    'equal to an existing one in that form is taken.',
+});
 const Password = Type.String({
   minLength: MIN_PASSWORD_LENGTH,
   maxLength: MAX_PASSWORD_LENGTH,

@@ -168,8 +168,8 @@ export class ResponseChecker {
   /**
    * 422s a request valid per the schemas can still earn, because what they check is not a schema's to say:
    * a cursor that matches its pattern but was never issued (decoded after validation), an
-   * Idempotency-Key reused for another request (the header's documented behaviour), and a new password
-   * on the list of common ones (documented in the field's description).
+   * Idempotency-Key reused for another request (the header's documented behaviour), a new password on
+   * the list of common ones and a username mixing scripts (both documented in the field's description).
    */
   private semantic422(response: Answer): boolean {
     if (response.statusCode !== 422) return false;
@@ -180,7 +180,8 @@ export class ResponseChecker {
       Array.isArray(d.loc) &&
       ((d.loc[0] === 'query' && d.loc[1] === 'cursor') ||
         (d.loc[0] === 'header' && d.loc[1] === 'idempotency-key' && d.type === 'idempotency_key_reused') ||
-        (d.loc[0] === 'body' && d.loc[1] === 'password' && d.type === 'password_too_common'));
+        (d.loc[0] === 'body' && d.loc[1] === 'password' && d.type === 'password_too_common') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'username' && d.type === 'username_mixed_scripts'));
     return Array.isArray(detail) && detail.length > 0 && detail.every(semantic);
   }
 

@@ -95,7 +95,8 @@ describe('Unicode', () => {
   });
 
   it('accepts a username in a right-to-left script', async () => {
-    const username = `مستخدم${ctx.unique('').replaceAll('_', '')}`;
+    // Digits only after the Arabic letters: a name's letters are of one script (users/username.ts).
+    const username = `مستخدم${ctx.unique('').replace(/[^0-9]/g, '')}`;
     const res = await send<Ok<UserView>>({
       method: 'POST',
       url: '/api/users',
