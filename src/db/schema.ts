@@ -218,7 +218,7 @@ export const outbox = pgTable(
 );
 
 /**
- * Responses to POSTs sent with an Idempotency-Key, per caller, kept 24 hours: the same key and request get
+ * Responses to POSTs sent with an Idempotency-Key, per caller (per client address when anonymous), kept 24 hours: the same key and request get
  * the first response again. `status` null while the first request is still running.
  */
 export const idempotencyKeys = pgTable(
@@ -227,6 +227,8 @@ export const idempotencyKeys = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     /** The caller's user id, or 0 for an anonymous caller (then the request body must match too). */
     userId: integer('user_id').notNull(),
+    /** An anonymous caller's client address ('' for a user): anonymous keys are scoped per client. */
+    client: varchar('client', { length: 64 }).notNull().default(''),
     key: varchar('key', { length: 255 }).notNull(),
     requestHash: varchar('request_hash', { length: 64 }).notNull(),
     status: integer('status'),
@@ -234,7 +236,7 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamps.createdAt,
   },
   (t) => [
-    uniqueIndex('idempotency_keys_user_key_key').on(t.userId, t.key),
+    uniqueIndex('idempotency_keys_user_client_key_key').on(t.userId, t.client, t.key),
     index('idempotency_keys_created_at_idx').on(t.createdAt),
   ],
 );
