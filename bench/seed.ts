@@ -19,8 +19,8 @@ export const benchOperator = 'operator1@bench.test';
 export const benchCustomer = 'customer1@bench.test';
 
 const insertUsers = `
-  INSERT INTO users (email, username, password_hash, role, created_at, updated_at)
-  SELECT $1::text || g || '@bench.test', $1::text || g, $2::text, $1::text::user_role, now() - interval '3 years', now() - interval '3 years'
+  INSERT INTO users (email, username, username_normalized, password_hash, role, created_at, updated_at)
+  SELECT $1::text || g || '@bench.test', $1::text || g, $1::text || g, $2::text, $1::text::user_role, now() - interval '3 years', now() - interval '3 years'
   FROM generate_series(1, $3::int) AS g`;
 
 // 20 % open, 20 % in progress, 60 % closed; one ticket a minute up to now; customers spread by a prime

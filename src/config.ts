@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { isCommonPassword, MIN_PASSWORD_LENGTH } from './lib/password-policy.js';
+import { secretKeyProblem } from './lib/secret-strength.js';
 
 /**
  * The flat environment, as an operator writes it. Keys are matched case-insensitively because the seed's
@@ -20,7 +22,7 @@ const EnvSchema = Type.Object({
   secret_key: Type.Optional(Type.String({ minLength: 32 })),
   access_token_expire_minutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
   admin_email: Type.Optional(Type.String({ format: 'email' })),
-  admin_password: Type.Optional(Type.String({ minLength: 8 })),
+  admin_password: Type.Optional(Type.String({ minLength: MIN_PASSWORD_LENGTH })),
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
   trust_proxy: Type.Boolean({ default: false }),
@@ -199,11 +201,19 @@ function developmentSecret(dataDir: string): string {
 
 export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
   const env = parseEnv(mergeSources(processEnv, dotenvFile));
-  if (env.environment === 'production' && !env.secret_key) {
-    throw new ConfigError('Invalid configuration: SECRET_KEY is required when ENVIRONMENT=production');
+  if (env.environment === 'production') {
+    if (!env.secret_key) {
+      throw new ConfigError('Invalid configuration: SECRET_KEY is required when ENVIRONMENT=production');
+    }
+    // Development generates its key and tests set their own; a production key is someone's choice.
+    const problem = secretKeyProblem(env.secret_key);
+    if (problem) throw new ConfigError(`Invalid configuration: SECRET_KEY ${problem}`);
   }
   if (Boolean(env.admin_email) !== Boolean(env.admin_password)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (env.admin_password && isCommonPassword(env.admin_password)) {
+    throw new ConfigError('Invalid configuration: ADMIN_PASSWORD is a commonly used password; choose another');
   }
   const dataDir = path.resolve(env.data_dir);
   return {

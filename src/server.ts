@@ -15,6 +15,8 @@ logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection
 
 await database.migrate();
 app.log.info({ database: database.kind }, 'migrations applied');
+const renormalized = await app.services.users.renormalizeUsernames();
+if (renormalized > 0) app.log.info({ accounts: renormalized }, 'usernames normalised again');
 
 if (config.admin) {
   const outcome = await app.services.users.ensureAdmin(config.admin.email, config.admin.password);

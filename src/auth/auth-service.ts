@@ -24,7 +24,8 @@ export class AuthService {
   async login(login: string, password: string): Promise<Static<typeof TokenResponse>> {
     const account = login.trim().toLowerCase();
     this.throttle.check(account);
-    const user = await users.findByLogin(this.db, account);
+    // The repository normalises the string typed as an email and as a username (users/username.ts).
+    const user = await users.findByLogin(this.db, login);
     const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : false;
     if (!user?.passwordHash) await burnPasswordCheck(password);
     if (!user || !valid || !user.isActive) {

@@ -35,6 +35,11 @@ export const users = pgTable(
     /** Stored lower-cased: mail systems treat addresses case-insensitively in practice. */
     email: varchar('email', { length: 254 }).notNull(),
     username: varchar('username', { length: 50 }).notNull(),
+    /**
+     * The username in the form names are compared in (users/username.ts: NFKC, lower case), computed in
+     * JavaScript only: unique, and what logins and "taken" checks look up. Text: NFKC may lengthen a name.
+     */
+    usernameNormalized: text('username_normalized').notNull(),
     /** Null for accounts created from an inbound email, until the customer sets a password. */
     passwordHash: text('password_hash'),
     role: userRole('role').notNull().default('customer'),
@@ -50,7 +55,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
-    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    uniqueIndex('users_username_normalized_key').on(t.usernameNormalized),
     index('users_created_at_id_idx').on(t.createdAt, t.id),
     index('users_role_created_at_id_idx').on(t.role, t.createdAt, t.id),
   ],
@@ -224,7 +229,7 @@ export const outbox = pgTable(
 );
 
 /**
- * Responses to POSTs sent with an Idempotency-Key, per caller, kept 24 hours: the same key and request get
+ * Responses to POSTs sent with an Idempotency-Key, per caller (per client address when anonymous), kept 24 hours: the same key and request get
  * the first response again. `status` null while the first request is still running.
  */
 export const idempotencyKeys = pgTable(
@@ -233,6 +238,8 @@ export const idempotencyKeys = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     /** The caller's user id, or 0 for an anonymous caller (then the request body must match too). */
     userId: integer('user_id').notNull(),
+    /** An anonymous caller's client address ('' for a user): anonymous keys are scoped per client. */
+    client: varchar('client', { length: 64 }).notNull().default(''),
     key: varchar('key', { length: 255 }).notNull(),
     requestHash: varchar('request_hash', { length: 64 }).notNull(),
     status: integer('status'),
@@ -240,7 +247,7 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamps.createdAt,
   },
   (t) => [
-    uniqueIndex('idempotency_keys_user_key_key').on(t.userId, t.key),
+    uniqueIndex('idempotency_keys_user_client_key_key').on(t.userId, t.client, t.key),
     index('idempotency_keys_created_at_idx').on(t.createdAt),
   ],
 );

@@ -2,20 +2,32 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type IdempotencyKeyRow, idempotencyKeys } from '../db/schema.js';
 
+/** Whose keys: a user's (`client` ''), or an anonymous caller's at one client address (`userId` 0). */
+export interface KeyScope {
+  userId: number;
+  client: string;
+}
+
 export const idempotencyRepository = {
-  async find(db: Db, userId: number, key: string): Promise<IdempotencyKeyRow | undefined> {
+  async find(db: Db, scope: KeyScope, key: string): Promise<IdempotencyKeyRow | undefined> {
     const [row] = await db
       .select()
       .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+      .where(
+        and(
+          eq(idempotencyKeys.userId, scope.userId),
+          eq(idempotencyKeys.client, scope.client),
+          eq(idempotencyKeys.key, key),
+        ),
+      );
     return row;
   },
 
   /** Claims the key for a first request; undefined when another request holds it already. */
-  async claim(db: Db, userId: number, key: string, requestHash: string): Promise<number | undefined> {
+  async claim(db: Db, scope: KeyScope, key: string, requestHash: string): Promise<number | undefined> {
     const [row] = await db
       .insert(idempotencyKeys)
-      .values({ userId, key, requestHash })
+      .values({ userId: scope.userId, client: scope.client, key, requestHash })
       .onConflictDoNothing()
       .returning({ id: idempotencyKeys.id });
     return row?.id;

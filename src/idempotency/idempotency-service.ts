@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { errors } from '../lib/errors.js';
-import { idempotencyRepository as keys } from './idempotency-repository.js';
+import { type KeyScope, idempotencyRepository as keys } from './idempotency-repository.js';
+
+export type { KeyScope };
 
 /** Keys are kept a day (Stripe's convention, which clients already know). */
 const KEEP_MS = 24 * 60 * 60 * 1000;
@@ -24,9 +26,9 @@ export function requestHash(parts: unknown[]): string {
 export class IdempotencyService {
   constructor(private readonly db: Db) {}
 
-  async begin(userId: number, key: string, hash: string): Promise<Begin> {
+  async begin(scope: KeyScope, key: string, hash: string): Promise<Begin> {
     if (!KEY_FORMAT.test(key)) throw errors.badIdempotencyKey();
-    const existing = await keys.find(this.db, userId, key);
+    const existing = await keys.find(this.db, scope, key);
     if (existing) {
       const age = Date.now() - existing.createdAt.getTime();
       const expired = age > KEEP_MS;
@@ -41,7 +43,7 @@ export class IdempotencyService {
         throw errors.idempotencyInProgress();
       }
     }
-    const recordId = await keys.claim(this.db, userId, key, hash);
+    const recordId = await keys.claim(this.db, scope, key, hash);
     if (recordId === undefined) throw errors.idempotencyInProgress();
     return { kind: 'first', recordId };
   }

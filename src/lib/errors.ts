@@ -36,6 +36,25 @@ export const errors = {
   usernameTaken: () => new DomainError('username_taken', 400, 'Пользователь с таким именем уже зарегистрирован'),
   // Seed: GET /api/users/{id} → 404.
   userNotFound: () => new DomainError('user_not_found', 404, 'User not found'),
+  // A password the schema accepts (length) but that is on the list of common ones: still FastAPI's 422 at
+  // the field, as if the schema had said it (lib/password-policy.ts).
+  commonPassword: () =>
+    new DomainError('common_password', 422, [
+      {
+        loc: ['body', 'password'],
+        msg: 'This password is on a list of commonly used passwords; choose another',
+        type: 'password_too_common',
+      },
+    ]),
+  // Usernames mixing scripts (a Cyrillic а among Latin letters): the schema's pattern cannot say it.
+  usernameMixedScripts: () =>
+    new DomainError('username_mixed_scripts', 422, [
+      {
+        loc: ['body', 'username'],
+        msg: 'Username should use letters of one script (or ASCII only)',
+        type: 'username_mixed_scripts',
+      },
+    ]),
   wrongCurrentPassword: () => new DomainError('wrong_current_password', 400, 'Current password is incorrect'),
   lastAdmin: () => new DomainError('last_admin', 400, 'The last active admin cannot be demoted or deactivated'),
 

@@ -19,8 +19,48 @@ export function buildValidatorCompiler(): FastifySchemaCompiler<object> {
   const forText = makeAjv('array');
   return ({ schema, httpPart }) => {
     const validate = (httpPart === 'body' ? forBody : forText).compile(schema);
-    return (data: unknown) => (validate(data) ? { value: data } : { error: validationError(validate.errors) });
+    const integers = httpPart === 'params' || httpPart === 'querystring' ? integerFields(schema) : [];
+    if (integers.length === 0) {
+      return (data: unknown) => (validate(data) ? { value: data } : { error: validationError(validate.errors) });
+    }
+    return (data: unknown) => {
+      // Read before Ajv coerces the values in place.
+      const spelling = integers.find((name) => !isDecimal((data as Record<string, unknown> | null)?.[name]));
+      if (!validate(data)) return { error: validationError(validate.errors) };
+      if (spelling === undefined) return { value: data };
+      return { error: validationError([{ instancePath: `/${spelling}`, keyword: 'intParsing' } as ErrorObject]) };
+    };
   };
+}
+
+/**
+ * Integers in a path or query string are plain decimal digits. Ajv's coercion reads anything JavaScript's
+ * `Number()` does — `1e3`, `0x10`, ` 5`, `1.0` — so one id would have many spellings; those are refused
+ * with FastAPI's `int_parsing`. Leading zeros are taken (`007` is 7), as FastAPI takes them. A value Ajv
+ * refuses anyway (`-1`, `abc`) keeps Ajv's more precise error, which runs first.
+ */
+const DECIMAL = /^[0-9]+$/;
+
+function isDecimal(value: unknown): boolean {
+  if (value === undefined || typeof value === 'number') return true;
+  if (Array.isArray(value)) return value.every(isDecimal);
+  return typeof value === 'string' && DECIMAL.test(value);
+}
+
+function isInteger(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const { type, anyOf, oneOf, items } = schema as Record<string, unknown>;
+  if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) return true;
+  if (type === 'array') return isInteger(items);
+  return [anyOf, oneOf].some((branches) => Array.isArray(branches) && branches.some(isInteger));
+}
+
+/** The names of a path's or query's integer fields. */
+function integerFields(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, unknown> } | null)?.properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => isInteger(property))
+    .map(([name]) => name);
 }
 
 function validationError(errors: ErrorObject[] | null | undefined): Error & { validation: ErrorObject[] } {
@@ -98,6 +138,12 @@ export function toValidationDetails(context: string | undefined, errors: ErrorOb
           type: 'string_pattern_mismatch',
         };
       }
+      case 'intParsing':
+        return {
+          loc,
+          msg: 'Input should be a valid integer, unable to parse string as an integer',
+          type: 'int_parsing',
+        };
       case 'minProperties':
         return { loc, msg: 'At least one field must be given', type: 'missing' };
       default:

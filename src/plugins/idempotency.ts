@@ -13,6 +13,11 @@ declare module 'fastify' {
 const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
+function documentsIdempotencyKey(schema: unknown): boolean {
+  const headers = (schema as { headers?: { properties?: Record<string, unknown> } } | undefined)?.headers;
+  return headers?.properties?.['idempotency-key'] !== undefined;
+}
+
 /** Runs after authentication and validation (preHandler), so keys are per caller and only valid requests count. */
 export const idempotency = fp(
   async (app: FastifyInstance) => {
@@ -26,7 +31,12 @@ export const idempotency = fp(
       // A stored answer goes only to an account that may still act (also on the routes whose statements check it).
       await request.caller?.user();
       const hash = requestHash([request.method, request.routeOptions.url, request.params, request.body]);
-      const begun = await service.begin(request.caller?.id ?? 0, String(key), hash);
+      // Anonymous callers (sign-up) share no namespace: their keys are scoped to the client address.
+      // (The address as Fastify reads it, TRUST_PROXY included; cut to the column's 64 characters.)
+      const scope = request.caller
+        ? { userId: request.caller.id, client: '' }
+        : { userId: 0, client: request.ip.slice(0, 64) };
+      const begun = await service.begin(scope, String(key), hash);
       if (begun.kind === 'replay') {
         return reply
           .code(begun.status)
@@ -57,10 +67,10 @@ export const idempotency = fp(
       return payload;
     };
 
-    // Only POST routes take keys: the hooks are attached to them alone, so reads run no idempotency hook.
+    // Only the routes whose schema documents the header (`operation({ idempotent: true })`) take keys: the
+    // hooks are attached to them alone. Login is not one: its answers are bearer tokens, never stored.
     app.addHook('onRoute', (route) => {
-      const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (!methods.includes('POST')) return;
+      if (!documentsIdempotencyKey(route.schema)) return;
       route.preHandler = [...asArray(route.preHandler), begin];
       route.onSend = [...asArray(route.onSend), finish];
     });

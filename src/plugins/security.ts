@@ -5,7 +5,8 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 
 /**
- * Security headers on every response (helmet), and CORS only for the origins the configuration names.
+ * Security headers on every response (helmet), `Cache-Control: no-store` on the API's answers, and CORS only
+ * for the origins the configuration names.
  * The CSP allows what Swagger UI needs (its scripts and styles are served from here); no
  * upgrade-insecure-requests, which would break the docs of a plain-HTTP installation on a LAN.
  */
@@ -21,6 +22,16 @@ export const security = fp(
     });
     app.addHook('onRequest', (request, reply, done) => {
       securityHeaders(request.raw, reply.raw, () => done());
+    });
+    // Every operation's answer is for one caller or carries a token (login): never kept by a browser or a
+    // shared cache. Operations are the routes with a security requirement (`operation()`, health); Swagger
+    // UI's files and the OpenAPI document are the same for everyone and stay cacheable. A request that
+    // carries a token is covered too, whatever route it reaches.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (request.headers.authorization !== undefined || request.routeOptions.schema?.security !== undefined) {
+        reply.header('cache-control', 'no-store');
+      }
+      done(null, payload);
     });
     const origins = options.config.http.corsOrigins;
     if (origins === '*' || origins.length > 0) {

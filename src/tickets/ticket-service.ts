@@ -97,7 +97,10 @@ export class TicketService {
     return opened;
   }
 
-  /** An operator opens a ticket on behalf of another user, who must be an active account. */
+  /**
+   * An operator opens a ticket on behalf of another user, who must be able to act: a deactivated account is
+   * answered like an unknown one (the seed's 400), as its tickets could never be followed up by its owner.
+   */
   private async createFor(
     caller: Caller,
     creatorId: number,
@@ -105,7 +108,7 @@ export class TicketService {
   ): Promise<Versioned<TicketView>> {
     if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
     const creator = await users.findById(this.db, creatorId);
-    if (!creator) throw errors.creatorNotFound(creatorId);
+    if (!creator?.isActive) throw errors.creatorNotFound(creatorId);
     const ticket = await tickets.insert(this.db, { ...values, creatorId: creator.id });
     return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
   }

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { pastCursor } from '../db/keyset.js';
 import { type UserRole, type UserRow, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
+import { normalizeUsername } from './username.js';
 
 /** The user columns a response shows (never the password hash or token version). */
 export const publicUserColumns = (table: typeof users) => ({
@@ -26,19 +27,25 @@ export type UserChanges = Partial<
   Pick<UserRow, 'username' | 'passwordHash' | 'role' | 'isActive' | 'tokenVersion' | 'emailVerifiedAt'>
 >;
 
+/** The normalised username goes with every username written: set here, never by callers. */
+const withNormalizedName = (user: NewUser) => ({ ...user, usernameNormalized: normalizeUsername(user.username) });
+
 export const userRepository = {
   async findById(db: Db, id: number): Promise<UserRow | undefined> {
     const [row] = await db.select().from(users).where(eq(users.id, id));
     return row;
   },
 
-  /** Login accepts an email or a username; both are unique case-insensitively. */
+  /**
+   * Login accepts an email (stored lower-cased) or a username (compared in its normalised form, see
+   * username.ts); both are unique, and no username contains "@", so at most one account matches.
+   */
   async findByLogin(db: Db, login: string): Promise<UserRow | undefined> {
-    const value = login.trim().toLowerCase();
+    const value = login.trim();
     const [row] = await db
       .select()
       .from(users)
-      .where(or(eq(users.email, value), eq(sql`lower(${users.username})`, value)))
+      .where(or(eq(users.email, value.toLowerCase()), eq(users.usernameNormalized, normalizeUsername(value))))
       .limit(1);
     return row;
   },
@@ -48,23 +55,24 @@ export const userRepository = {
     return row;
   },
 
+  /** Whether an account has a username equal to `username` once both are normalised ("taken"). */
   async usernameExists(db: Db, username: string): Promise<boolean> {
     const [row] = await db
       .select({ id: users.id })
       .from(users)
-      .where(eq(sql`lower(${users.username})`, username.toLowerCase()))
+      .where(eq(users.usernameNormalized, normalizeUsername(username)))
       .limit(1);
     return row !== undefined;
   },
 
   async insert(db: Db, user: NewUser): Promise<UserRow> {
-    const [row] = await db.insert(users).values(user).returning();
+    const [row] = await db.insert(users).values(withNormalizedName(user)).returning();
     return row as UserRow;
   },
 
-  /** `undefined` when the email is taken (another mail from the same new sender, committed first). */
+  /** `undefined` when the email or the username is taken (another mail from the same new sender, committed first). */
   async insertIfNew(db: Db, user: NewUser): Promise<UserRow | undefined> {
-    const [row] = await db.insert(users).values(user).onConflictDoNothing().returning();
+    const [row] = await db.insert(users).values(withNormalizedName(user)).onConflictDoNothing().returning();
     return row;
   },
 
@@ -74,7 +82,9 @@ export const userRepository = {
       .insert(users)
       .values({
         email,
+        // ASCII lower case: its own normalised form.
         username: sql`'customer_' || substr(md5(${email}), 1, 12)`,
+        usernameNormalized: sql`'customer_' || substr(md5(${email}), 1, 12)`,
         passwordHash: null,
         role: 'customer',
       })
@@ -82,10 +92,24 @@ export const userRepository = {
     return row as UserRow;
   },
 
+  /** Accounts whose username has a character outside ASCII: the ones SQL may have normalised differently. */
+  async listNonAsciiNames(db: Db): Promise<Pick<UserRow, 'id' | 'username' | 'usernameNormalized'>[]> {
+    return db
+      .select({ id: users.id, username: users.username, usernameNormalized: users.usernameNormalized })
+      .from(users)
+      .where(sql`${users.username} ~ '[^\x01-\x7f]'`);
+  },
+
+  async setNormalizedName(db: Db, id: number, usernameNormalized: string): Promise<void> {
+    await db.update(users).set({ usernameNormalized }).where(eq(users.id, id));
+  },
+
   async update(db: Db, id: number, changes: UserChanges): Promise<UserRow | undefined> {
+    const normalized =
+      changes.username === undefined ? {} : { usernameNormalized: normalizeUsername(changes.username) };
     const [row] = await db
       .update(users)
-      .set({ ...changes, updatedAt: sql`now()` })
+      .set({ ...changes, ...normalized, updatedAt: sql`now()` })
       .where(eq(users.id, id))
       .returning();
     return row;

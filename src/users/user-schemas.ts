@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { type Standing, standingOf } from '../access/caller.js';
 import { userRole } from '../db/schema.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../lib/password-policy.js';
 import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
 import { NO_NUL } from '../lib/validation.js';
 import type { PublicUserRow } from './user-repository.js';
@@ -24,8 +25,19 @@ export const User = Type.Object({
   updated_at: Timestamp,
 });
 
-const Username = Type.String({ pattern: USERNAME_PATTERN, description: '3–50 letters, digits, ".", "_" or "-".' });
-const Password = Type.String({ minLength: 8, maxLength: 128, pattern: NO_NUL });
+const Username = Type.String({
+  pattern: USERNAME_PATTERN,
+  description:
+    '3–50 letters, digits, ".", "_" or "-", letters of one script unless all ASCII (Japanese and Korean ' +
+    'count as one; else a 422 `username_mixed_scripts`). Compared after NFKC and lower-casing: a name ' +
+    'equal to an existing one in that form is taken.',
+});
+const Password = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: MAX_PASSWORD_LENGTH,
+  pattern: NO_NUL,
+  description: `At least ${MIN_PASSWORD_LENGTH} characters, and not a commonly used password (a list of about 49,000, compared ignoring case: a 422 \`password_too_common\`).`,
+});
 
 export const SignUp = Type.Object(
   {

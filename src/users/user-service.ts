@@ -6,11 +6,12 @@ import type { UserRow } from '../db/schema.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
+import { isCommonPassword } from '../lib/password-policy.js';
 import type { Page } from '../lib/schemas.js';
 import type { AccountService } from './account-service.js';
 import { type UserChanges, userRepository as users } from './user-repository.js';
 import { type ListUsersQuery, type SignUp, toUserView, type UserUpdate, type UserView } from './user-schemas.js';
-import { usernameFromEmail } from './username.js';
+import { isSingleScript, normalizeUsername, usernameFromEmail, usernameWithSuffix } from './username.js';
 
 type Update = Static<typeof UserUpdate>;
 
@@ -25,6 +26,8 @@ export class UserService {
    * only an admin may create operators and admins, and an account an admin creates counts as verified.
    */
   async signUp(caller: Caller | undefined, input: Static<typeof SignUp>): Promise<UserView> {
+    checkNewPassword(input.password);
+    checkNewUsername(input.username);
     const role = input.role ?? 'customer';
     const byAdmin = (caller ? await caller.user() : undefined)?.role === 'admin';
     if (role !== 'customer' && !byAdmin) throw errors.forbidden('Only admins can set a role');
@@ -49,7 +52,7 @@ export class UserService {
     } catch (error) {
       // Two sign-ups racing past the checks above: the unique index decides.
       if (isUniqueViolation(error, 'users_email_key')) throw errors.emailTaken();
-      if (isUniqueViolation(error, 'users_username_lower_key')) throw errors.usernameTaken();
+      if (isUniqueViolation(error, 'users_username_normalized_key')) throw errors.usernameTaken();
       throw error;
     }
   }
@@ -72,6 +75,8 @@ export class UserService {
 
   /** Admins change anything; others change their own username and password (proving the current one). */
   async update(caller: Caller, id: number, input: Update): Promise<UserView> {
+    if (input.password !== undefined) checkNewPassword(input.password);
+    if (input.username !== undefined) checkNewUsername(input.username);
     const user = await caller.user();
     checkMayUpdate(user, id, input);
     return this.db.transaction(async (tx) => {
@@ -84,7 +89,7 @@ export class UserService {
         if (!updated) throw errors.userNotFound();
         return toUserView(updated);
       } catch (error) {
-        if (isUniqueViolation(error, 'users_username_lower_key')) throw errors.usernameTaken();
+        if (isUniqueViolation(error, 'users_username_normalized_key')) throw errors.usernameTaken();
         throw error;
       }
     });
@@ -94,7 +99,8 @@ export class UserService {
   private async changesFor(tx: Db, target: UserRow, input: Update, own: boolean): Promise<UserChanges> {
     const changes: UserChanges = {};
     if (input.username !== undefined && input.username !== target.username) {
-      const sameName = input.username.toLowerCase() === target.username.toLowerCase();
+      // A new spelling of one's own name (case, width) is not "taken" by oneself.
+      const sameName = normalizeUsername(input.username) === target.usernameNormalized;
       if (!sameName && (await users.usernameExists(tx, input.username))) throw errors.usernameTaken();
       changes.username = input.username;
     }
@@ -133,7 +139,7 @@ export class UserService {
     if (existing) return existing;
     const base = usernameFromEmail(email);
     for (let attempt = 0; attempt < 20; attempt++) {
-      const username = attempt === 0 ? base : `${base.slice(0, 40)}${attempt + 1}`;
+      const username = attempt === 0 ? base : usernameWithSuffix(base, attempt + 1);
       if (await users.usernameExists(db, username)) continue;
       const created = await users.insertIfNew(db, { email, username, passwordHash: null, role: 'customer' });
       if (created) return created;
@@ -144,14 +150,34 @@ export class UserService {
     return users.insertWithDerivedName(db, email);
   }
 
+  /**
+   * Start-up: the normalised form of names outside ASCII computed again, in JavaScript. The migration that
+   * added the column could only approximate it in SQL (drizzle/0004_username_profile.sql); this is a no-op
+   * once every row agrees. A name whose proper form another account holds already keeps its key (that
+   * account came first); its owner still logs in by email.
+   */
+  async renormalizeUsernames(): Promise<number> {
+    let changed = 0;
+    for (const row of await users.listNonAsciiNames(this.db)) {
+      const key = normalizeUsername(row.username);
+      if (key === row.usernameNormalized) continue;
+      try {
+        await users.setNormalizedName(this.db, row.id, key);
+        changed += 1;
+      } catch (error) {
+        if (!isUniqueViolation(error, 'users_username_normalized_key')) throw error;
+      }
+    }
+    return changed;
+  }
+
   /** Start-up: makes sure the configured admin exists. An existing account is left as it is. */
   async ensureAdmin(email: string, password: string): Promise<'created' | 'exists'> {
     const normalised = email.toLowerCase();
     if (await users.findByEmail(this.db, normalised)) return 'exists';
-    let username = usernameFromEmail(normalised);
-    for (let n = 2; await users.usernameExists(this.db, username); n++) {
-      username = `${usernameFromEmail(normalised).slice(0, 40)}${n}`;
-    }
+    const base = usernameFromEmail(normalised);
+    let username = base;
+    for (let n = 2; await users.usernameExists(this.db, username); n++) username = usernameWithSuffix(base, n);
     const passwordHash = await hashPassword(password);
     try {
       await users.insert(this.db, {
@@ -168,6 +194,22 @@ export class UserService {
       throw error;
     }
   }
+}
+
+/**
+ * The part of the password rule a schema cannot say (the list of common passwords), checked first, as input
+ * validation is: its answer is the same 422 a schema's would be.
+ */
+function checkNewPassword(password: string): void {
+  if (isCommonPassword(password)) throw errors.commonPassword();
+}
+
+/**
+ * The part of the username rule a pattern cannot say: one script per name unless it is ASCII (judged on the
+ * normalised form, so fullwidth Latin is Latin). Checked first, like the schema's rules, with the same 422.
+ */
+function checkNewUsername(username: string): void {
+  if (!isSingleScript(normalizeUsername(username))) throw errors.usernameMixedScripts();
 }
 
 /** Who may change whom, before anything is read: admins anyone; others only themselves, never role or activity. */

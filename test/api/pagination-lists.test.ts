@@ -27,6 +27,7 @@ beforeAll(async () => {
     Array.from({ length: 9 }, (_, i) => ({
       email: `same${i}@example.com`,
       username: `same_instant_${i}`,
+      usernameNormalized: `same_instant_${i}`,
       role: i % 2 === 0 ? ('customer' as const) : ('operator' as const),
       createdAt: SAME_INSTANT,
       updatedAt: SAME_INSTANT,

@@ -76,7 +76,8 @@ describe('config', () => {
 
   it('requires SECRET_KEY in production', () => {
     expect(() => loadConfig({ ENVIRONMENT: 'production', DATA_DIR: tmp() })).toThrow(/SECRET_KEY is required/);
-    const secret = 'x'.repeat(40);
+    // A random-looking key: production also judges its entropy (test/unit/secret-strength.test.ts).
+    const secret = 'q7Rf2LmX9vTz4KpW8nHd3YbC6sJg1EaU5oNi0ZyV';
     expect(loadConfig({ ENVIRONMENT: 'production', SECRET_KEY: secret }).auth.secretKey).toBe(secret);
   });
 

@@ -8,7 +8,7 @@ export const tokenSchema = operation({
   summary: 'Log in (OAuth2 password flow, form or JSON)',
   tags: ['auth'],
   auth: 'public',
-  idempotent: true,
+  // Never idempotent: an Idempotency-Key would store the answer, a bearer token, for a day.
   consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
   responses: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody },

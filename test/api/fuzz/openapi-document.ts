@@ -220,11 +220,15 @@ export class ContractValidator {
     return validate;
   }
 
-  /** Path, query and header values: text, coerced to the schema's type first. */
+  /**
+   * Path, query and header values: text, coerced to the schema's type first. An integer's text is decimal
+   * digits, as the server holds it to (src/lib/validation.ts): `1e3`, `0x10` or `1 ` is not an integer,
+   * although Ajv's coercion alone would read one.
+   */
   text(schema: JsonSchema): ValidateFunction {
     let validate = this.textCache.get(schema);
     if (!validate) {
-      validate = this.forText.compile(schema);
+      validate = decimalIntegers(schema, this.forText.compile(schema));
       this.textCache.set(schema, validate);
     }
     return validate;
@@ -249,4 +253,35 @@ export class ContractValidator {
       .map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`)
       .join('; ');
   }
+}
+
+const isIntegerSchema = (schema: unknown): boolean =>
+  isObject(schema) &&
+  (schema.type === 'integer' ||
+    (Array.isArray(schema.type) && schema.type.includes('integer')) ||
+    (schema.type === 'array' && isIntegerSchema(schema.items)) ||
+    [schema.anyOf, schema.oneOf].some((branches) => Array.isArray(branches) && branches.some(isIntegerSchema)));
+
+const isDecimalText = (value: unknown): boolean =>
+  value === undefined ||
+  typeof value === 'number' ||
+  (Array.isArray(value) ? value.every(isDecimalText) : typeof value === 'string' && /^[0-9]+$/.test(value));
+
+/** `validate`, refusing integer fields whose text is not decimal digits (checked before coercion). */
+function decimalIntegers(schema: JsonSchema, validate: ValidateFunction): ValidateFunction {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const integers = Object.keys(properties).filter((name) => isIntegerSchema(properties[name]));
+  if (integers.length === 0) return validate;
+  const wrapped = ((data: unknown) => {
+    const spelled = integers.find((name) => !isDecimalText(isObject(data) ? data[name] : undefined));
+    const valid = validate(data);
+    wrapped.errors = validate.errors;
+    if (!valid) return false;
+    if (spelled === undefined) return true;
+    wrapped.errors = [
+      { instancePath: `/${spelled}`, schemaPath: '', keyword: 'int_parsing', params: {}, message: 'is not decimal' },
+    ];
+    return false;
+  }) as ValidateFunction;
+  return wrapped;
 }

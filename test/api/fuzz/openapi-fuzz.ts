@@ -167,8 +167,9 @@ export class ResponseChecker {
 
   /**
    * 422s a request valid per the schemas can still earn, because what they check is not a schema's to say:
-   * a cursor that matches its pattern but was never issued (decoded after validation), and an
-   * Idempotency-Key reused for another request (the header's documented behaviour).
+   * a cursor that matches its pattern but was never issued (decoded after validation), an
+   * Idempotency-Key reused for another request (the header's documented behaviour), a new password on
+   * the list of common ones and a username mixing scripts (both documented in the field's description).
    */
   private semantic422(response: Answer): boolean {
     if (response.statusCode !== 422) return false;
@@ -178,7 +179,9 @@ export class ResponseChecker {
       isRecord(d) &&
       Array.isArray(d.loc) &&
       ((d.loc[0] === 'query' && d.loc[1] === 'cursor') ||
-        (d.loc[0] === 'header' && d.loc[1] === 'idempotency-key' && d.type === 'idempotency_key_reused'));
+        (d.loc[0] === 'header' && d.loc[1] === 'idempotency-key' && d.type === 'idempotency_key_reused') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'password' && d.type === 'password_too_common') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'username' && d.type === 'username_mixed_scripts'));
     return Array.isArray(detail) && detail.length > 0 && detail.every(semantic);
   }
 
