@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { type Static, Type } from 'typebox';
@@ -23,7 +24,10 @@ const EnvSchema = Type.Object({
   admin_password: Type.Optional(Type.String({ minLength: 8 })),
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
-  trust_proxy: Type.Boolean({ default: false }),
+  /** `true`, `false`, a hop count, or the proxies' addresses and CIDRs (comma-separated): see trustProxy(). */
+  trust_proxy: Type.String({ minLength: 1, default: 'false' }),
+  request_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  headers_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
   /** Browser origins allowed to call the API (comma-separated, or *); empty: no cross-origin access. */
   cors_origins: Type.String({ default: '' }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -61,7 +65,16 @@ type Env = Static<typeof EnvSchema>;
 export interface Config {
   environment: Env['environment'];
   appName: string;
-  http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] | '*' };
+  http: {
+    host: string;
+    port: number;
+    /** Fastify's `trustProxy`: whom to believe about the client's address in X-Forwarded-For. */
+    trustProxy: TrustProxy;
+    corsOrigins: string[] | '*';
+    /** Until the whole request (headers and body) has arrived, and until its headers have. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   /** PGlite folder, and home of the generated development secret. */
   dataDir: string;
   /** `undefined` selects the embedded PGlite database in `dataDir`. */
@@ -80,6 +93,9 @@ export interface Config {
   redisPrefix: string;
   mail: MailConfig;
 }
+
+/** `false`: the peer is the client; `true`: any X-Forwarded-For; a hop count; or the proxies' addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
 
 export interface TlsOptions {
   /** PEM of a certificate authority to trust besides the system's (a self-signed server). */
@@ -176,11 +192,21 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
   if (Boolean(env.admin_email) !== Boolean(env.admin_password)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (env.headers_timeout_seconds > env.request_timeout_seconds) {
+    throw new ConfigError('Invalid configuration: HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
+  }
   const dataDir = path.resolve(env.data_dir);
   return {
     environment: env.environment,
     appName: env.app_name,
-    http: { host: env.host, port: env.port, trustProxy: env.trust_proxy, corsOrigins: corsOrigins(env.cors_origins) },
+    http: {
+      host: env.host,
+      port: env.port,
+      trustProxy: trustProxy(env.trust_proxy),
+      corsOrigins: corsOrigins(env.cors_origins),
+      requestTimeoutMs: env.request_timeout_seconds * 1000,
+      headersTimeoutMs: env.headers_timeout_seconds * 1000,
+    },
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
     databasePoolSize: env.database_pool_size,
@@ -199,6 +225,37 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
     redisPrefix: env.redis_prefix,
     mail: mailConfig(env),
   };
+}
+
+/** The named ranges Fastify's trustProxy (proxy-addr) understands. */
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY in the forms Fastify's `trustProxy` takes. `true` believes any X-Forwarded-For, so a client
+ * picks its own address (and escapes every per-address limit) unless a proxy in front overwrites the header;
+ * a hop count or the proxies' own addresses believe only what the proxies wrote.
+ */
+function trustProxy(value: string): TrustProxy {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_ADDR_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !validBits || extra !== undefined) {
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY has "${entry}", expected true, false, a hop count, or addresses/CIDRs`,
+      );
+    }
+  }
+  return entries;
 }
 
 function corsOrigins(value: string): string[] | '*' {
