@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyError,
@@ -14,6 +13,7 @@ import { buildValidatorCompiler } from './lib/validation.js';
 import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { idempotency } from './plugins/idempotency.js';
+import { limits } from './plugins/limits.js';
 import { security } from './plugins/security.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
@@ -85,7 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(errorHandler);
   await app.register(security, { config });
-  await app.register(rateLimit, { global: false });
+  await app.register(limits, { config });
   await app.register(openapi, { config });
   await app.register(services, { config, database });
   await app.register(auth, { config });
@@ -94,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(healthRoutes);
-      await api.register(authRoutes, { config });
+      await api.register(authRoutes);
       await api.register(userRoutes);
       await api.register(ticketRoutes);
       await api.register(messageRoutes);

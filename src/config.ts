@@ -22,8 +22,11 @@ const EnvSchema = Type.Object({
   access_token_expire_minutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
   admin_email: Type.Optional(Type.String({ format: 'email' })),
   admin_password: Type.Optional(Type.String({ minLength: 8 })),
+  /** `off` lifts every limit (load tests, benchmarks, bulk imports); nothing defaults to it. */
+  rate_limits: Type.Enum(['on', 'off'], { default: 'on' }),
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
+  login_failures_per_account_all_addresses: Type.Integer({ minimum: 1, default: 100 }),
   /** `true`, `false`, a hop count, or the proxies' addresses and CIDRs (comma-separated): see trustProxy(). */
   trust_proxy: Type.String({ minLength: 1, default: 'false' }),
   request_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
@@ -83,9 +86,8 @@ export interface Config {
   auth: {
     secretKey: string;
     tokenTtlSeconds: number;
-    loginRateLimitPerMinute: number;
-    loginFailuresPerAccount: number;
   };
+  limits: LimitsConfig;
   admin: { email: string; password: string } | undefined;
   logLevel: Env['log_level'];
   /** Unset: jobs run inside the API process. */
@@ -96,6 +98,17 @@ export interface Config {
 
 /** `false`: the peer is the client; `true`: any X-Forwarded-For; a hop count; or the proxies' addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
+
+/** Limits against abuse (docs/security-notes-login.md). `enabled: false` is RATE_LIMITS=off: none applies. */
+export interface LimitsConfig {
+  enabled: boolean;
+  /** Login attempts per client address per minute, whatever the account. */
+  loginPerAddressPerMinute: number;
+  /** Failed logins to one account from one address before each further attempt waits a growing delay. */
+  loginFailuresPerAccount: number;
+  /** Failed logins to one account from all addresses before attempts from new addresses are spaced out. */
+  loginFailuresPerAccountAllAddresses: number;
+}
 
 export interface TlsOptions {
   /** PEM of a certificate authority to trust besides the system's (a self-signed server). */
@@ -213,8 +226,12 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
     auth: {
       secretKey: env.secret_key ?? developmentSecret(dataDir),
       tokenTtlSeconds: env.access_token_expire_minutes * 60,
-      loginRateLimitPerMinute: env.login_rate_limit_per_minute,
+    },
+    limits: {
+      enabled: env.rate_limits === 'on',
+      loginPerAddressPerMinute: env.login_rate_limit_per_minute,
       loginFailuresPerAccount: env.login_failures_per_account,
+      loginFailuresPerAccountAllAddresses: env.login_failures_per_account_all_addresses,
     },
     admin:
       env.admin_email && env.admin_password

@@ -20,18 +20,20 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
   ) {}
 
-  /** Wrong password, unknown account and inactive account all answer the same 401, in the same time. */
-  async login(login: string, password: string): Promise<Static<typeof TokenResponse>> {
-    const account = login.trim().toLowerCase();
-    this.throttle.check(account);
-    const user = await users.findByLogin(this.db, account);
+  /**
+   * Wrong password, unknown account and inactive account all answer the same 401, in the same time. The
+   * limits count per account, whichever of its email and username was typed (an unknown login counts under
+   * the string itself, exactly as an account would), and per account and client address.
+   */
+  async login(login: string, password: string, clientAddress: string): Promise<Static<typeof TokenResponse>> {
+    const typed = login.trim().toLowerCase();
+    const user = await users.findByLogin(this.db, typed);
+    const account = user ? `user:${user.id}` : `login:${typed}`;
+    await this.throttle.attempt(account, clientAddress);
     const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : false;
     if (!user?.passwordHash) await burnPasswordCheck(password);
-    if (!user || !valid || !user.isActive) {
-      this.throttle.recordFailure(account);
-      throw errors.badCredentials();
-    }
-    this.throttle.recordSuccess(account);
+    if (!user || !valid || !user.isActive) throw errors.badCredentials();
+    await this.throttle.succeeded(account, clientAddress);
     return {
       access_token: this.sign({ sub: String(user.id), ver: user.tokenVersion }),
       token_type: 'bearer',

@@ -7,7 +7,21 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 const load = (env: Record<string, string>) =>
   loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sd-cfg-')), ...env });
 
-describe('config: the client address and timeouts', () => {
+describe('config: limits and the client address', () => {
+  it('has every limit on by default, each with its own setting', () => {
+    expect(load({}).limits).toEqual({
+      enabled: true,
+      loginPerAddressPerMinute: 20,
+      loginFailuresPerAccount: 10,
+      loginFailuresPerAccountAllAddresses: 100,
+    });
+    expect(load({ RATE_LIMITS: 'off' }).limits.enabled).toBe(false);
+    expect(load({ RATE_LIMITS: 'on', LOGIN_FAILURES_PER_ACCOUNT: '5' }).limits).toMatchObject({
+      enabled: true,
+      loginFailuresPerAccount: 5,
+    });
+  });
+
   it.each([
     ['false', false],
     ['true', true],
@@ -29,9 +43,12 @@ describe('config: the client address and timeouts', () => {
   );
 
   it.each([
+    [{ RATE_LIMITS: 'maybe' }, /RATE_LIMITS/],
+    [{ LOGIN_FAILURES_PER_ACCOUNT: '0' }, /LOGIN_FAILURES_PER_ACCOUNT/],
+    [{ LOGIN_FAILURES_PER_ACCOUNT_ALL_ADDRESSES: 'many' }, /LOGIN_FAILURES_PER_ACCOUNT_ALL_ADDRESSES/],
     [{ REQUEST_TIMEOUT_SECONDS: '0' }, /REQUEST_TIMEOUT_SECONDS/],
     [{ REQUEST_TIMEOUT_SECONDS: '5', HEADERS_TIMEOUT_SECONDS: '10' }, /HEADERS_TIMEOUT_SECONDS/],
-  ])('stops on a bad timeout: %o', (env, key) => {
+  ])('stops on a bad limit or timeout: %o', (env, key) => {
     expect(() => load(env)).toThrow(key);
   });
 

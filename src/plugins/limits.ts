@@ -1,0 +1,54 @@
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { LoginThrottle, loginPolicy } from '../auth/login-throttle.js';
+import { MemoryThrottleStore } from '../auth/memory-throttle-store.js';
+import type { Config } from '../config.js';
+import { errors } from '../lib/errors.js';
+
+/** Route options that limit a route per client address (empty with RATE_LIMITS=off). */
+type RouteLimit = { config?: { rateLimit: RateLimitOptions } };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    limits: {
+      /** POST /api/auth/token: attempts per client address per minute, whatever the account. */
+      login: RouteLimit;
+      /** Failed logins per account (and per account and address), used by the login use case. */
+      loginThrottle: LoginThrottle;
+    };
+  }
+}
+
+const seconds = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
+
+/**
+ * Every limit against abuse in one place (docs/security-notes-login.md), counted in this process. The
+ * client address is Fastify's `request.ip`, so TRUST_PROXY decides whom to believe about it. A 429 always
+ * carries Retry-After and the `{"detail": …}` body. RATE_LIMITS=off registers none of it.
+ */
+export const limits = fp(
+  async (app: FastifyInstance, options: { config: Config }) => {
+    const { config } = options;
+    const settings = config.limits;
+    if (!settings.enabled) {
+      app.decorate('limits', { login: {}, loginThrottle: new LoginThrottle(undefined) });
+      return;
+    }
+    const policy = loginPolicy(settings.loginFailuresPerAccount, settings.loginFailuresPerAccountAllAddresses);
+    await app.register(rateLimit, { global: false });
+    app.decorate('limits', {
+      login: {
+        config: {
+          rateLimit: {
+            max: settings.loginPerAddressPerMinute,
+            timeWindow: '1 minute',
+            errorResponseBuilder: (_request, context) => errors.tooManyLogins(seconds(context.ttl)),
+          },
+        },
+      },
+      loginThrottle: new LoginThrottle(new MemoryThrottleStore(policy)),
+    });
+  },
+  { name: 'limits' },
+);
