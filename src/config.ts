@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
   login_failures_per_account_all_addresses: Type.Integer({ minimum: 1, default: 100 }),
+  signup_limit_per_hour: Type.Integer({ minimum: 1, default: 10 }),
   /** `true`, `false`, a hop count, or the proxies' addresses and CIDRs (comma-separated): see trustProxy(). */
   trust_proxy: Type.String({ minLength: 1, default: 'false' }),
   request_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
@@ -108,6 +109,8 @@ export interface LimitsConfig {
   loginFailuresPerAccount: number;
   /** Failed logins to one account from all addresses before attempts from new addresses are spaced out. */
   loginFailuresPerAccountAllAddresses: number;
+  /** Sign-ups (POST /api/users without a staff token) per client address per hour. */
+  signupsPerAddressPerHour: number;
 }
 
 export interface TlsOptions {
@@ -232,6 +235,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       loginPerAddressPerMinute: env.login_rate_limit_per_minute,
       loginFailuresPerAccount: env.login_failures_per_account,
       loginFailuresPerAccountAllAddresses: env.login_failures_per_account_all_addresses,
+      signupsPerAddressPerHour: env.signup_limit_per_hour,
     },
     admin:
       env.admin_email && env.admin_password

@@ -1,6 +1,7 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isStaff } from '../access/caller.js';
 import { LoginThrottle, loginPolicy } from '../auth/login-throttle.js';
 import { MemoryThrottleStore } from '../auth/memory-throttle-store.js';
 import type { Config } from '../config.js';
@@ -14,6 +15,8 @@ declare module 'fastify' {
     limits: {
       /** POST /api/auth/token: attempts per client address per minute, whatever the account. */
       login: RouteLimit;
+      /** POST /api/users: sign-ups per client address per hour; staff creating accounts are not limited. */
+      signUp: RouteLimit;
       /** Failed logins per account (and per account and address), used by the login use case. */
       loginThrottle: LoginThrottle;
     };
@@ -32,7 +35,7 @@ export const limits = fp(
     const { config } = options;
     const settings = config.limits;
     if (!settings.enabled) {
-      app.decorate('limits', { login: {}, loginThrottle: new LoginThrottle(undefined) });
+      app.decorate('limits', { login: {}, signUp: {}, loginThrottle: new LoginThrottle(undefined) });
       return;
     }
     const policy = loginPolicy(settings.loginFailuresPerAccount, settings.loginFailuresPerAccountAllAddresses);
@@ -44,6 +47,18 @@ export const limits = fp(
             max: settings.loginPerAddressPerMinute,
             timeWindow: '1 minute',
             errorResponseBuilder: (_request, context) => errors.tooManyLogins(seconds(context.ttl)),
+          },
+        },
+      },
+      signUp: {
+        config: {
+          rateLimit: {
+            max: settings.signupsPerAddressPerHour,
+            timeWindow: '1 hour',
+            // The route's auth hook ran first: a token's account is already loaded and checked.
+            allowList: async (request: FastifyRequest) =>
+              request.caller ? isStaff(await request.caller.user()) : false,
+            errorResponseBuilder: (_request, context) => errors.tooManySignUps(seconds(context.ttl)),
           },
         },
       },

@@ -14,11 +14,12 @@ describe('config: limits and the client address', () => {
       loginPerAddressPerMinute: 20,
       loginFailuresPerAccount: 10,
       loginFailuresPerAccountAllAddresses: 100,
+      signupsPerAddressPerHour: 10,
     });
     expect(load({ RATE_LIMITS: 'off' }).limits.enabled).toBe(false);
-    expect(load({ RATE_LIMITS: 'on', LOGIN_FAILURES_PER_ACCOUNT: '5' }).limits).toMatchObject({
+    expect(load({ RATE_LIMITS: 'on', SIGNUP_LIMIT_PER_HOUR: '50' }).limits).toMatchObject({
       enabled: true,
-      loginFailuresPerAccount: 5,
+      signupsPerAddressPerHour: 50,
     });
   });
 
@@ -44,7 +45,7 @@ describe('config: limits and the client address', () => {
 
   it.each([
     [{ RATE_LIMITS: 'maybe' }, /RATE_LIMITS/],
-    [{ LOGIN_FAILURES_PER_ACCOUNT: '0' }, /LOGIN_FAILURES_PER_ACCOUNT/],
+    [{ SIGNUP_LIMIT_PER_HOUR: '0' }, /SIGNUP_LIMIT_PER_HOUR/],
     [{ LOGIN_FAILURES_PER_ACCOUNT_ALL_ADDRESSES: 'many' }, /LOGIN_FAILURES_PER_ACCOUNT_ALL_ADDRESSES/],
     [{ REQUEST_TIMEOUT_SECONDS: '0' }, /REQUEST_TIMEOUT_SECONDS/],
     [{ REQUEST_TIMEOUT_SECONDS: '5', HEADERS_TIMEOUT_SECONDS: '10' }, /HEADERS_TIMEOUT_SECONDS/],
