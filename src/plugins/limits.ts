@@ -1,9 +1,11 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
 import { isStaff } from '../access/caller.js';
 import { LoginThrottle, loginPolicy } from '../auth/login-throttle.js';
 import { MemoryThrottleStore } from '../auth/memory-throttle-store.js';
+import { RedisThrottleStore } from '../auth/redis-throttle-store.js';
 import type { Config } from '../config.js';
 import { errors } from '../lib/errors.js';
 
@@ -26,7 +28,8 @@ declare module 'fastify' {
 const seconds = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
 
 /**
- * Every limit against abuse in one place (docs/security-notes-login.md), counted in this process. The
+ * Every limit against abuse in one place (docs/security-notes-login.md). With Redis configured the
+ * counters live there, shared by every API process under REDIS_PREFIX; otherwise in this process. The
  * client address is Fastify's `request.ip`, so TRUST_PROXY decides whom to believe about it. A 429 always
  * carries Retry-After and the `{"detail": …}` body. RATE_LIMITS=off registers none of it.
  */
@@ -39,7 +42,18 @@ export const limits = fp(
       return;
     }
     const policy = loginPolicy(settings.loginFailuresPerAccount, settings.loginFailuresPerAccountAllAddresses);
-    await app.register(rateLimit, { global: false });
+    let redis: Redis | undefined;
+    if (config.redisUrl) {
+      // One retry, then the request fails (503): a limit that cannot be checked does not let guesses through.
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+      redis.on('error', (error) => app.log.warn({ err: error }, 'redis error (limits)'));
+      const client = redis;
+      app.addHook('onClose', async () => client.disconnect());
+    }
+    await app.register(rateLimit, {
+      global: false,
+      ...(redis ? { redis, nameSpace: `${config.redisPrefix}:rate-limit:` } : {}),
+    });
     app.decorate('limits', {
       login: {
         config: {
@@ -62,7 +76,9 @@ export const limits = fp(
           },
         },
       },
-      loginThrottle: new LoginThrottle(new MemoryThrottleStore(policy)),
+      loginThrottle: new LoginThrottle(
+        redis ? new RedisThrottleStore(redis, config.redisPrefix, policy) : new MemoryThrottleStore(policy),
+      ),
     });
   },
   { name: 'limits' },
