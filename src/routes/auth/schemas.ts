@@ -8,7 +8,8 @@ export const tokenSchema = operation({
   tags: ['auth'],
   auth: 'public',
   idempotent: true,
+  limited: true,
   consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
-  responses: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody },
+  responses: { 200: TokenResponse, 401: ErrorBody },
 });

@@ -14,6 +14,7 @@ export const createUserSchema = operation({
   // Anonymous sign-up, or an admin's token to create staff.
   auth: 'optional',
   idempotent: true,
+  limited: true,
   body: SignUp,
   responses: { 201: Envelope(User), 400: ErrorBody, 403: ErrorBody },
 });
