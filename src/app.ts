@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyError,
@@ -8,12 +7,13 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import type { Config } from './config.js';
+import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
 import { buildValidatorCompiler } from './lib/validation.js';
 import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { idempotency } from './plugins/idempotency.js';
+import { limits } from './plugins/limits.js';
 import { security } from './plugins/security.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
@@ -43,6 +43,16 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
 }
 
 /**
+ * Fastify takes addresses and `true` as they are, but a hop count (which it no longer honours: the peer
+ * at the last hop is trusted whoever it is) becomes the rule Express and proxy-addr give it: believe the
+ * last `hops` entries. Safe only when the API can be reached through the proxies alone (see TRUST_PROXY).
+ */
+function trustProxyOption(value: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value;
+  return (_address, hop) => hop < value;
+}
+
+/**
  * The HTTP application, without a listener: tests inject requests into it, `server.ts` listens. Plugins go
  * in a fixed order: framework behaviour, infrastructure, our services, then the routes under /api.
  */
@@ -52,7 +62,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     genReqId: (request) => requestId(request.headers['x-request-id']),
     bodyLimit: 1024 * 1024,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustProxyOption(config.http.trustProxy),
+    // A client that sends its request slowly (a byte now and then) must not hold a connection for ever:
+    // 408 and closed when the request has not fully arrived in time. Node checks connections against these
+    // every `connectionsCheckingInterval` (30 s by default), so that is shortened to keep the limits close.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.http.headersTimeoutMs / 2)),
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: routerError,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -67,7 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(errorHandler);
   await app.register(security, { config });
-  await app.register(rateLimit, { global: false });
+  await app.register(limits, { config });
   await app.register(openapi, { config });
   await app.register(services, { config, database });
   await app.register(auth, { config });
@@ -76,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(healthRoutes);
-      await api.register(authRoutes, { config });
+      await api.register(authRoutes);
       await api.register(userRoutes);
       await api.register(ticketRoutes);
       await api.register(messageRoutes);

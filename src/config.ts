@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { type Static, Type } from 'typebox';
@@ -23,9 +24,16 @@ const EnvSchema = Type.Object({
   access_token_expire_minutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
   admin_email: Type.Optional(Type.String({ format: 'email' })),
   admin_password: Type.Optional(Type.String({ minLength: MIN_PASSWORD_LENGTH })),
+  /** `off` lifts every limit (load tests, benchmarks, bulk imports); nothing defaults to it. */
+  rate_limits: Type.Enum(['on', 'off'], { default: 'on' }),
   login_rate_limit_per_minute: Type.Integer({ minimum: 1, default: 20 }),
   login_failures_per_account: Type.Integer({ minimum: 1, default: 10 }),
-  trust_proxy: Type.Boolean({ default: false }),
+  login_failures_per_account_all_addresses: Type.Integer({ minimum: 1, default: 100 }),
+  signup_limit_per_hour: Type.Integer({ minimum: 1, default: 10 }),
+  /** `true`, `false`, a hop count, or the proxies' addresses and CIDRs (comma-separated): see trustProxy(). */
+  trust_proxy: Type.String({ minLength: 1, default: 'false' }),
+  request_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  headers_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
   /** Browser origins allowed to call the API (comma-separated, or *); empty: no cross-origin access. */
   cors_origins: Type.String({ default: '' }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -60,8 +68,6 @@ const EnvSchema = Type.Object({
   email_trusted_authserv_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$' })),
   email_new_tickets_per_sender_per_hour: Type.Integer({ minimum: 1, default: 10 }),
   email_acknowledgements_per_hour: Type.Integer({ minimum: 0, default: 200 }),
-  /** `off` lifts every limit (load tests, benchmarks, bulk imports); never the default. */
-  rate_limits: Type.Enum(['on', 'off'], { default: 'on' }),
   tickets_per_user_per_hour: Type.Integer({ minimum: 1, default: 30 }),
   messages_per_user_per_hour: Type.Integer({ minimum: 1, default: 300 }),
   /** Where people reach the service (the web console), for links in mail: https://desk.example.com */
@@ -76,7 +82,16 @@ type Env = Static<typeof EnvSchema>;
 export interface Config {
   environment: Env['environment'];
   appName: string;
-  http: { host: string; port: number; trustProxy: boolean; corsOrigins: string[] | '*' };
+  http: {
+    host: string;
+    port: number;
+    /** Fastify's `trustProxy`: whom to believe about the client's address in X-Forwarded-For. */
+    trustProxy: TrustProxy;
+    corsOrigins: string[] | '*';
+    /** Until the whole request (headers and body) has arrived, and until its headers have. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   /** PGlite folder, and home of the generated development secret. */
   dataDir: string;
   /** `undefined` selects the embedded PGlite database in `dataDir`. */
@@ -85,12 +100,9 @@ export interface Config {
   auth: {
     secretKey: string;
     tokenTtlSeconds: number;
-    loginRateLimitPerMinute: number;
-    loginFailuresPerAccount: number;
   };
+  limits: LimitsConfig;
   admin: { email: string; password: string } | undefined;
-  /** Per-user write limits; `enabled` false when RATE_LIMITS=off (every limit of every part honours it). */
-  limits: { enabled: boolean; ticketsPerUserPerHour: number; messagesPerUserPerHour: number };
   /** Where people reach the service, for links in mail; unset: mails carry the code and the API call. */
   publicUrl: string | undefined;
   logLevel: Env['log_level'];
@@ -98,6 +110,26 @@ export interface Config {
   redisUrl: string | undefined;
   redisPrefix: string;
   mail: MailConfig;
+}
+
+/** `false`: the peer is the client; `true`: any X-Forwarded-For; a hop count; or the proxies' addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
+
+/** Limits against abuse (docs/security-notes-login.md). `enabled: false` is RATE_LIMITS=off: none applies. */
+/** Every limit; `enabled` false when RATE_LIMITS=off, and every part honours it. */
+export interface LimitsConfig {
+  enabled: boolean;
+  /** Login attempts per client address per minute, whatever the account. */
+  loginPerAddressPerMinute: number;
+  /** Failed logins to one account from one address before each further attempt waits a growing delay. */
+  loginFailuresPerAccount: number;
+  /** Failed logins to one account from all addresses before attempts from new addresses are spaced out. */
+  loginFailuresPerAccountAllAddresses: number;
+  /** Sign-ups (POST /api/users without a staff token) per client address per hour. */
+  signupsPerAddressPerHour: number;
+  /** Tickets and messages one account may write through the API per hour. */
+  ticketsPerUserPerHour: number;
+  messagesPerUserPerHour: number;
 }
 
 export interface TlsOptions {
@@ -215,35 +247,78 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
   if (env.admin_password && isCommonPassword(env.admin_password)) {
     throw new ConfigError('Invalid configuration: ADMIN_PASSWORD is a commonly used password; choose another');
   }
+  if (env.headers_timeout_seconds > env.request_timeout_seconds) {
+    throw new ConfigError('Invalid configuration: HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
+  }
   const dataDir = path.resolve(env.data_dir);
   return {
     environment: env.environment,
     appName: env.app_name,
-    http: { host: env.host, port: env.port, trustProxy: env.trust_proxy, corsOrigins: corsOrigins(env.cors_origins) },
+    http: {
+      host: env.host,
+      port: env.port,
+      trustProxy: trustProxy(env.trust_proxy),
+      corsOrigins: corsOrigins(env.cors_origins),
+      requestTimeoutMs: env.request_timeout_seconds * 1000,
+      headersTimeoutMs: env.headers_timeout_seconds * 1000,
+    },
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
     databasePoolSize: env.database_pool_size,
     auth: {
       secretKey: env.secret_key ?? developmentSecret(dataDir),
       tokenTtlSeconds: env.access_token_expire_minutes * 60,
-      loginRateLimitPerMinute: env.login_rate_limit_per_minute,
+    },
+    limits: {
+      enabled: env.rate_limits === 'on',
+      loginPerAddressPerMinute: env.login_rate_limit_per_minute,
       loginFailuresPerAccount: env.login_failures_per_account,
+      loginFailuresPerAccountAllAddresses: env.login_failures_per_account_all_addresses,
+      signupsPerAddressPerHour: env.signup_limit_per_hour,
+      ticketsPerUserPerHour: env.tickets_per_user_per_hour,
+      messagesPerUserPerHour: env.messages_per_user_per_hour,
     },
     admin:
       env.admin_email && env.admin_password
         ? { email: env.admin_email.toLowerCase(), password: env.admin_password }
         : undefined,
-    limits: {
-      enabled: env.rate_limits === 'on',
-      ticketsPerUserPerHour: env.tickets_per_user_per_hour,
-      messagesPerUserPerHour: env.messages_per_user_per_hour,
-    },
     publicUrl: env.public_url?.replace(/\/+$/, ''),
     logLevel: env.log_level,
     redisUrl: env.redis_url ?? (env.redis_host ? `redis://${env.redis_host}:${env.redis_port}` : undefined),
     redisPrefix: env.redis_prefix,
     mail: mailConfig(env),
   };
+}
+
+/** The named ranges Fastify's trustProxy (proxy-addr) understands. */
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY in the forms Fastify's `trustProxy` takes. `true` believes any X-Forwarded-For, so a client
+ * picks its own address (and escapes every per-address limit) unless a proxy in front overwrites the header;
+ * a hop count or the proxies' own addresses believe only what the proxies wrote.
+ */
+function trustProxy(value: string): TrustProxy {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_ADDR_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !validBits || extra !== undefined) {
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY has "${entry}", expected true, false, a hop count, or addresses/CIDRs`,
+      );
+    }
+  }
+  return entries;
 }
 
 function corsOrigins(value: string): string[] | '*' {

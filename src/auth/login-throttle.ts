@@ -1,52 +1,78 @@
+import { normalizeIP } from '@fastify/rate-limit';
 import { errors } from '../lib/errors.js';
 
-interface Window {
-  failures: number;
-  resetAt: number;
+/**
+ * One layer of login protection: after `threshold` failures each further attempt must wait a delay that
+ * starts at a second and doubles with every failure, up to `maxDelayMs`. The failures are forgotten
+ * `windowMs` after the last delay ends (or after the last failure, below the threshold).
+ */
+export interface ThrottleLayer {
+  threshold: number;
+  maxDelayMs: number;
+  windowMs: number;
 }
 
 /**
- * Failed logins per account, in memory. It complements the per-client limit on the route: a botnet
- * guessing one account's password from many addresses is stopped here. Unknown accounts are counted
- * exactly like known ones, so the answer does not reveal which exist. Bounded: the oldest entries go first.
+ * Two layers (OWASP's and NIST 800-63B's advice: slow guessing down, do not lock the owner out):
+ * - `pair`: one account from one client address. The owner's own typos count here, and an attacker's
+ *   guesses from one address slow that address down to one guess per 15 minutes, not anyone else.
+ * - `account`: one account from every address (a botnet). Past its far higher threshold, attempts from
+ *   new addresses are spaced out by at most a minute. Addresses the account logged in from in the last
+ *   `knownAddressMs` are judged by their own pair alone, so the owner at a usual place is not even slowed.
  */
+export interface ThrottlePolicy {
+  pair: ThrottleLayer;
+  account: ThrottleLayer;
+  knownAddressMs: number;
+}
+
+export const BASE_DELAY_MS = 1_000;
+
+export function loginPolicy(failuresPerAccount: number, failuresPerAccountAllAddresses: number): ThrottlePolicy {
+  return {
+    pair: { threshold: failuresPerAccount, maxDelayMs: 15 * 60_000, windowMs: 15 * 60_000 },
+    account: { threshold: failuresPerAccountAllAddresses, maxDelayMs: 60_000, windowMs: 60 * 60_000 },
+    knownAddressMs: 30 * 24 * 60 * 60_000,
+  };
+}
+
+/** The wait after the `failures`-th failure: none below the threshold, then 1 s, 2 s, 4 s … up to the cap. */
+export function delayAfter(failures: number, layer: ThrottleLayer): number {
+  if (failures < layer.threshold) return 0;
+  return Math.min(BASE_DELAY_MS * 2 ** Math.min(failures - layer.threshold, 40), layer.maxDelayMs);
+}
+
+/**
+ * Where the counters live: in this process (memory) or shared by every process (Redis). `account` is a
+ * stable key of the account (its id, or the typed login when no account has it); `address` the client's.
+ */
+export interface ThrottleStore {
+  /**
+   * In one atomic step: how long (ms) this attempt must wait, or 0, in which case it is recorded as a
+   * failure right away (so parallel guesses cannot all pass the check) until `succeeded` takes it back.
+   */
+  attempt(account: string, address: string): Promise<number>;
+  /** The password was right: the pair's failures are cleared and the address is known to the account. */
+  succeeded(account: string, address: string): Promise<void>;
+}
+
+/** What the login use case calls. Without a store (RATE_LIMITS=off) nothing is limited. */
 export class LoginThrottle {
-  private readonly windows = new Map<string, Window>();
+  constructor(private readonly store: ThrottleStore | undefined) {}
 
-  constructor(
-    private readonly maxFailures: number,
-    private readonly windowMs = 15 * 60_000,
-    private readonly maxEntries = 100_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Throws 429 with Retry-After while the account is locked out. */
-  check(account: string): void {
-    const window = this.windows.get(account);
-    if (!window) return;
-    const now = this.now();
-    if (window.resetAt <= now) {
-      this.windows.delete(account);
-      return;
-    }
-    if (window.failures >= this.maxFailures) throw errors.tooManyLogins(Math.ceil((window.resetAt - now) / 1000));
+  /** Throws 429 with Retry-After while this account may not be tried from this address. */
+  async attempt(account: string, address: string): Promise<void> {
+    if (!this.store) return;
+    const waitMs = await this.store.attempt(account, clientKey(address));
+    if (waitMs > 0) throw errors.tooManyLogins(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 
-  recordFailure(account: string): void {
-    const now = this.now();
-    const window = this.windows.get(account);
-    if (window && window.resetAt > now) {
-      window.failures += 1;
-      return;
-    }
-    if (this.windows.size >= this.maxEntries) {
-      const oldest = this.windows.keys().next();
-      if (!oldest.done) this.windows.delete(oldest.value);
-    }
-    this.windows.set(account, { failures: 1, resetAt: now + this.windowMs });
+  async succeeded(account: string, address: string): Promise<void> {
+    await this.store?.succeeded(account, clientKey(address));
   }
+}
 
-  recordSuccess(account: string): void {
-    this.windows.delete(account);
-  }
+/** As the per-address limit keys it: an IPv6 client owns its whole /64, so it is one address here too. */
+function clientKey(address: string): string {
+  return normalizeIP(address);
 }

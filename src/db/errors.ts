@@ -29,6 +29,16 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
+ * True when Redis could not be reached in time (ioredis gave up on the command): the limits kept there
+ * cannot be checked, so the request gets the same 503 as an unreachable database rather than a 500.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  return (
+    error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.')
+  );
+}
+
+/**
  * True when the database is unreachable or going away (restart, failover): such requests get 503 with
  * Retry-After so clients retry, rather than 500. SQLSTATE class 08 is connection exceptions; 57P0x is
  * admin/crash shutdown and "cannot connect now" during start-up.

@@ -30,6 +30,10 @@ export const errors = {
     new DomainError('too_many_logins', 429, 'Too many login attempts, try again later', {
       'Retry-After': String(retryAfterSeconds),
     }),
+  tooManySignUps: (retryAfterSeconds: number) =>
+    new DomainError('too_many_sign_ups', 429, 'Too many sign-ups from this address, try again later', {
+      'Retry-After': String(retryAfterSeconds),
+    }),
 
   // Seed: POST /api/users → 400.
   emailTaken: () => new DomainError('email_taken', 400, 'Почта с таким именем ужё зарегистрирована'),

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isRedisUnavailable } from '../db/errors.js';
 import { DomainError, errors } from '../lib/errors.js';
 import { toValidationDetails } from '../lib/validation.js';
 
@@ -32,8 +32,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     }
     const known = FRAMEWORK_ERRORS[error.code];
     if (known) return reply.code(known.status).send({ detail: known.detail });
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
+    if (isDatabaseUnavailable(error) || isRedisUnavailable(error)) {
+      request.log.warn({ err: error }, 'database or redis unavailable');
       const unavailable = errors.databaseUnavailable();
       return reply.code(unavailable.status).headers(unavailable.headers).send({ detail: unavailable.detail });
     }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AuthService, type TokenClaims } from '../auth/auth-service.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { buildServices, type Services } from '../runtime/services.js';
@@ -19,15 +18,14 @@ export const services = fp(
     const built = buildServices(config, database, app.log, 'api');
     // Signing needs the JWT plugin (plugins/auth.ts), registered after this one: it is looked up per login.
     const sign = (claims: TokenClaims) => app.jwt.sign(claims);
-    const throttle = new LoginThrottle(config.auth.loginFailuresPerAccount);
     app.decorate('services', {
       ...built,
-      auth: new AuthService(database.db, sign, config.auth.tokenTtlSeconds, throttle),
+      auth: new AuthService(database.db, sign, config.auth.tokenTtlSeconds, app.limits.loginThrottle),
     });
     app.addHook('onClose', async () => {
       built.idempotency.close();
       await built.background.close();
     });
   },
-  { name: 'services' },
+  { name: 'services', dependencies: ['limits'] },
 );

@@ -22,6 +22,17 @@ export const ErrorBody = Type.Object({ detail: Type.String() });
 /** An answer with nothing to return but its message (something was accepted or sent). */
 export const NoData = Type.Object({ data: Type.Null(), message: Type.String() });
 
+/** A limit's answer: the error body, and in the document the Retry-After header it always carries. */
+export const TooManyRequestsBody = Type.Object(
+  { detail: Type.String() },
+  {
+    description: 'Too many requests: a limit was reached (see the README); retry after Retry-After seconds.',
+    headers: {
+      'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before trying again.' }),
+    },
+  },
+);
+
 export const ValidationErrorBody = Type.Object({
   detail: Type.Array(
     Type.Object({

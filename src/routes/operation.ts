@@ -1,5 +1,12 @@
 import type { TSchema } from 'typebox';
-import { bearerSecurity, ErrorBody, errorResponses, IdempotencyHeaders, publicSecurity } from './http-schemas.js';
+import {
+  bearerSecurity,
+  ErrorBody,
+  errorResponses,
+  IdempotencyHeaders,
+  publicSecurity,
+  TooManyRequestsBody,
+} from './http-schemas.js';
 
 interface OperationSpec {
   operationId: string;
@@ -9,6 +16,8 @@ interface OperationSpec {
   auth: 'bearer' | 'optional' | 'public';
   /** A POST that takes an Idempotency-Key (documented header, and its 409). */
   idempotent?: boolean;
+  /** A route a limit can refuse (plugins/limits.ts): its 429 and Retry-After are documented. */
+  limited?: boolean;
   params?: TSchema;
   querystring?: TSchema;
   body?: TSchema;
@@ -20,11 +29,11 @@ interface OperationSpec {
 
 /**
  * A route's schema: its contract (the domain's TypeBox schemas) with what every route of its kind documents
- * added in one place — the security requirement, the Idempotency-Key header and its 409, and the 401, 422
- * and 503 a client must handle. The result keeps the types the TypeBox provider infers the handler from.
+ * added in one place — the security requirement, the Idempotency-Key header and its 409, a limit's 429 with
+ * Retry-After, and the 401, 422 and 503 a client must handle. The result keeps the types the TypeBox provider infers the handler from.
  */
 export function operation<const Spec extends OperationSpec>(spec: Spec) {
-  const { auth, idempotent, responses, ...schema } = spec;
+  const { auth, idempotent, limited, responses, ...schema } = spec;
   const security = auth === 'public' ? publicSecurity : auth === 'optional' ? [...bearerSecurity, {}] : bearerSecurity;
   return {
     ...schema,
@@ -33,6 +42,7 @@ export function operation<const Spec extends OperationSpec>(spec: Spec) {
     response: {
       ...responses,
       ...(idempotent ? { 409: ErrorBody } : {}),
+      ...(limited ? { 429: TooManyRequestsBody } : {}),
       ...errorResponses({ auth: auth !== 'public' }),
     },
   };

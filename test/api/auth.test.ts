@@ -70,13 +70,17 @@ describe('POST /api/auth/token', () => {
     }
   });
 
-  it('locks an account after repeated failures, with Retry-After, known or unknown alike', async () => {
+  it('holds an address back after repeated failures, with Retry-After, known or unknown alike', async () => {
     const { user } = await ctx.newUser('customer');
-    for (const account of [user.username, 'ghost-account']) {
+    for (const [account, remoteAddress] of [
+      [user.username, '10.8.0.1'],
+      ['ghost-account', '10.8.0.2'],
+    ] as const) {
       for (let i = 0; i < 3; i++) {
-        expect((await ctx.request(form({ username: account, password: 'nope-nope' }))).status).toBe(401);
+        const res = await ctx.request({ ...form({ username: account, password: 'nope-nope' }), remoteAddress });
+        expect(res.status).toBe(401);
       }
-      const locked = await ctx.request(form({ username: account, password: TEST_PASSWORD }));
+      const locked = await ctx.request({ ...form({ username: account, password: TEST_PASSWORD }), remoteAddress });
       expect(locked.status).toBe(429);
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
       expect(locked.body).toEqual({ detail: 'Too many login attempts, try again later' });

@@ -16,7 +16,7 @@ let ticket: TicketRow;
 const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
-  ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
+  ctx = await TestContext.create({ LOGIN_RATE_LIMIT_PER_MINUTE: '100000', SIGNUP_LIMIT_PER_HOUR: '100000' });
   ({ owner: customer, operator, ticket } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());

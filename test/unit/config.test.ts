@@ -11,7 +11,14 @@ describe('config', () => {
     const dataDir = tmp();
     const config = loadConfig({ DATA_DIR: dataDir });
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8000, trustProxy: false, corsOrigins: [] });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 8000,
+      trustProxy: false,
+      corsOrigins: [],
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+    });
     expect(config.dataDir).toBe(dataDir);
     expect(config.admin).toBeUndefined();
   });

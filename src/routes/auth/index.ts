@@ -1,12 +1,8 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Config } from '../../config.js';
 import { passwordResetRequestSchema, passwordResetSchema, tokenSchema } from './schemas.js';
 
-/** Per client address: each reset request can put a mail in someone's inbox. */
-const RESET_REQUESTS_PER_MINUTE = 10;
-
-const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth, accounts } = app.services;
 
   // OAuth2 password flow: Swagger's Authorize button posts a form; API clients may post JSON. The form
@@ -15,22 +11,16 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
     await login.register(formbody, { bodyLimit: 16 * 1024 });
     login.post(
       '/auth/token',
-      {
-        schema: tokenSchema,
-        // Per client address; the per-account limit lives in the login service.
-        config: { rateLimit: { max: config.auth.loginRateLimitPerMinute, timeWindow: '1 minute' } },
-      },
-      async (request) => auth.login(request.body.username, request.body.password),
+      // Per client address; the per-account limits live in the login use case.
+      { schema: tokenSchema, ...app.limits.login },
+      async (request) => auth.login(request.body.username, request.body.password, request.ip),
     );
   };
   await app.register(loginRoute);
 
   app.post(
     '/auth/password-reset',
-    {
-      schema: passwordResetRequestSchema,
-      config: { rateLimit: { max: RESET_REQUESTS_PER_MINUTE, timeWindow: '1 minute' } },
-    },
+    { schema: passwordResetRequestSchema, ...app.limits.passwordReset },
     async (request, reply) => {
       await accounts.requestReset(request.body.email);
       return reply
@@ -41,10 +31,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
 
   app.post(
     '/auth/password-reset/confirm',
-    {
-      schema: passwordResetSchema,
-      config: { rateLimit: { max: RESET_REQUESTS_PER_MINUTE * 2, timeWindow: '1 minute' } },
-    },
+    { schema: passwordResetSchema, ...app.limits.passwordReset },
     async (request) => ({
       data: await accounts.reset(request.body.token, request.body.password),
       message: 'Your password is changed; sign in with it',

@@ -9,9 +9,10 @@ export const tokenSchema = operation({
   tags: ['auth'],
   auth: 'public',
   // Never idempotent: an Idempotency-Key would store the answer, a bearer token, for a day.
+  limited: true,
   consumes: ['application/x-www-form-urlencoded', 'application/json'],
   body: TokenRequest,
-  responses: { 200: TokenResponse, 401: ErrorBody, 429: ErrorBody },
+  responses: { 200: TokenResponse, 401: ErrorBody },
 });
 
 export const passwordResetRequestSchema = operation({
@@ -19,8 +20,9 @@ export const passwordResetRequestSchema = operation({
   summary: 'Mail a password-reset code to an address (the same answer whether it has an account or not)',
   tags: ['auth'],
   auth: 'public',
+  limited: true,
   body: PasswordResetRequest,
-  responses: { 202: NoData, 409: ErrorBody, 429: ErrorBody },
+  responses: { 202: NoData, 409: ErrorBody },
 });
 
 export const passwordResetSchema = operation({
@@ -28,6 +30,7 @@ export const passwordResetSchema = operation({
   summary: 'Choose a new password with the code from the reset mail (this also verifies the address)',
   tags: ['auth'],
   auth: 'public',
+  limited: true,
   body: PasswordReset,
-  responses: { 200: Envelope(User), 400: ErrorBody, 429: ErrorBody },
+  responses: { 200: Envelope(User), 400: ErrorBody },
 });

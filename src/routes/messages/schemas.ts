@@ -8,6 +8,7 @@ export const createMessageSchema = operation({
   tags: ['messages'],
   auth: 'bearer',
   idempotent: true,
+  limited: true,
   params: TicketParams,
   body: CreateMessageBody,
   responses: { 201: Envelope(Message), 400: ErrorBody, 403: ErrorBody },

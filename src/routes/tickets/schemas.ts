@@ -11,6 +11,7 @@ export const createTicketSchema = operation({
   tags,
   auth: 'bearer',
   idempotent: true,
+  limited: true,
   body: CreateTicketBody,
   responses: { 201: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody },
 });

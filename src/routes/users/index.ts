@@ -13,10 +13,14 @@ import {
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { users, accounts } = app.services;
 
-  app.post('/users', { schema: createUserSchema, ...app.auth.optional }, async (request, reply) => {
-    const user = await users.signUp(request.caller ?? undefined, request.body);
-    return reply.code(201).send({ data: user, message: 'Пользователь успешно создан' });
-  });
+  app.post(
+    '/users',
+    { schema: createUserSchema, ...app.auth.optional, ...app.limits.signUp },
+    async (request, reply) => {
+      const user = await users.signUp(request.caller ?? undefined, request.body);
+      return reply.code(201).send({ data: user, message: 'Пользователь успешно создан' });
+    },
+  );
 
   app.get('/users/me', { schema: meSchema, ...app.auth.user }, async (request) => ({
     data: await users.get(callerOf(request), callerOf(request).id),

@@ -14,6 +14,7 @@ export const createUserSchema = operation({
   // Anonymous sign-up, or an admin's token to create staff.
   auth: 'optional',
   idempotent: true,
+  limited: true,
   body: SignUp,
   responses: { 201: Envelope(User), 400: ErrorBody, 403: ErrorBody },
 });
@@ -54,7 +55,8 @@ export const requestVerificationSchema = operation({
   summary: "Mail a verification code to the caller's own address (at most 3 an hour)",
   tags,
   auth: 'bearer',
-  responses: { 202: NoData, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
+  limited: true,
+  responses: { 202: NoData, 400: ErrorBody, 409: ErrorBody },
 });
 export const verifyEmailSchema = operation({
   operationId: 'verifyEmail',
