@@ -15,6 +15,8 @@ describe('config: limits and the client address', () => {
       loginFailuresPerAccount: 10,
       loginFailuresPerAccountAllAddresses: 100,
       signupsPerAddressPerHour: 10,
+      ticketsPerUserPerHour: 30,
+      messagesPerUserPerHour: 300,
     });
     expect(load({ RATE_LIMITS: 'off' }).limits.enabled).toBe(false);
     expect(load({ RATE_LIMITS: 'on', SIGNUP_LIMIT_PER_HOUR: '50' }).limits).toMatchObject({
