@@ -115,7 +115,7 @@ export interface Config {
 /** `false`: the peer is the client; `true`: any X-Forwarded-For; a hop count; or the proxies' addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
 
-/** Limits against abuse (docs/security-notes-login.md). `enabled: false` is RATE_LIMITS=off: none applies. */
+/** Limits against abuse (docs/security.md). `enabled: false` is RATE_LIMITS=off: none applies. */
 /** Every limit; `enabled` false when RATE_LIMITS=off, and every part honours it. */
 export interface LimitsConfig {
   enabled: boolean;

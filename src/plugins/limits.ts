@@ -33,7 +33,7 @@ const PASSWORD_RESETS_PER_ADDRESS_PER_MINUTE = 10;
 const seconds = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs / 1000));
 
 /**
- * Every limit against abuse in one place (docs/security-notes-login.md). With Redis configured the
+ * Every limit against abuse in one place (docs/security.md). With Redis configured the
  * counters live there, shared by every API process under REDIS_PREFIX; otherwise in this process. The
  * client address is Fastify's `request.ip`, so TRUST_PROXY decides whom to believe about it. A 429 always
  * carries Retry-After and the `{"detail": …}` body. RATE_LIMITS=off registers none of it.

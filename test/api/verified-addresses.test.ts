@@ -60,7 +60,12 @@ describe('verifying an address', () => {
 
     // Someone else holding the code (the address's real owner, say) cannot verify a stranger's account with it.
     const other = await ctx.newUser('customer');
-    const refused = await ctx.request({ method: 'POST', url: '/api/users/verify-email', headers: other.auth, payload: { token: code } });
+    const refused = await ctx.request({
+      method: 'POST',
+      url: '/api/users/verify-email',
+      headers: other.auth,
+      payload: { token: code },
+    });
     expect(refused.status).toBe(400);
 
     const verified = await ctx.request<Ok<UserView>>({
@@ -71,7 +76,12 @@ describe('verifying an address', () => {
     });
     expect(verified.status).toBe(200);
     expect(verified.body.data).toMatchObject({ id: user.id, email_verified: true });
-    const again = await ctx.request({ method: 'POST', url: '/api/users/verify-email', headers: auth, payload: { token: code } });
+    const again = await ctx.request({
+      method: 'POST',
+      url: '/api/users/verify-email',
+      headers: auth,
+      payload: { token: code },
+    });
     expect(again.status).toBe(400);
   });
 
@@ -131,7 +141,11 @@ describe('forgot password', () => {
 
     const code = await codeMailedTo(user.email, 'password_reset');
     const reset = (password: string) =>
-      ctx.request<Ok<UserView>>({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token: code, password } });
+      ctx.request<Ok<UserView>>({
+        method: 'POST',
+        url: '/api/auth/password-reset/confirm',
+        payload: { token: code, password },
+      });
     const done = await reset('a-different-long-passphrase-3');
     expect(done.status).toBe(200);
     // Following the link proved the address; the old session ends, the new password works.
@@ -167,7 +181,11 @@ describe('without outgoing mail', () => {
     const plain = await TestContext.create();
     try {
       const user = await plain.newUser('customer', { verified: false });
-      const verify = await plain.request({ method: 'POST', url: '/api/users/me/verification-email', headers: user.auth });
+      const verify = await plain.request({
+        method: 'POST',
+        url: '/api/users/me/verification-email',
+        headers: user.auth,
+      });
       const reset = await plain.request({
         method: 'POST',
         url: '/api/auth/password-reset',
@@ -198,9 +216,15 @@ describe('what an unverified account sees and gets', () => {
   });
 
   it('its own API tickets, but not what arrived by mail from its address', async () => {
-    const list = await ctx.request<{ data: TicketView[] }>({ method: 'GET', url: '/api/tickets', headers: unverified.auth });
+    const list = await ctx.request<{ data: TicketView[] }>({
+      method: 'GET',
+      url: '/api/tickets',
+      headers: unverified.auth,
+    });
     expect(list.body.data.map((t) => t.id)).toEqual([byApi]);
-    expect((await ctx.request({ method: 'GET', url: `/api/tickets/${byMail}`, headers: unverified.auth })).status).toBe(404);
+    expect((await ctx.request({ method: 'GET', url: `/api/tickets/${byMail}`, headers: unverified.auth })).status).toBe(
+      404,
+    );
     const patch = await ctx.request({
       method: 'PATCH',
       url: `/api/tickets/${byMail}`,
@@ -236,8 +260,17 @@ describe('what an unverified account sees and gets', () => {
       headers: operator.auth,
       payload: { operator_id: operator.user.id },
     });
-    await ctx.request({ method: 'POST', url: `/api/tickets/${ticket.id}/messages`, headers: operator.auth, payload: { text: 'Hi' } });
-    const asCustomer = await ctx.request<Ok<TicketView>>({ method: 'GET', url: `/api/tickets/${ticket.id}`, headers: owner.auth });
+    await ctx.request({
+      method: 'POST',
+      url: `/api/tickets/${ticket.id}/messages`,
+      headers: operator.auth,
+      payload: { text: 'Hi' },
+    });
+    const asCustomer = await ctx.request<Ok<TicketView>>({
+      method: 'GET',
+      url: `/api/tickets/${ticket.id}`,
+      headers: owner.auth,
+    });
     expect(asCustomer.body.data.operator?.email).toBe(SUPPORT);
     expect(asCustomer.body.data.creator.email).toBe(owner.user.email);
     const list = await ctx.request<{ data: TicketView[] }>({ method: 'GET', url: '/api/tickets', headers: owner.auth });
@@ -248,7 +281,11 @@ describe('what an unverified account sees and gets', () => {
       headers: owner.auth,
     });
     expect(messages.body.data.map((m) => m.author.email)).toEqual([SUPPORT]);
-    const asStaff = await ctx.request<Ok<TicketView>>({ method: 'GET', url: `/api/tickets/${ticket.id}`, headers: operator.auth });
+    const asStaff = await ctx.request<Ok<TicketView>>({
+      method: 'GET',
+      url: `/api/tickets/${ticket.id}`,
+      headers: operator.auth,
+    });
     expect(asStaff.body.data.operator?.email).toBe(operator.user.email);
   });
 });
@@ -282,7 +319,12 @@ describe('how much one account may write', () => {
 
         const ticket = await app.newTicket(customer);
         const say = () =>
-          app.request({ method: 'POST', url: `/api/tickets/${ticket.id}/messages`, headers: customer.auth, payload: { text: 'Hi' } });
+          app.request({
+            method: 'POST',
+            url: `/api/tickets/${ticket.id}/messages`,
+            headers: customer.auth,
+            payload: { text: 'Hi' },
+          });
         const said = [];
         for (let i = 0; i < 4; i++) said.push((await say()).status);
         expect(said).toEqual([201, 201, 201, 429]);

@@ -172,7 +172,12 @@ describe('mail cannot impersonate', () => {
   it("a reply to someone else's thread opens a ticket of its own, saying why", async () => {
     const { messageId, ticketId } = await thread('carol');
     const eve = new MailClient(stack, newAddress(stack, 'eve'));
-    const id = await eve.send({ to: desk.support, subject: 'Re: Invoice 7', text: 'Pay me instead.', inReplyTo: messageId });
+    const id = await eve.send({
+      to: desk.support,
+      subject: 'Re: Invoice 7',
+      text: 'Pay me instead.',
+      inReplyTo: messageId,
+    });
     const entry = await desk.processed(id);
     expect(entry).toMatchObject({ outcome: 'ticket_created' });
     expect(entry.ticket_id).not.toBe(ticketId);
@@ -241,7 +246,7 @@ describe('mail cannot impersonate', () => {
     expect(await desk.processed(genuine)).toMatchObject({ outcome: 'reply_added', ticket_id: ticketId });
   });
 
-  it("a Message-ID someone else sent first does not suppress the real mail", async () => {
+  it('a Message-ID someone else sent first does not suppress the real mail', async () => {
     const predictable = `<invoice-2026-001@billing.example.test>`;
     const mallory = new MailClient(stack, newAddress(stack, 'mallory'));
     const first = await mallory.send({ to: desk.support, subject: 'Hello', text: 'First!', messageId: predictable });

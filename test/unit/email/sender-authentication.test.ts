@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseAuthenticationResults,
-  senderAuthentication,
-} from '../../../src/email/rules/sender-authentication.js';
+import { parseAuthenticationResults, senderAuthentication } from '../../../src/email/rules/sender-authentication.js';
 
 describe('Authentication-Results (RFC 8601)', () => {
   it('reads the authserv-id and each method’s result, comments and versions aside', () => {
