@@ -1,10 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   customType,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   primaryKey,
@@ -16,6 +18,8 @@ import {
 
 export const userRole = pgEnum('user_role', ['customer', 'operator', 'admin']);
 export const ticketStatus = pgEnum('ticket_status', ['open', 'in_progress', 'closed']);
+/** Declared low to high: PostgreSQL orders an enum by declaration, so `order by priority desc` is urgent first. */
+export const ticketPriority = pgEnum('ticket_priority', ['low', 'normal', 'high', 'urgent']);
 /** How a ticket or a message arrived. */
 export const messageChannel = pgEnum('message_channel', ['api', 'email']);
 
@@ -61,6 +65,28 @@ export const users = pgTable(
   ],
 );
 
+/** A full-text search document (see `searchDocument`). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The search document of a text: the `russian` configuration stems Russian words and, for words in Latin
+ * letters, uses the English stemmer, so one column serves both languages ("принтера" finds "принтер",
+ * "printers" finds "printer"). A generated column: it can never disagree with the text.
+ */
+const searchDocument = (text: SQL) => sql`to_tsvector('russian'::regconfig, ${text})`;
+
+/** Queues or teams of staff; a ticket belongs to at most one. */
+export const groups = pgTable(
+  'groups',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: varchar('name', { length: 100 }).notNull(),
+    description: text('description').notNull().default(''),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('groups_name_lower_key').on(sql`lower(${t.name})`)],
+);
+
 export const tickets = pgTable(
   'tickets',
   {
@@ -74,6 +100,15 @@ export const tickets = pgTable(
     operatorId: integer('operator_id').references(() => users.id),
     /** A ticket opened by mail belongs to the sender's address: an unverified account does not see it. */
     channel: messageChannel('channel').notNull().default('api'),
+    priority: ticketPriority('priority').notNull().default('normal'),
+    /** Normalised (tickets/tags.ts): trimmed, lower case, unique, sorted. */
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    groupId: integer('group_id').references(() => groups.id, { onDelete: 'set null' }),
+    /** Set when the ticket was merged into another: its messages moved there, and mail to it lands there. */
+    mergedIntoId: integer('merged_into_id').references((): AnyPgColumn => tickets.id),
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs((): SQL => searchDocument(sql`${tickets.subject} || ' ' || ${tickets.description}`)),
     /** Bumped on every change: the ETag, so a stale PATCH (If-Match) is refused instead of overwriting. */
     version: integer('version').notNull().default(1),
     /** `<caller id>:<Idempotency-Key>` of the request that created it: a retried POST finds it, never a twin. */
@@ -86,7 +121,13 @@ export const tickets = pgTable(
     index('tickets_created_at_id_idx').on(t.createdAt, t.id),
     index('tickets_status_created_at_id_idx').on(t.status, t.createdAt, t.id),
     index('tickets_creator_created_at_id_idx').on(t.creatorId, t.createdAt, t.id),
-    index('tickets_operator_id_idx').on(t.operatorId),
+    index('tickets_operator_created_at_id_idx').on(t.operatorId, t.createdAt, t.id),
+    index('tickets_group_created_at_id_idx').on(t.groupId, t.createdAt, t.id),
+    index('tickets_priority_created_at_id_idx').on(t.priority, t.createdAt, t.id),
+    index('tickets_updated_at_id_idx').on(t.updatedAt, t.id),
+    index('tickets_merged_into_id_idx').on(t.mergedIntoId),
+    index('tickets_tags_idx').using('gin', t.tags),
+    index('tickets_search_idx').using('gin', t.search),
   ],
 );
 
@@ -105,9 +146,13 @@ export const messages = pgTable(
     internal: boolean('internal').notNull().default(false),
     channel: messageChannel('channel').notNull().default('api'),
     idempotencyKey: varchar('idempotency_key', { length: 300 }),
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs((): SQL => searchDocument(sql`${messages.text}`)),
     createdAt: timestamps.createdAt,
   },
   (t) => [
+    index('messages_search_idx').using('gin', t.search),
     uniqueIndex('messages_idempotency_key_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     index('messages_ticket_created_at_id_idx').on(t.ticketId, t.createdAt, t.id),
     // Also the per-author hourly limit: the newest messages of an author.
@@ -296,6 +341,78 @@ export const ticketParticipants = pgTable(
   (t) => [primaryKey({ columns: [t.ticketId, t.address] })],
 );
 
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_id_idx').on(t.userId)],
+);
+
+export const ticketEventType = pgEnum('ticket_event_type', [
+  'ticket.created',
+  'ticket.updated',
+  'message.created',
+  'note.created',
+  'email.received',
+  'email.sent',
+  'ticket.merged',
+]);
+
+/** `{field: {from, to}}` of a `ticket.updated` event; a merge says which tickets. */
+export type TicketEventChanges = Record<string, { from: unknown; to: unknown }>;
+
+/**
+ * Everything that happened to a ticket, written in the same transaction as the change it records (no change
+ * without its event, no event without its change). The id is global and increasing: history pages by it,
+ * and what follows changes (live events, webhooks, SLA) resumes from it.
+ */
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    type: ticketEventType('type').notNull(),
+    /** Null: the system (a job, a rule), not a person. */
+    actorId: integer('actor_id').references(() => users.id),
+    changes: jsonb('changes').$type<TicketEventChanges>().notNull().default({}),
+    messageId: integer('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    index('ticket_events_ticket_id_id_idx').on(t.ticketId, t.id),
+    index('ticket_events_actor_id_idx').on(t.actorId),
+    index('ticket_events_message_id_idx').on(t.messageId),
+  ],
+);
+
+/** Answers an operator keeps for reuse; `shared` ones every member of staff sees. */
+export const cannedResponses = pgTable(
+  'canned_responses',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: varchar('title', { length: 200 }).notNull(),
+    text: text('text').notNull(),
+    shared: boolean('shared').notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    index('canned_responses_author_title_idx').on(t.authorId, t.title, t.id),
+    index('canned_responses_shared_title_idx').on(t.title, t.id).where(sql`${t.shared}`),
+  ],
+);
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -310,10 +427,24 @@ export const mailboxState = pgTable('mailbox_state', {
 });
 
 export type UserRow = typeof users.$inferSelect;
-export type TicketRow = typeof tickets.$inferSelect;
-export type MessageRow = typeof messages.$inferSelect;
+/**
+ * A ticket and a message as the code reads them: without their search documents, which only the database
+ * reads (a tsvector is as large as its text; fetching it would double every page).
+ */
+export type TicketRow = Omit<typeof tickets.$inferSelect, 'search'>;
+export type MessageRow = Omit<typeof messages.$inferSelect, 'search'>;
+const { search: _ticketSearch, ...ticketColumnSet } = getTableColumns(tickets);
+const { search: _messageSearch, ...messageColumnSet } = getTableColumns(messages);
+/** The columns of a `TicketRow` / `MessageRow`: select these instead of the whole table. */
+export const ticketColumns = ticketColumnSet;
+export const messageColumns = messageColumnSet;
 export type UserRole = (typeof userRole.enumValues)[number];
 export type TicketStatus = (typeof ticketStatus.enumValues)[number];
+export type TicketPriority = (typeof ticketPriority.enumValues)[number];
+export type TicketEventType = (typeof ticketEventType.enumValues)[number];
+export type TicketEventRow = typeof ticketEvents.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
 export type EmailMessageRow = typeof emailMessages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;

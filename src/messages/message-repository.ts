@@ -8,6 +8,7 @@ import {
   attachments,
   type MessageRow,
   messageChannel,
+  messageColumns,
   messages,
   type TicketRow,
   tickets,
@@ -104,7 +105,7 @@ const pageStatement = preparedByShape('messages_page', (db, shape: PageShape, na
   const as: Standing = reader === 'o' ? 'staff' : 'customer';
   return db
     .select({
-      message: messages,
+      message: messageColumns,
       author: publicUserColumns(users),
       hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.messageId} = ${messages.id})`,
     })
@@ -148,7 +149,7 @@ export const messageRepository = {
 
   /** A message as it is, with no rule applied: for data written outside the use cases (test fixtures, imports). */
   async insert(db: Db, message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'>): Promise<MessageRow> {
-    const [row] = await db.insert(messages).values(message).returning();
+    const [row] = await db.insert(messages).values(message).returning(messageColumns);
     return row as MessageRow;
   },
 
@@ -172,7 +173,7 @@ export const messageRepository = {
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {
-    const [row] = await db.select().from(messages).where(eq(messages.idempotencyKey, key));
+    const [row] = await db.select(messageColumns).from(messages).where(eq(messages.idempotencyKey, key));
     return row;
   },
 

@@ -4,7 +4,7 @@ import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
-import { messageChannel, type TicketRow, type TicketStatus, tickets, users } from '../db/schema.js';
+import { messageChannel, type TicketRow, type TicketStatus, ticketColumns, tickets, users } from '../db/schema.js';
 import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
@@ -55,7 +55,7 @@ const shapeOf = (as: Standing) => (as === 'staff' ? 'o' : 'c');
 /** One query with both people joined: a page of tickets never costs a query per row. */
 function selectWithPeople(db: Db) {
   return db
-    .select({ ticket: tickets, creator: publicUserColumns(creator), operator: publicUserColumns(operator) })
+    .select({ ticket: ticketColumns, creator: publicUserColumns(creator), operator: publicUserColumns(operator) })
     .from(tickets)
     .innerJoin(creator, eq(creator.id, tickets.creatorId))
     .leftJoin(operator, eq(operator.id, tickets.operatorId));
@@ -72,7 +72,7 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
     where ${callerActs(db, undefined)}`,
   );
   const { id, subject, description, status, creatorId, operatorId, channel, version, idempotencyKey } = inserted;
-  const { createdAt, updatedAt } = inserted;
+  const { priority, tags, groupId, mergedIntoId, createdAt, updatedAt } = inserted;
   const ticket = {
     id,
     subject,
@@ -81,6 +81,10 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
     creatorId,
     operatorId,
     channel,
+    priority,
+    tags,
+    groupId,
+    mergedIntoId,
     version,
     idempotencyKey,
     createdAt,
@@ -150,17 +154,17 @@ export const ticketRepository = {
   },
 
   async insert(db: Db, ticket: NewTicket): Promise<TicketRow> {
-    const [row] = await db.insert(tickets).values(ticket).returning();
+    const [row] = await db.insert(tickets).values(ticket).returning(ticketColumns);
     return row as TicketRow;
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<TicketRow | undefined> {
-    const [row] = await db.select().from(tickets).where(eq(tickets.idempotencyKey, key));
+    const [row] = await db.select(ticketColumns).from(tickets).where(eq(tickets.idempotencyKey, key));
     return row;
   },
 
   async findById(db: Db, id: number, options: { forUpdate?: boolean } = {}): Promise<TicketRow | undefined> {
-    const query = db.select().from(tickets).where(eq(tickets.id, id));
+    const query = db.select(ticketColumns).from(tickets).where(eq(tickets.id, id));
     const [row] = options.forUpdate ? await query.for('update') : await query;
     return row;
   },
