@@ -19,6 +19,7 @@ import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
 import attachmentRoutes from './routes/attachments/index.js';
 import authRoutes from './routes/auth/index.js';
+import groupRoutes from './routes/groups/index.js';
 import healthRoutes from './routes/health/index.js';
 import mailRoutes from './routes/mail/index.js';
 import messageRoutes from './routes/messages/index.js';
@@ -100,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(messageRoutes);
       await api.register(attachmentRoutes);
       await api.register(mailRoutes);
+      await api.register(groupRoutes);
     },
     { prefix: '/api' },
   );

@@ -75,6 +75,8 @@ const EnvSchema = Type.Object({
   email_auto_reply_limit_per_hour: Type.Integer({ minimum: 0, default: 5 }),
   email_send_max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   email_retry_base_seconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
+  /** The group (by name, any case) tickets opened by mail go to. */
+  email_default_group: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -181,6 +183,8 @@ export interface MailConfig {
   sendMaxAttempts: number;
   /** First retry after this long, doubling each time (capped at an hour). */
   retryBaseSeconds: number;
+  /** EMAIL_DEFAULT_GROUP: the name (any case) of the group tickets opened by mail go to; unset: none. */
+  defaultGroup: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -388,6 +392,7 @@ function mailConfig(env: Env): MailConfig {
     limitsEnabled: env.rate_limits === 'on',
     sendMaxAttempts: env.email_send_max_attempts,
     retryBaseSeconds: env.email_retry_base_seconds,
+    defaultGroup: env.email_default_group?.trim() || undefined,
   };
 }
 

@@ -62,6 +62,24 @@ export const errors = {
   wrongCurrentPassword: () => new DomainError('wrong_current_password', 400, 'Current password is incorrect'),
   lastAdmin: () => new DomainError('last_admin', 400, 'The last active admin cannot be demoted or deactivated'),
 
+  groupNotFound: () => new DomainError('group_not_found', 404, 'Group not found'),
+  groupNameTaken: () => new DomainError('group_name_taken', 409, 'A group with this name already exists'),
+  tooManyGroups: (max: number) =>
+    new DomainError('too_many_groups', 409, `There are ${max} groups already, the most this server keeps`),
+  // Members a schema cannot judge (whether each id is an active operator or admin): FastAPI's 422, one
+  // entry per refused id at its index in the body, as if the schema had said it.
+  groupMembersNotStaff: (refused: { index: number; id: number }[]) =>
+    new DomainError(
+      'group_members_not_staff',
+      422,
+      refused.map(({ index, id }) => ({
+        loc: ['body', 'user_ids', index],
+        msg: `User ${id} is not an operator or admin`,
+        type: 'value_error',
+      })),
+    ),
+  cannedResponseNotFound: () => new DomainError('canned_response_not_found', 404, 'Canned response not found'),
+
   // Seed: POST /api/tickets → 400 (its "c" in "c ID" is a Latin letter, kept as documented).
   creatorNotFound: (creatorId: number) =>
     new DomainError('creator_not_found', 400, `Пользователь c ID ${creatorId} не найден`),

@@ -10,6 +10,7 @@ import { MailAdminService } from '../email/log/mail-admin-service.js';
 import { MailSender } from '../email/outbound/mail-sender.js';
 import { createMailer } from '../email/outbound/mailer.js';
 import { Outbox } from '../email/outbound/outbox.js';
+import { GroupService } from '../groups/group-service.js';
 import { IdempotencyService } from '../idempotency/idempotency-service.js';
 import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
@@ -32,6 +33,7 @@ export interface Services {
   tickets: TicketService;
   messages: MessageService;
   attachments: AttachmentService;
+  groups: GroupService;
   idempotency: IdempotencyService;
   outbox: Outbox;
   mailSender: MailSender;
@@ -87,6 +89,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     tickets,
     messages,
     attachments,
+    groups: new GroupService(db),
     idempotency,
     outbox,
     mailSender,
