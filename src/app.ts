@@ -19,6 +19,7 @@ import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
 import attachmentRoutes from './routes/attachments/index.js';
 import authRoutes from './routes/auth/index.js';
+import cannedResponseRoutes from './routes/canned-responses/index.js';
 import groupRoutes from './routes/groups/index.js';
 import healthRoutes from './routes/health/index.js';
 import mailRoutes from './routes/mail/index.js';
@@ -102,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(attachmentRoutes);
       await api.register(mailRoutes);
       await api.register(groupRoutes);
+      await api.register(cannedResponseRoutes);
     },
     { prefix: '/api' },
   );

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Callers } from '../access/callers.js';
 import { AttachmentService } from '../attachments/attachment-service.js';
+import { CannedResponseService } from '../canned-responses/canned-response-service.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { MailIngest } from '../email/inbound/ingest.js';
@@ -34,6 +35,7 @@ export interface Services {
   messages: MessageService;
   attachments: AttachmentService;
   groups: GroupService;
+  cannedResponses: CannedResponseService;
   idempotency: IdempotencyService;
   outbox: Outbox;
   mailSender: MailSender;
@@ -90,6 +92,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     messages,
     attachments,
     groups: new GroupService(db),
+    cannedResponses: new CannedResponseService(db),
     idempotency,
     outbox,
     mailSender,
