@@ -71,6 +71,17 @@ describe('OpenAPI and Swagger UI', () => {
         'GET /api/mail/log',
         'GET /api/mail/outbox',
         'POST /api/mail/outbox/{outbox_id}/resend',
+        'POST /api/groups',
+        'GET /api/groups',
+        'GET /api/groups/{group_id}',
+        'PATCH /api/groups/{group_id}',
+        'PUT /api/groups/{group_id}/members',
+        'POST /api/canned-responses',
+        'GET /api/canned-responses',
+        'GET /api/canned-responses/{canned_response_id}',
+        'PATCH /api/canned-responses/{canned_response_id}',
+        'DELETE /api/canned-responses/{canned_response_id}',
+        'POST /api/canned-responses/{canned_response_id}/render',
       ].sort(),
     );
     for (const { key, op } of operations) {

@@ -17,13 +17,23 @@ let deactivated: TestUser;
 let ticket: TicketRow;
 let attachmentId: number;
 let outboxId: number;
+let groupId: number;
+let responseId: number;
 let secret: string;
 const { send, serverErrors } = recordingSender(() => ctx);
 
 beforeAll(async () => {
   ctx = await TestContext.create();
   secret = ctx.config.auth.secretKey;
-  ({ owner: customer, deactivated, ticket, attachmentId, outboxId } = await newWorld(ctx));
+  ({
+    owner: customer,
+    deactivated,
+    ticket,
+    attachmentId,
+    outboxId,
+    groupId,
+    sharedResponseId: responseId,
+  } = await newWorld(ctx));
 });
 afterAll(async () => ctx.close());
 
@@ -47,7 +57,7 @@ const claims = (user: TestUser, extra: object = {}) => ({
   ...extra,
 });
 
-const routes: [method: 'GET' | 'POST' | 'PATCH', url: () => string, payload?: object][] = [
+const routes: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: () => string, payload?: object][] = [
   ['GET', () => '/api/users/me'],
   ['GET', () => '/api/users'],
   ['GET', () => `/api/users/${customer.user.id}`],
@@ -65,6 +75,17 @@ const routes: [method: 'GET' | 'POST' | 'PATCH', url: () => string, payload?: ob
   ['GET', () => '/api/mail/log'],
   ['GET', () => '/api/mail/outbox'],
   ['POST', () => `/api/mail/outbox/${outboxId}/resend`],
+  ['POST', () => '/api/groups', { name: 'Forged' }],
+  ['GET', () => '/api/groups'],
+  ['GET', () => `/api/groups/${groupId}`],
+  ['PATCH', () => `/api/groups/${groupId}`, { name: 'Forged' }],
+  ['PUT', () => `/api/groups/${groupId}/members`, { user_ids: [] }],
+  ['POST', () => '/api/canned-responses', { title: 't', text: 't' }],
+  ['GET', () => '/api/canned-responses'],
+  ['GET', () => `/api/canned-responses/${responseId}`],
+  ['PATCH', () => `/api/canned-responses/${responseId}`, { title: 'Forged' }],
+  ['DELETE', () => `/api/canned-responses/${responseId}`],
+  ['POST', () => `/api/canned-responses/${responseId}/render`, { ticket_id: 1 }],
 ];
 
 const headers: [label: string, authorization: () => string][] = [

@@ -45,6 +45,9 @@ const signedIn = (owner: number, other: number, operator: number, admin: number)
 const ticketUrl = (w: World) => `/api/tickets/${w.ticket.id}`;
 const messagesUrl = (w: World) => `/api/tickets/${w.ticket.id}/messages`;
 const ownerUrl = (w: World) => `/api/users/${w.owner.user.id}`;
+const groupUrl = (w: World) => `/api/groups/${w.groupId}`;
+const sharedUrl = (w: World) => `/api/canned-responses/${w.sharedResponseId}`;
+const privateUrl = (w: World) => `/api/canned-responses/${w.privateResponseId}`;
 const signUp = (role?: string) => () => {
   const username = ctx.unique('signup');
   return { email: `${username}@example.com`, username, password: 'secure_password', ...(role ? { role } : {}) };
@@ -91,6 +94,22 @@ const ACTIONS: Action[] = [
   { route: 'GET /api/mail/log', url: () => '/api/mail/log', expect: signedIn(403, 403, 200, 200) },
   { route: 'GET /api/mail/outbox', url: () => '/api/mail/outbox', expect: signedIn(403, 403, 200, 200) },
   { route: 'POST /api/mail/outbox/:outbox_id/resend', url: (w) => `/api/mail/outbox/${w.outboxId}/resend`, expect: signedIn(403, 403, 200, 200) },
+
+  { route: 'POST /api/groups', url: () => '/api/groups', payload: () => ({ name: ctx.unique('Group ') }), expect: signedIn(403, 403, 403, 201) },
+  { route: 'GET /api/groups', url: () => '/api/groups', expect: signedIn(403, 403, 200, 200) },
+  { route: 'GET /api/groups/:group_id', url: groupUrl, expect: signedIn(403, 403, 200, 200) },
+  { route: 'PATCH /api/groups/:group_id', url: groupUrl, payload: () => ({ description: 'Changed' }), expect: signedIn(403, 403, 403, 200) },
+  { route: 'PUT /api/groups/:group_id/members', url: (w) => `${groupUrl(w)}/members`, payload: (w) => ({ user_ids: [w.admin.user.id] }), expect: signedIn(403, 403, 403, 200) },
+
+  { route: 'POST /api/canned-responses', url: () => '/api/canned-responses', payload: () => ({ title: 'Hi', text: 'Hello' }), expect: signedIn(403, 403, 201, 201) },
+  { route: 'GET /api/canned-responses', url: () => '/api/canned-responses', expect: signedIn(403, 403, 200, 200) },
+  { route: 'GET /api/canned-responses/:canned_response_id', variant: "operator's shared", url: sharedUrl, expect: signedIn(403, 403, 200, 200) },
+  { route: 'GET /api/canned-responses/:canned_response_id', variant: "admin's private", url: privateUrl, expect: signedIn(403, 403, 404, 200) },
+  { route: 'PATCH /api/canned-responses/:canned_response_id', variant: "operator's shared", url: sharedUrl, payload: () => ({ title: 'Changed' }), expect: signedIn(403, 403, 200, 200) },
+  { route: 'PATCH /api/canned-responses/:canned_response_id', variant: "admin's private", url: privateUrl, payload: () => ({ title: 'Changed' }), expect: signedIn(403, 403, 404, 200) },
+  { route: 'DELETE /api/canned-responses/:canned_response_id', variant: "operator's shared", url: sharedUrl, expect: signedIn(403, 403, 200, 200) },
+  { route: 'DELETE /api/canned-responses/:canned_response_id', variant: "admin's private", url: privateUrl, expect: signedIn(403, 403, 404, 200) },
+  { route: 'POST /api/canned-responses/:canned_response_id/render', url: (w) => `${sharedUrl(w)}/render`, payload: (w) => ({ ticket_id: w.ticket.id }), expect: signedIn(403, 403, 200, 200) },
 ];
 
 const ROWS = ACTIONS.flatMap((action) =>

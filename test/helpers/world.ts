@@ -1,6 +1,8 @@
 import { attachmentRepository } from '../../src/attachments/attachment-repository.js';
+import { cannedResponseRepository } from '../../src/canned-responses/canned-response-repository.js';
 import type { TicketRow } from '../../src/db/schema.js';
 import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
+import { groupRepository } from '../../src/groups/group-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import type { TestContext, TestUser } from './context.js';
 
@@ -20,6 +22,11 @@ export interface World {
   attachmentId: number;
   /** A failed outbox row (a reply to the owner), which staff may send again. */
   outboxId: number;
+  /** A group with the operator as its member. */
+  groupId: number;
+  /** The operator's shared canned response, and the admin's private one. */
+  sharedResponseId: number;
+  privateResponseId: number;
 }
 
 /**
@@ -53,5 +60,23 @@ export async function newWorld(ctx: TestContext): Promise<World> {
     references: null,
   });
   await outboxRepository.markFailedAttempt(ctx.db, outbox.id, 'SMTP said no', null);
-  return { owner, other, operator, admin, deactivated, ticket, attachmentId: attachment.id, outboxId: outbox.id };
+  const group = await groupRepository.insert(ctx.db, { name: ctx.unique('Group '), description: '' });
+  await groupRepository.replaceMembers(ctx.db, group.id, [operator.user.id]);
+  const response = (authorId: number, shared: boolean) =>
+    cannedResponseRepository.insert(ctx.db, { authorId, title: 'Hello', text: 'Hi {{customer.username}}', shared });
+  const shared = await response(operator.user.id, true);
+  const privateOne = await response(admin.user.id, false);
+  return {
+    owner,
+    other,
+    operator,
+    admin,
+    deactivated,
+    ticket,
+    attachmentId: attachment.id,
+    outboxId: outbox.id,
+    groupId: group.id,
+    sharedResponseId: shared.id,
+    privateResponseId: privateOne.id,
+  };
 }

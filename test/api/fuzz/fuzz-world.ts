@@ -2,11 +2,13 @@ import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { attachmentRepository } from '../../../src/attachments/attachment-repository.js';
+import { cannedResponseRepository } from '../../../src/canned-responses/canned-response-repository.js';
 import type { Db } from '../../../src/db/client.js';
 import type { UserRole, UserRow } from '../../../src/db/schema.js';
 import { mailLogRepository } from '../../../src/email/log/mail-log-repository.js';
 import { mailboxStateRepository } from '../../../src/email/log/mailbox-state-repository.js';
 import { outboxRepository } from '../../../src/email/outbound/outbox-repository.js';
+import { groupRepository } from '../../../src/groups/group-repository.js';
 import { hashPassword } from '../../../src/lib/password.js';
 import { messageRepository } from '../../../src/messages/message-repository.js';
 import { ticketRepository } from '../../../src/tickets/ticket-repository.js';
@@ -238,13 +240,35 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
   await mailboxStateRepository.upsert(db, 'support@example.com', { uidValidity: 1, lastUid: 2, connected: false });
   await mailboxStateRepository.recordError(db, 'support@example.com', 'IMAP: connection refused');
 
+  const group = (name: string, members: number[]) =>
+    groupRepository.insert(db, { name, description: '' }).then(async (row) => {
+      await groupRepository.replaceMembers(db, row.id, members);
+      return row;
+    });
+  const groupRows = [
+    await group('Hardware', [users.operator.id, spareOperator.id]),
+    await group('Billing', [users.admin.id]),
+    await group('Пустая', []),
+  ];
+  const canned = (author: UserRow, title: string, text: string, shared: boolean) =>
+    cannedResponseRepository.insert(db, { authorId: author.id, title, text, shared });
+  const cannedRows = [
+    await canned(users.operator, 'Restart', 'Hi {{customer.username}}, restart it. {{ ticket.id }}', false),
+    await canned(users.operator, 'Shared hello', 'Hello {{customer.email}} from {{operator.username}}', true),
+    await canned(users.admin, 'Admin only', '{{unknown}} {{ticket.subject}}', false),
+    await canned(spareOperator, '50% off_', 'back\\slash', true),
+  ];
+
   const allUsers = [...Object.values(users), spareOperator, victim, inactive];
   const staff = [users.operator.id, users.admin.id, spareOperator.id, inactive.id, users.owner.id];
+  const ticketIds = [open, assigned, closed, strangers, byOperator].map((t) => t.id);
   const pools: Record<string, number[]> = {
     user: allUsers.map((u) => u.id),
-    ticket: [open, assigned, closed, strangers, byOperator].map((t) => t.id),
+    ticket: ticketIds,
     attachment: attachmentRows.map((a) => a.id),
     outbox: [pending.id, sent.id, failed.id],
+    group: groupRows.map((g) => g.id),
+    canned_response: cannedRows.map((c) => c.id),
   };
   const pathExamples = new Map<string, Record<string, number>[]>([
     [
@@ -344,6 +368,15 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
       }
       if (location !== 'body') return undefined;
       if (name === 'operator_id' || name === 'creator_id') return fc.constantFrom(...staff, victim.id);
+      if (name === 'ticket_id') return fc.constantFrom(...ticketIds);
+      // Mostly active staff (a new member set); now and then a customer or an inactive operator (a 422).
+      if (name === 'user_ids') {
+        const active = [users.operator.id, users.admin.id, spareOperator.id];
+        return fc.oneof(
+          { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...active), { maxLength: 3 }) },
+          fc.uniqueArray(fc.constantFrom(...active, inactive.id, victim.id), { minLength: 1, maxLength: 4 }),
+        );
+      }
       if (name === 'password' && operationId.endsWith('/auth/token')) return fc.constant(FUZZ_PASSWORD);
       if (name === 'current_password') return fc.constant(FUZZ_PASSWORD);
       if (name === 'token') return fc.oneof(fc.constantFrom(...emailTokens), fc.string());
