@@ -10,6 +10,7 @@ import { MailAdminService } from '../email/log/mail-admin-service.js';
 import { MailSender } from '../email/outbound/mail-sender.js';
 import { createMailer } from '../email/outbound/mailer.js';
 import { Outbox } from '../email/outbound/outbox.js';
+import { EventService } from '../events/event-service.js';
 import { IdempotencyService } from '../idempotency/idempotency-service.js';
 import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
@@ -30,6 +31,7 @@ export interface Services {
   users: UserService;
   accounts: AccountService;
   tickets: TicketService;
+  events: EventService;
   messages: MessageService;
   attachments: AttachmentService;
   idempotency: IdempotencyService;
@@ -85,6 +87,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     users,
     accounts,
     tickets,
+    events: new EventService(db, shown),
     messages,
     attachments,
     idempotency,

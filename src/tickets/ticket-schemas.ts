@@ -1,11 +1,24 @@
 import { type Static, Type } from 'typebox';
-import { ticketStatus } from '../db/schema.js';
+import { ticketPriority, ticketStatus } from '../db/schema.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
+import { MAX_TAGS, Tag } from './tags.js';
 import type { TicketWithPeople } from './ticket-repository.js';
 
 /** The contract of tickets: what callers send and what they see. Statuses come from the database enum. */
 export const TicketStatus = Type.Enum(ticketStatus.enumValues);
+export const TicketPriority = Type.Enum(ticketPriority.enumValues);
+
+export const GroupRef = Type.Object({ id: Id, name: Type.String() });
+
+const staffOnly = 'Operators and admins only.';
+
+/** How staff file a ticket: the fields a customer may not send (403). */
+const TriageFields = {
+  priority: Type.Optional(TicketPriority),
+  tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS, description: `Replaces the ticket's tags. ${staffOnly}` })),
+  group_id: Type.Optional(Nullable(Id, { description: `null: no group. ${staffOnly}` })),
+};
 
 export const Ticket = Type.Object({
   id: Id,
@@ -16,15 +29,18 @@ export const Ticket = Type.Object({
   updated_at: Timestamp,
   creator: User,
   operator: Nullable(User),
+  priority: TicketPriority,
+  tags: Type.Array(Type.String(), { description: 'Normalised: trimmed, lower case, unique, sorted.' }),
+  group: Nullable(GroupRef),
+  merged_into_id: Nullable(Id, { description: 'The ticket this one was merged into (it is closed).' }),
 });
 
 export const CreateTicketBody = Type.Object(
   {
     subject: Text(1, 255),
     description: Text(1, 50_000),
-    creator_id: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Operators and admins only.' }),
-    ),
+    creator_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: staffOnly })),
+    ...TriageFields,
   },
   {
     additionalProperties: false,
@@ -45,6 +61,13 @@ export const UpdateTicketBody = Type.Object(
   {
     status: Type.Optional(TicketStatus),
     operator_id: Type.Optional(Nullable(Id, { description: 'null unassigns the ticket.' })),
+    ...TriageFields,
+    add_tags: Type.Optional(
+      Type.Array(Tag, { maxItems: MAX_TAGS, description: `Tags to add, keeping the others. ${staffOnly}` }),
+    ),
+    remove_tags: Type.Optional(
+      Type.Array(Tag, { maxItems: MAX_TAGS, description: `Tags to remove, keeping the others. ${staffOnly}` }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ status: 'in_progress', operator_id: 1 }] },
 );
@@ -59,7 +82,7 @@ export interface Versioned<T> {
   version: number;
 }
 
-export function toTicketView({ ticket, creator, operator }: TicketWithPeople, viewer?: Viewer): TicketView {
+export function toTicketView({ ticket, creator, operator, group }: TicketWithPeople, viewer?: Viewer): TicketView {
   return {
     id: ticket.id,
     subject: ticket.subject,
@@ -69,5 +92,9 @@ export function toTicketView({ ticket, creator, operator }: TicketWithPeople, vi
     updated_at: ticket.updatedAt.toISOString(),
     creator: toUserView(creator, viewer),
     operator: operator ? toUserView(operator, viewer) : null,
+    priority: ticket.priority,
+    tags: ticket.tags,
+    group,
+    merged_into_id: ticket.mergedIntoId,
   };
 }

@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../../plugins/auth.js';
 import { etagOf } from '../../tickets/ticket-service.js';
-import { createTicketSchema, getTicketSchema, listTicketsSchema, updateTicketSchema } from './schemas.js';
+import {
+  createTicketSchema,
+  getTicketSchema,
+  listTicketEventsSchema,
+  listTicketsSchema,
+  updateTicketSchema,
+} from './schemas.js';
 
 const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { tickets } = app.services;
+  const { tickets, events } = app.services;
 
   app.post('/tickets', { schema: createTicketSchema, ...app.auth.token }, async (request, reply) => {
     const ticket = await tickets.create(callerOf(request), request.body, request.idempotencyKey);
@@ -32,6 +38,11 @@ const ticketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply
       .header('ETag', etagOf(ticket.version))
       .send({ data: ticket.view, message: 'Обращение успешно обновлено' });
+  });
+
+  app.get('/tickets/:ticket_id/events', { schema: listTicketEventsSchema, ...app.auth.token }, async (request) => {
+    const page = await events.list(callerOf(request), request.params.ticket_id, request.query);
+    return { data: page.items, message: 'Ticket history', meta: { next_cursor: page.nextCursor } };
   });
 };
 

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ListEventsQuery, TicketEvent } from '../../events/event-schemas.js';
 import { CreateTicketBody, ListTicketsQuery, Ticket, UpdateTicketBody } from '../../tickets/ticket-schemas.js';
 import { Envelope, ErrorBody, ListEnvelope, TicketParams } from '../http-schemas.js';
 import { operation } from '../operation.js';
@@ -36,7 +37,8 @@ export const getTicketSchema = operation({
 
 export const updateTicketSchema = operation({
   operationId: 'updateTicket',
-  summary: 'Update status or operator (send If-Match with the ETag you read to refuse lost updates)',
+  summary:
+    'Update status, operator, priority, tags or group (send If-Match with the ETag you read to refuse lost updates)',
   tags,
   auth: 'bearer',
   params: TicketParams,
@@ -50,4 +52,14 @@ export const updateTicketSchema = operation({
   }),
   body: UpdateTicketBody,
   responses: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, 412: ErrorBody },
+});
+
+export const listTicketEventsSchema = operation({
+  operationId: 'listTicketEvents',
+  summary: "A ticket's history, oldest first (customers: not internal notes, nor group and tag changes)",
+  tags,
+  auth: 'bearer',
+  params: TicketParams,
+  querystring: ListEventsQuery,
+  responses: { 200: ListEnvelope(TicketEvent), 404: ErrorBody },
 });
