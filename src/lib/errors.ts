@@ -87,11 +87,11 @@ export const errors = {
   triageForbidden: () => new DomainError('forbidden', 403, 'Only operators can set priority, tags and group'),
   groupNotFound: (groupId: number) =>
     new DomainError('group_not_found', 422, [
-      { loc: ['body', 'group_id'], msg: `Group ${groupId} not found`, type: 'value_error' },
+      { loc: ['body', 'group_id'], msg: `Group ${groupId} not found`, type: 'group_not_found' },
     ]),
   tooManyTags: (max: number, field: string) =>
     new DomainError('too_many_tags', 422, [
-      { loc: ['body', field], msg: `A ticket has at most ${max} tags`, type: 'value_error' },
+      { loc: ['body', field], msg: `A ticket has at most ${max} tags`, type: 'too_many_tags' },
     ]),
 
   staleTicket: () =>

@@ -171,7 +171,10 @@ export const messageRepository = {
   },
 
   /** A message as it is, with no rule applied: for data written outside the use cases (test fixtures, imports). */
-  async insert(db: Db, message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'>): Promise<MessageRow> {
+  async insert(
+    db: Db,
+    message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'> & Partial<Pick<MessageRow, 'createdAt'>>,
+  ): Promise<MessageRow> {
     const [row] = await db.insert(messages).values(message).returning(messageColumns);
     return row as MessageRow;
   },
@@ -193,6 +196,11 @@ export const messageRepository = {
       ...callerParams(author),
     });
     return row;
+  },
+
+  /** A merge: every message of ticket `from` (notes too) joins `to`, keeping its time, so it reads in order. */
+  async moveToTicket(db: Db, from: number, to: number): Promise<void> {
+    await db.update(messages).set({ ticketId: to }).where(eq(messages.ticketId, from));
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {

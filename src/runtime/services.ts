@@ -16,6 +16,7 @@ import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
 import type { JobRunner } from '../jobs/job.js';
 import { MessageService } from '../messages/message-service.js';
+import { MergeService } from '../tickets/merge-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { AccountService } from '../users/account-service.js';
 import { UserService } from '../users/user-service.js';
@@ -32,6 +33,7 @@ export interface Services {
   accounts: AccountService;
   tickets: TicketService;
   events: EventService;
+  merges: MergeService;
   messages: MessageService;
   attachments: AttachmentService;
   idempotency: IdempotencyService;
@@ -88,6 +90,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     accounts,
     tickets,
     events: new EventService(db, shown),
+    merges: new MergeService(db),
     messages,
     attachments,
     idempotency,

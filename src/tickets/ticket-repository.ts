@@ -1,4 +1,4 @@
-import { aliasedTable, and, asc, desc, eq, gt, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, gt, inArray, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
@@ -226,6 +226,25 @@ export const ticketRepository = {
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
     const [row] = await selectWithPeople(db).where(eq(tickets.id, id));
     return row;
+  },
+
+  /** A merge: ticket `id` is closed and points at `into`, where its messages and mail now go. */
+  async markMerged(db: Db, id: number, into: number): Promise<void> {
+    await db
+      .update(tickets)
+      .set({ status: 'closed', mergedIntoId: into, ...ticketActivity() })
+      .where(eq(tickets.id, id));
+  },
+
+  /** Both tickets of a merge, locked in id order (two merges of the same pair cannot deadlock). */
+  async lockPair(db: Db, a: number, b: number): Promise<Map<number, TicketRow>> {
+    const rows = await db
+      .select(ticketColumns)
+      .from(tickets)
+      .where(inArray(tickets.id, [a, b]))
+      .orderBy(asc(tickets.id))
+      .for('update');
+    return new Map(rows.map((row) => [row.id, row]));
   },
 
   async groupExists(db: Db, id: number): Promise<boolean> {

@@ -17,7 +17,9 @@ const staffOnly = 'Operators and admins only.';
 const TriageFields = {
   priority: Type.Optional(TicketPriority),
   tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS, description: `Replaces the ticket's tags. ${staffOnly}` })),
-  group_id: Type.Optional(Nullable(Id, { description: `null: no group. ${staffOnly}` })),
+  group_id: Type.Optional(
+    Nullable(Id, { description: `null: no group; an id that is no group is a 422 (group_not_found). ${staffOnly}` }),
+  ),
 };
 
 export const Ticket = Type.Object({
@@ -63,7 +65,10 @@ export const UpdateTicketBody = Type.Object(
     operator_id: Type.Optional(Nullable(Id, { description: 'null unassigns the ticket.' })),
     ...TriageFields,
     add_tags: Type.Optional(
-      Type.Array(Tag, { maxItems: MAX_TAGS, description: `Tags to add, keeping the others. ${staffOnly}` }),
+      Type.Array(Tag, {
+        maxItems: MAX_TAGS,
+        description: `Tags to add, keeping the others; more than ${MAX_TAGS} in all is a 422 (too_many_tags). ${staffOnly}`,
+      }),
     ),
     remove_tags: Type.Optional(
       Type.Array(Tag, { maxItems: MAX_TAGS, description: `Tags to remove, keeping the others. ${staffOnly}` }),
@@ -98,3 +103,46 @@ export function toTicketView({ ticket, creator, operator, group }: TicketWithPeo
     merged_into_id: ticket.mergedIntoId,
   };
 }
+
+export const MergeTicketBody = Type.Object(
+  {
+    into_ticket_id: Id,
+    force: Type.Boolean({
+      default: false,
+      description: 'Merge tickets of different creators (their customer sees the merged conversation).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A merge into the ticket itself, into a merged ticket, of a merged ticket, into one that does not exist, ' +
+      'or of tickets of different creators without `force` is a 422 (merge_refused) saying which.',
+    examples: [{ into_ticket_id: 42 }],
+  },
+);
+
+/** What a bulk update may change: what PATCH on one ticket may, but the whole tag set. */
+export const BulkTicketChanges = Type.Object(
+  {
+    status: Type.Optional(TicketStatus),
+    operator_id: Type.Optional(Nullable(Id, { description: 'null unassigns.' })),
+    priority: Type.Optional(TicketPriority),
+    group_id: Type.Optional(Nullable(Id)),
+    add_tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS })),
+    remove_tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const BulkUpdateBody = Type.Object(
+  {
+    ids: Type.Array(Id, { minItems: 1, maxItems: 200, uniqueItems: true }),
+    changes: BulkTicketChanges,
+  },
+  { additionalProperties: false, examples: [{ ids: [1, 2, 3], changes: { status: 'closed', add_tags: ['spam'] } }] },
+);
+
+export const BulkUpdateResult = Type.Object({
+  updated: Type.Array(Id, { description: 'Tickets the changes apply to now (each change recorded in its history).' }),
+  failed: Type.Array(Type.Object({ id: Id, detail: Type.String() })),
+});

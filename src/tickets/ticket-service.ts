@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { TicketRow, TicketStatus, UserRow } from '../db/schema.js';
 import { eventRepository as events } from '../events/event-repository.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
-import { errors } from '../lib/errors.js';
+import { DomainError, errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
@@ -21,6 +21,8 @@ import {
   ticketRepository as tickets,
 } from './ticket-repository.js';
 import {
+  type BulkUpdateBody,
+  type BulkUpdateResult,
   type CreateTicketBody,
   type ListTicketsQuery,
   type TicketView,
@@ -193,19 +195,52 @@ export class TicketService {
   }
 
   /**
+   * PATCH /tickets: the same changes on many tickets, each in its own transaction with its own event, so one
+   * that cannot take them (gone, too many tags) is listed in `failed` and the others still apply. An
+   * operator or group that does not exist is the request's error (422/400), found before anything changes.
+   */
+  async bulkUpdate(caller: Caller, input: Static<typeof BulkUpdateBody>): Promise<Static<typeof BulkUpdateResult>> {
+    const user = await caller.user();
+    if (!isStaff(user)) throw errors.forbidden('Only operators can update tickets in bulk');
+    const { changes } = input;
+    await this.checkNamed(this.db, changes);
+    const result: Static<typeof BulkUpdateResult> = { updated: [], failed: [] };
+    for (const id of input.ids) {
+      try {
+        await this.db.transaction(async (tx) => {
+          const ticket = await tickets.findById(tx, id, { forUpdate: true });
+          if (!ticket) throw errors.ticketNotFound();
+          await this.change(tx, user, ticket, changes);
+        });
+        result.updated.push(id);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const detail = typeof error.detail === 'string' ? error.detail : error.detail.map((d) => d.msg).join('; ');
+        result.failed.push({ id, detail });
+      }
+    }
+    return result;
+  }
+
+  /** The operator and the group a request names exist (and the operator may be assigned). */
+  private async checkNamed(db: Db, request: TicketChangeRequest): Promise<void> {
+    if (request.operator_id !== undefined && request.operator_id !== null) {
+      const operator = await users.findById(db, request.operator_id);
+      if (!operator?.isActive || !isStaff(operator)) throw errors.operatorNotFound(request.operator_id);
+    }
+    if (request.group_id != null && !(await tickets.groupExists(db, request.group_id))) {
+      throw errors.groupNotFound(request.group_id);
+    }
+  }
+
+  /**
    * Applies `request` to `ticket` (read under its lock in `tx`) for `user`: the role rules, the checks of
    * the operator and group named, then the columns that really change and their `ticket.updated` event, in
    * `tx`. A request that changes nothing writes nothing: no new version, no event.
    */
   async change(tx: Db, user: UserRow, ticket: TicketRow, request: TicketChangeRequest): Promise<void> {
     if (!isStaff(user)) checkCustomerChange(request);
-    if (request.operator_id !== undefined && request.operator_id !== null) {
-      const operator = await users.findById(tx, request.operator_id);
-      if (!operator?.isActive || !isStaff(operator)) throw errors.operatorNotFound(request.operator_id);
-    }
-    if (request.group_id != null && !(await tickets.groupExists(tx, request.group_id))) {
-      throw errors.groupNotFound(request.group_id);
-    }
+    await this.checkNamed(tx, request);
     const { columns, recorded } = changesOf(ticket, request);
     if (Object.keys(recorded).length === 0) return;
     await tickets.update(tx, ticket.id, columns);

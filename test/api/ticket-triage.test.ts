@@ -78,7 +78,7 @@ describe('priority, tags and group on tickets', () => {
     const unknownGroup = await patch(operator, id, { group_id: 999_999 });
     expect(unknownGroup.status).toBe(422);
     expect(unknownGroup.body).toEqual({
-      detail: [{ loc: ['body', 'group_id'], msg: 'Group 999999 not found', type: 'value_error' }],
+      detail: [{ loc: ['body', 'group_id'], msg: 'Group 999999 not found', type: 'group_not_found' }],
     });
     expect((await create(operator, { group_id: 999_999 })).status).toBe(422);
     expect((await patch(operator, id, { priority: 'asap' })).status).toBe(422);
@@ -90,7 +90,7 @@ describe('priority, tags and group on tickets', () => {
     const tooMany = await patch(operator, id, { add_tags: ['one-more'] });
     expect(tooMany.status).toBe(422);
     expect(tooMany.body).toEqual({
-      detail: [{ loc: ['body', 'add_tags'], msg: 'A ticket has at most 20 tags', type: 'value_error' }],
+      detail: [{ loc: ['body', 'add_tags'], msg: 'A ticket has at most 20 tags', type: 'too_many_tags' }],
     });
   });
 

@@ -1,6 +1,14 @@
 import { Type } from 'typebox';
 import { ListEventsQuery, TicketEvent } from '../../events/event-schemas.js';
-import { CreateTicketBody, ListTicketsQuery, Ticket, UpdateTicketBody } from '../../tickets/ticket-schemas.js';
+import {
+  BulkUpdateBody,
+  BulkUpdateResult,
+  CreateTicketBody,
+  ListTicketsQuery,
+  MergeTicketBody,
+  Ticket,
+  UpdateTicketBody,
+} from '../../tickets/ticket-schemas.js';
 import { Envelope, ErrorBody, ListEnvelope, TicketParams } from '../http-schemas.js';
 import { operation } from '../operation.js';
 
@@ -62,4 +70,24 @@ export const listTicketEventsSchema = operation({
   params: TicketParams,
   querystring: ListEventsQuery,
   responses: { 200: ListEnvelope(TicketEvent), 404: ErrorBody },
+});
+
+export const mergeTicketSchema = operation({
+  operationId: 'mergeTicket',
+  summary: 'Merge a ticket into another (operators): its messages move there, it is closed and points there',
+  tags,
+  auth: 'bearer',
+  idempotent: true,
+  params: TicketParams,
+  body: MergeTicketBody,
+  responses: { 200: Envelope(Ticket), 403: ErrorBody, 404: ErrorBody },
+});
+
+export const bulkUpdateTicketsSchema = operation({
+  operationId: 'bulkUpdateTickets',
+  summary: 'Apply the same changes to up to 200 tickets (operators); each gets its own history event',
+  tags,
+  auth: 'bearer',
+  body: BulkUpdateBody,
+  responses: { 200: Envelope(BulkUpdateResult), 400: ErrorBody, 403: ErrorBody },
 });

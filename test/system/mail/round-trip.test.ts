@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TicketEventView } from '../../../src/events/event-schemas.js';
 import type { MessageView } from '../../../src/messages/message-schemas.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../../helpers/context.js';
@@ -124,5 +125,69 @@ describe('a customer writes, an operator answers, the customer replies', () => {
     });
     expect(reopened.body.data.status).toBe('open');
     expect(await ticketsOf(alice.address)).toHaveLength(1);
+
+    // 5. The history tells it all, mail included: who wrote in, what left, who reopened it.
+    const history = await waitUntil(async () => {
+      const res = await ctx.request<Page<TicketEventView>>({
+        method: 'GET',
+        url: `/api/tickets/${id}/events?limit=200`,
+        headers: operator.auth,
+      });
+      return res.body.data.filter((e) => e.type === 'email.sent').length >= 2 ? res.body.data : undefined;
+    }, 5_000);
+    const byType = (type: string) => history.filter((e) => e.type === type);
+    expect(byType('ticket.created')[0]?.actor?.email).toBe(alice.address);
+    expect(byType('email.received').map((e) => [e.actor?.email, e.message_id])).toEqual([
+      [alice.address, null],
+      [alice.address, reply.id],
+    ]);
+    expect(byType('email.sent').every((e) => e.actor === null)).toBe(true);
+    expect(byType('ticket.updated').at(-1)).toMatchObject({ changes: { status: { from: 'closed', to: 'open' } } });
+  });
+});
+
+describe('a merged ticket', () => {
+  it("takes the customer's mail to the old thread onto the ticket it was merged into", async () => {
+    const bob = new MailClient(stack, newAddress(stack, 'bob'));
+    await bob.send({ to: support, subject: 'Scanner jams', text: 'First try.' });
+    const firstAck = await bob.waitForMail((m) => (m.subject ?? '').includes('Scanner jams'));
+    await bob.send({ to: support, subject: 'Scanner still jams', text: 'Second try.' });
+    const tickets = await waitUntil(async () => {
+      const found = await ticketsOf(bob.address);
+      return found.length === 2 ? found : undefined;
+    }, 5_000);
+    const old = tickets.find((t) => t.subject === 'Scanner jams') as TicketView;
+    const kept = tickets.find((t) => t.subject === 'Scanner still jams') as TicketView;
+    const merged = await ctx.request<Ok<TicketView>>({
+      method: 'POST',
+      url: `/api/tickets/${old.id}/merge`,
+      headers: operator.auth,
+      payload: { into_ticket_id: kept.id },
+    });
+    expect(merged.status).toBe(200);
+
+    await bob.send({
+      to: support,
+      subject: `Re: Scanner jams [#${old.id}]`,
+      inReplyTo: firstAck.parsed.messageId,
+      references: [firstAck.parsed.messageId ?? ''],
+      text: 'Any news on this?',
+    });
+    const landed = await waitUntil(async () => {
+      const res = await ctx.request<Page<MessageView>>({
+        method: 'GET',
+        url: `/api/tickets/${kept.id}/messages`,
+        headers: operator.auth,
+      });
+      return res.body.data.find((m) => m.text === 'Any news on this?');
+    }, 5_000);
+    expect(landed.author.email).toBe(bob.address);
+    const oldOne = await ctx.request<Ok<TicketView>>({
+      method: 'GET',
+      url: `/api/tickets/${old.id}`,
+      headers: operator.auth,
+    });
+    expect(oldOne.body.data).toMatchObject({ status: 'closed', merged_into_id: kept.id });
+    expect(await ticketsOf(bob.address)).toHaveLength(2);
   });
 });
