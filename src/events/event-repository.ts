@@ -1,7 +1,9 @@
 import { and, asc, eq, gt, ne, type SQL, sql } from 'drizzle-orm';
-import type { Standing } from '../access/caller.js';
+import type { Caller, Standing } from '../access/caller.js';
+import { callerActs, callerParams, ticketIdOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
+import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { type TicketEventChanges, type TicketEventType, ticketEvents, ticketEventType, users } from '../db/schema.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
@@ -49,6 +51,40 @@ export const eventType = (type: SQL | TicketEventType) =>
     ? sql`${type}::${sql.identifier(ticketEventType.enumName)}`
     : sql`(${type})::${sql.identifier(ticketEventType.enumName)}`;
 
+/** Staff or customer reading; after a cursor or the first page; how many rows (a `rowBucket`). */
+type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
+
+const pageStatement = preparedByShape('ticket_events_page', (db, shape: PageShape, name) => {
+  const [reader, after] = shape;
+  const as: Standing = reader === 'o' ? 'staff' : 'customer';
+  const changes = changesFor(as);
+  return db
+    .select({
+      event: {
+        id: ticketEvents.id,
+        type: ticketEvents.type,
+        changes: sql<TicketEventChanges>`${changes}`,
+        messageId: ticketEvents.messageId,
+        createdAt: ticketEvents.createdAt,
+      },
+      actor: publicUserColumns(users),
+    })
+    .from(ticketEvents)
+    .leftJoin(users, eq(users.id, ticketEvents.actorId))
+    .where(
+      and(
+        eq(ticketEvents.ticketId, sql.placeholder('ticketId')),
+        callerActs(db, as),
+        ticketIdOpenTo(db, as, sql.placeholder('ticketId')),
+        after === 'k' ? gt(ticketEvents.id, sql.placeholder('afterId')) : undefined,
+        as === 'customer' ? ne(ticketEvents.type, 'note.created') : undefined,
+        as === 'customer' ? sql`not (${ticketEvents.type} = 'ticket.updated' and ${changes} = '{}'::jsonb)` : undefined,
+      ),
+    )
+    .orderBy(orderAndLimit([asc(ticketEvents.id)], Number(shape.slice(2))))
+    .prepare(name);
+});
+
 export const eventRepository = {
   /**
    * Events recorded with the change they describe: `db` is the change's transaction (or the change is one
@@ -68,41 +104,22 @@ export const eventRepository = {
   },
 
   /**
-   * A ticket's history, oldest first, keyset on the id (global and increasing). Customers do not see internal
-   * notes being written, nor changes of group and tags: an update that changed only those is not listed.
+   * A ticket's history, oldest first, keyset on the id (global and increasing), in one statement that checks
+   * the caller as `as` and that the ticket is open to them (as the message page does): a page with rows
+   * needs no separate look at the ticket. Customers do not see internal notes being written, nor changes of
+   * group and tags: an update that changed only those is not listed (filtered here, so pages keep their size).
    */
-  async page(
+  async pageAs(
     db: Db,
-    ticketId: number,
+    caller: Caller,
     as: Standing,
-    page: { afterId?: number; limit: number },
+    page: { ticketId: number; afterId?: number; limit: number },
   ): Promise<EventWithActor[]> {
-    const changes = changesFor(as);
-    const rows = await db
-      .select({
-        event: {
-          id: ticketEvents.id,
-          type: ticketEvents.type,
-          changes: sql<TicketEventChanges>`${changes}`,
-          messageId: ticketEvents.messageId,
-          createdAt: ticketEvents.createdAt,
-        },
-        actor: publicUserColumns(users),
-      })
-      .from(ticketEvents)
-      .leftJoin(users, eq(users.id, ticketEvents.actorId))
-      .where(
-        and(
-          eq(ticketEvents.ticketId, ticketId),
-          page.afterId === undefined ? undefined : gt(ticketEvents.id, page.afterId),
-          as === 'customer' ? ne(ticketEvents.type, 'note.created') : undefined,
-          as === 'customer'
-            ? sql`not (${ticketEvents.type} = 'ticket.updated' and ${changes} = '{}'::jsonb)`
-            : undefined,
-        ),
-      )
-      .orderBy(asc(ticketEvents.id))
-      .limit(page.limit);
-    return rows;
+    const shape: PageShape = `${as === 'staff' ? 'o' : 'c'}${page.afterId === undefined ? '_' : 'k'}${rowBucket(page.limit)}`;
+    return pageStatement(db, shape).execute({
+      ticketId: page.ticketId,
+      afterId: page.afterId,
+      ...callerParams(caller),
+    });
   },
 };

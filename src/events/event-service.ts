@@ -1,7 +1,6 @@
 import type { Static } from 'typebox';
 import type { Caller } from '../access/caller.js';
-import { standingOf } from '../access/caller.js';
-import { readInput, ticketIsOpenTo } from '../access/ticket-access.js';
+import { asCaller, readInput, ticketIsOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { errors } from '../lib/errors.js';
 import type { Page } from '../lib/schemas.js';
@@ -31,11 +30,17 @@ export class EventService {
   /** GET /tickets/{id}/events: the ticket's history, as much of it as the caller may see (event-repository.ts). */
   async list(caller: Caller, ticketId: number, query: Static<typeof ListEventsQuery>): Promise<Page<TicketEventView>> {
     const afterId = query.cursor ? await readInput(caller, () => decodeEventCursor(query.cursor as string)) : undefined;
-    const user = await caller.user();
-    const ticket = await tickets.findById(this.db, ticketId);
-    if (!ticket || !ticketIsOpenTo(user, ticket)) throw errors.ticketNotFound();
-    const as = standingOf(user);
-    const rows = await events.page(this.db, ticketId, as, { afterId, limit: query.limit + 1 });
+    const { result: rows, as } = await asCaller(
+      caller,
+      (as) => events.pageAs(this.db, caller, as, { ticketId, afterId, limit: query.limit + 1 }),
+      (rows) => rows.length > 0,
+    );
+    // Rows prove the caller may read the ticket (the page checks it); an empty page may be a ticket they
+    // cannot see, which is a 404, not an empty history.
+    if (rows.length === 0) {
+      const ticket = await tickets.findById(this.db, ticketId);
+      if (!ticket || !ticketIsOpenTo(await caller.user(), ticket)) throw errors.ticketNotFound();
+    }
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     const nextCursor = rows.length > query.limit && last ? encodeEventCursor(last.event.id) : null;
