@@ -32,8 +32,10 @@ export const Ticket = Type.Object({
   creator: User,
   operator: Nullable(User),
   priority: TicketPriority,
-  tags: Type.Array(Type.String(), { description: 'Normalised: trimmed, lower case, unique, sorted.' }),
-  group: Nullable(GroupRef),
+  tags: Type.Array(Type.String(), {
+    description: 'Normalised: trimmed, lower case, unique, sorted. Always empty for customers (staff only).',
+  }),
+  group: Nullable(GroupRef, { description: 'Always null for customers (staff only).' }),
   merged_into_id: Nullable(Id, { description: 'The ticket this one was merged into (it is closed).' }),
 });
 
@@ -88,6 +90,7 @@ export interface Versioned<T> {
 }
 
 export function toTicketView({ ticket, creator, operator, group }: TicketWithPeople, viewer?: Viewer): TicketView {
+  const customer = viewer?.standing === 'customer';
   return {
     id: ticket.id,
     subject: ticket.subject,
@@ -98,8 +101,9 @@ export function toTicketView({ ticket, creator, operator, group }: TicketWithPeo
     creator: toUserView(creator, viewer),
     operator: operator ? toUserView(operator, viewer) : null,
     priority: ticket.priority,
-    tags: ticket.tags,
-    group,
+    // How staff sort the work is theirs: a customer never sees tags ("angry-customer") or the queue.
+    tags: customer ? [] : ticket.tags,
+    group: customer ? null : group,
     merged_into_id: ticket.mergedIntoId,
   };
 }

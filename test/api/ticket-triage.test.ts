@@ -125,6 +125,19 @@ describe('priority, tags and group on tickets', () => {
     expect(same.body.data.updated_at).toBe(tagged.body.data.updated_at);
   });
 
+  it('never shows a customer the tags or the group of their ticket', async () => {
+    const own = await create(customer, {});
+    await patch(operator, own.body.data.id, { add_tags: ['angry-customer'], group_id: groupId, priority: 'low' });
+    const read = await ctx.request<Ok<TicketView>>({
+      method: 'GET',
+      url: `/api/tickets/${own.body.data.id}`,
+      headers: customer.auth,
+    });
+    expect(read.body.data).toMatchObject({ tags: [], group: null, priority: 'low' });
+    const list = await ctx.request<Page<TicketView>>({ method: 'GET', url: '/api/tickets', headers: customer.auth });
+    expect(JSON.stringify(list.body.data)).not.toContain('angry-customer');
+  });
+
   it('drops a ticket from its group when the group is deleted', async () => {
     const [doomed] = await ctx.db.insert(groups).values({ name: 'Doomed' }).returning();
     const doomedId = (doomed as { id: number }).id;
