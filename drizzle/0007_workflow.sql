@@ -64,4 +64,10 @@ CREATE INDEX "tickets_priority_created_at_id_idx" ON "tickets" USING btree ("pri
 CREATE INDEX "tickets_updated_at_id_idx" ON "tickets" USING btree ("updated_at","id");--> statement-breakpoint
 CREATE INDEX "tickets_merged_into_id_idx" ON "tickets" USING btree ("merged_into_id");--> statement-breakpoint
 CREATE INDEX "tickets_tags_idx" ON "tickets" USING gin ("tags");--> statement-breakpoint
-CREATE INDEX "tickets_search_idx" ON "tickets" USING gin ("search");
+CREATE INDEX "tickets_search_idx" ON "tickets" USING gin ("search");--> statement-breakpoint
+-- History begins with what is already there: each ticket's creation and each message, in the order they happened.
+INSERT INTO "ticket_events" ("ticket_id", "type", "actor_id", "created_at")
+SELECT "id", 'ticket.created', "creator_id", "created_at" FROM "tickets" ORDER BY "created_at", "id";--> statement-breakpoint
+INSERT INTO "ticket_events" ("ticket_id", "type", "actor_id", "message_id", "created_at")
+SELECT "ticket_id", (CASE WHEN "internal" THEN 'note.created' ELSE 'message.created' END)::"ticket_event_type", "author_id", "id", "created_at"
+FROM "messages" ORDER BY "created_at", "id";

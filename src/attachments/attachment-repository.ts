@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type AttachmentRow, attachments } from '../db/schema.js';
 
@@ -22,6 +22,18 @@ const info = {
 };
 
 export const attachmentRepository = {
+  /**
+   * A merge: the files of ticket `from` move to `to`; those of its description (no message) to
+   * `descriptionMessageId`, the message its description became there.
+   */
+  async moveToTicket(db: Db, from: number, to: number, descriptionMessageId: number): Promise<void> {
+    await db
+      .update(attachments)
+      .set({ messageId: descriptionMessageId })
+      .where(and(eq(attachments.ticketId, from), isNull(attachments.messageId)));
+    await db.update(attachments).set({ ticketId: to }).where(eq(attachments.ticketId, from));
+  },
+
   async insertAll(db: Db, ticketId: number, messageId: number | null, files: IncomingFile[]): Promise<void> {
     if (files.length === 0) return;
     await db.insert(attachments).values(

@@ -365,8 +365,10 @@ export const ticketEventType = pgEnum('ticket_event_type', [
   'ticket.merged',
 ]);
 
+/** A field's value in a ticket's history: a status or priority, an id, the tag list, or none. */
+export type TicketFieldValue = string | number | string[] | null;
 /** `{field: {from, to}}` of a `ticket.updated` event; a merge says which tickets. */
-export type TicketEventChanges = Record<string, { from: unknown; to: unknown }>;
+export type TicketEventChanges = Record<string, { from: TicketFieldValue; to: TicketFieldValue }>;
 
 /**
  * Everything that happened to a ticket, written in the same transaction as the change it records (no change

@@ -101,6 +101,17 @@ export const errors = {
   alreadySent: () => new DomainError('already_sent', 400, 'This mail has already been sent'),
   attachmentNotFound: () => new DomainError('attachment_not_found', 404, 'Attachment not found'),
 
+  // Triage (priority, tags, group) is how staff sort the work: not a customer's to set.
+  triageForbidden: () => new DomainError('forbidden', 403, 'Only operators can set priority, tags and group'),
+  unknownGroupId: (groupId: number) =>
+    new DomainError('group_not_found', 422, [
+      { loc: ['body', 'group_id'], msg: `Group ${groupId} not found`, type: 'group_not_found' },
+    ]),
+  tooManyTags: (max: number, field: string) =>
+    new DomainError('too_many_tags', 422, [
+      { loc: ['body', field], msg: `A ticket has at most ${max} tags`, type: 'too_many_tags' },
+    ]),
+
   staleTicket: () =>
     new DomainError(
       'precondition_failed',

@@ -11,9 +11,11 @@ import {
   messageColumns,
   messages,
   type TicketRow,
+  type TicketStatus,
   tickets,
   users,
 } from '../db/schema.js';
+import { eventsFromSelect, eventType } from '../events/event-repository.js';
 import type { Cursor } from '../lib/cursor.js';
 import { statusAfterMessage, ticketActivity } from '../tickets/ticket-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
@@ -50,12 +52,13 @@ const writerShape = { staff: 'o', customer: 'c', channel: 'm' } as const;
 const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm', name) => {
   const writer: Writer = shape === 'o' ? 'staff' : shape === 'c' ? 'customer' : 'channel';
   const standing = writer === 'channel' ? undefined : writer;
-  // The ticket row is updated first: that locks it, marks the activity and applies what a message does to
-  // its status; the message is inserted only if the update found a ticket this author may write on.
-  const writable = db.$with('writable').as(
+  // The ticket row is locked and read first (`prior`: its status before), then updated: that marks the
+  // activity and applies what a message does to its status; the message is inserted only if the update
+  // found a ticket this author may write on, and its event (and a reopening's) in the same statement.
+  const prior = db.$with('prior').as(
     db
-      .update(tickets)
-      .set({ ...ticketActivity(), ...statusAfterMessage(writer !== 'staff', sql.placeholder('callerId')) })
+      .select({ id: tickets.id, status: tickets.status })
+      .from(tickets)
       .where(
         and(
           eq(tickets.id, sql.placeholder('ticketId')),
@@ -63,10 +66,19 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
           standing ? ticketOpenTo(db, standing) : undefined,
         ),
       )
+      .for('update'),
+  );
+  const writable = db.$with('writable').as(
+    db
+      .update(tickets)
+      .set({ ...ticketActivity(), ...statusAfterMessage(writer !== 'staff', sql.placeholder('callerId')) })
+      .from(prior)
+      .where(eq(tickets.id, prior.id))
       .returning({
         id: tickets.id,
         subject: tickets.subject,
         status: tickets.status,
+        previousStatus: sql<TicketStatus>`${prior.status}`.as('previous_status'),
         creatorId: tickets.creatorId,
         channel: tickets.channel,
       }),
@@ -80,9 +92,20 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
       ${sql.placeholder('idempotencyKey')}::varchar
     from ${writable}`,
   );
+  const recorded = eventsFromSelect(
+    db,
+    'message_events',
+    sql`select ${inserted.ticketId}, ${eventType(sql`case when ${inserted.internal} then 'note.created' else 'message.created' end`)},
+      ${inserted.authorId}, ${inserted.id}, '{}'::jsonb
+    from ${inserted}
+    union all
+    select ${writable.id}, ${eventType('ticket.updated')}, ${sql.placeholder('callerId')}::integer, null::integer,
+      jsonb_build_object('status', jsonb_build_object('from', ${writable.previousStatus}, 'to', ${writable.status}))
+    from ${writable} where ${writable.previousStatus} <> ${writable.status} and exists (select 1 from ${inserted})`,
+  );
   const { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt } = inserted;
   return db
-    .with(writable, inserted)
+    .with(prior, writable, inserted, recorded)
     .select({
       message: { id, ticketId, authorId, text, internal, channel, idempotencyKey, createdAt },
       author: publicUserColumns(users),
@@ -148,7 +171,10 @@ export const messageRepository = {
   },
 
   /** A message as it is, with no rule applied: for data written outside the use cases (test fixtures, imports). */
-  async insert(db: Db, message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'>): Promise<MessageRow> {
+  async insert(
+    db: Db,
+    message: NewMessage & Pick<MessageRow, 'ticketId' | 'authorId'> & Partial<Pick<MessageRow, 'createdAt'>>,
+  ): Promise<MessageRow> {
     const [row] = await db.insert(messages).values(message).returning(messageColumns);
     return row as MessageRow;
   },
@@ -170,6 +196,11 @@ export const messageRepository = {
       ...callerParams(author),
     });
     return row;
+  },
+
+  /** A merge: every message of ticket `from` (notes too) joins `to`, keeping its time, so it reads in order. */
+  async moveToTicket(db: Db, from: number, to: number): Promise<void> {
+    await db.update(messages).set({ ticketId: to }).where(eq(messages.ticketId, from));
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<MessageRow | undefined> {

@@ -11,12 +11,14 @@ import { MailAdminService } from '../email/log/mail-admin-service.js';
 import { MailSender } from '../email/outbound/mail-sender.js';
 import { createMailer } from '../email/outbound/mailer.js';
 import { Outbox } from '../email/outbound/outbox.js';
+import { EventService } from '../events/event-service.js';
 import { GroupService } from '../groups/group-service.js';
 import { IdempotencyService } from '../idempotency/idempotency-service.js';
 import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
 import type { JobRunner } from '../jobs/job.js';
 import { MessageService } from '../messages/message-service.js';
+import { MergeService } from '../tickets/merge-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { AccountService } from '../users/account-service.js';
 import { UserService } from '../users/user-service.js';
@@ -32,6 +34,8 @@ export interface Services {
   users: UserService;
   accounts: AccountService;
   tickets: TicketService;
+  events: EventService;
+  merges: MergeService;
   messages: MessageService;
   attachments: AttachmentService;
   groups: GroupService;
@@ -89,6 +93,8 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     users,
     accounts,
     tickets,
+    events: new EventService(db, shown),
+    merges: new MergeService(db),
     messages,
     attachments,
     groups: new GroupService(db),

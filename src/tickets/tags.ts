@@ -17,8 +17,6 @@ export const Tag = Type.String({
   examples: ['printer'],
 });
 
-export const TagList = Type.Array(Tag, { maxItems: MAX_TAGS });
-
 /** Trimmed and lower-cased: the stored form of one tag. */
 export const normalizeTag = (tag: string): string => tag.trim().toLowerCase();
 

@@ -1,10 +1,21 @@
-import { aliasedTable, and, asc, desc, eq, gt, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, gt, inArray, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
-import { messageChannel, type TicketRow, type TicketStatus, ticketColumns, tickets, users } from '../db/schema.js';
+import {
+  groups,
+  messageChannel,
+  type TicketRow,
+  type TicketStatus,
+  ticketColumns,
+  ticketEvents,
+  ticketPriority,
+  tickets,
+  users,
+} from '../db/schema.js';
+import { eventsFromSelect, eventType } from '../events/event-repository.js';
 import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
@@ -15,6 +26,7 @@ export interface TicketWithPeople {
   ticket: TicketRow;
   creator: PublicUserRow;
   operator: PublicUserRow | null;
+  group: { id: number; name: string } | null;
 }
 
 export interface TicketListFilter {
@@ -28,11 +40,12 @@ export interface TicketListFilter {
 /** Staff or customer; status filter or not; ascending or descending; after a cursor or not; rows (a `rowBucket`). */
 type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
 
-export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> & {
-  idempotencyKey?: string | null;
-};
-export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey' | 'channel'>;
-export type TicketChanges = Partial<Pick<TicketRow, 'status' | 'operatorId'>>;
+/** How staff file a ticket; a customer's ticket takes the defaults. */
+export type Triage = Partial<Pick<TicketRow, 'priority' | 'tags' | 'groupId'>>;
+export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> &
+  Triage & { idempotencyKey?: string | null };
+export type NewOwnTicket = Pick<TicketRow, 'subject' | 'description' | 'idempotencyKey' | 'channel'> & Triage;
+export type TicketChanges = Partial<Pick<TicketRow, 'status' | 'operatorId' | 'priority' | 'tags' | 'groupId'>>;
 
 /** What any change to a ticket sets: it was updated now, and its version (its ETag) moves on. */
 export const ticketActivity = () => ({ updatedAt: sql`now()`, version: sql`${tickets.version} + 1` });
@@ -55,21 +68,44 @@ const shapeOf = (as: Standing) => (as === 'staff' ? 'o' : 'c');
 /** One query with both people joined: a page of tickets never costs a query per row. */
 function selectWithPeople(db: Db) {
   return db
-    .select({ ticket: ticketColumns, creator: publicUserColumns(creator), operator: publicUserColumns(operator) })
+    .select({
+      ticket: ticketColumns,
+      creator: publicUserColumns(creator),
+      operator: publicUserColumns(operator),
+      group: { id: groups.id, name: groups.name },
+    })
     .from(tickets)
     .innerJoin(creator, eq(creator.id, tickets.creatorId))
-    .leftJoin(operator, eq(operator.id, tickets.operatorId));
+    .leftJoin(operator, eq(operator.id, tickets.operatorId))
+    .leftJoin(groups, eq(groups.id, tickets.groupId));
 }
 
 const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'any', name) => {
   const inserted = insertFromSelect(
     db,
     tickets,
-    [tickets.subject, tickets.description, tickets.creatorId, tickets.idempotencyKey, tickets.channel],
+    [
+      tickets.subject,
+      tickets.description,
+      tickets.creatorId,
+      tickets.idempotencyKey,
+      tickets.channel,
+      tickets.priority,
+      tickets.tags,
+      tickets.groupId,
+    ],
     sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
       ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text,
-      ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)}
+      ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
+      ${sql.placeholder('priority')}::${sql.identifier(ticketPriority.enumName)}, ${sql.placeholder('tags')}::text[],
+      ${sql.placeholder('groupId')}::integer
     where ${callerActs(db, undefined)}`,
+  );
+  // Its history begins in the same statement: no ticket without its `ticket.created`.
+  const created = eventsFromSelect(
+    db,
+    'created_event',
+    sql`select ${inserted.id}, ${eventType('ticket.created')}, ${inserted.creatorId}, null::integer, '{}'::jsonb from ${inserted}`,
   );
   const { id, subject, description, status, creatorId, operatorId, channel, version, idempotencyKey } = inserted;
   const { priority, tags, groupId, mergedIntoId, createdAt, updatedAt } = inserted;
@@ -91,10 +127,11 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
     updatedAt,
   };
   return db
-    .with(inserted)
-    .select({ ticket, creator: publicUserColumns(creator) })
+    .with(inserted, created)
+    .select({ ticket, creator: publicUserColumns(creator), group: { id: groups.id, name: groups.name } })
     .from(inserted)
     .innerJoin(creator, eq(creator.id, inserted.creatorId))
+    .leftJoin(groups, eq(groups.id, inserted.groupId))
     .prepare(name);
 });
 
@@ -149,13 +186,22 @@ export const ticketRepository = {
    * (ticket-access.ts); returns it with its creator, or nothing when the caller may not act.
    */
   async insertOwn(db: Db, caller: Caller, values: NewOwnTicket): Promise<TicketWithPeople | undefined> {
-    const [row] = await insertOwnStatement(db, 'any').execute({ ...values, ...callerParams(caller) });
+    const [row] = await insertOwnStatement(db, 'any').execute({
+      priority: 'normal',
+      tags: [],
+      groupId: null,
+      ...values,
+      ...callerParams(caller),
+    });
     return row && { ...row, operator: null };
   },
 
-  async insert(db: Db, ticket: NewTicket): Promise<TicketRow> {
+  /** A ticket as given, and its `ticket.created` by `actorId`: `db` must be a transaction. */
+  async insert(db: Db, ticket: NewTicket, actorId: number): Promise<TicketRow> {
     const [row] = await db.insert(tickets).values(ticket).returning(ticketColumns);
-    return row as TicketRow;
+    const inserted = row as TicketRow;
+    await db.insert(ticketEvents).values({ ticketId: inserted.id, type: 'ticket.created', actorId });
+    return inserted;
   },
 
   async findByIdempotencyKey(db: Db, key: string): Promise<TicketRow | undefined> {
@@ -180,6 +226,25 @@ export const ticketRepository = {
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
     const [row] = await selectWithPeople(db).where(eq(tickets.id, id));
     return row;
+  },
+
+  /** A merge: ticket `id` is closed and points at `into`, where its messages and mail now go. */
+  async markMerged(db: Db, id: number, into: number): Promise<void> {
+    await db
+      .update(tickets)
+      .set({ status: 'closed', mergedIntoId: into, ...ticketActivity() })
+      .where(eq(tickets.id, id));
+  },
+
+  /** Both tickets of a merge, locked in id order (two merges of the same pair cannot deadlock). */
+  async lockPair(db: Db, a: number, b: number): Promise<Map<number, TicketRow>> {
+    const rows = await db
+      .select(ticketColumns)
+      .from(tickets)
+      .where(inArray(tickets.id, [a, b]))
+      .orderBy(asc(tickets.id))
+      .for('update');
+    return new Map(rows.map((row) => [row.id, row]));
   },
 
   async update(db: Db, id: number, changes: TicketChanges): Promise<void> {

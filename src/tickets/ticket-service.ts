@@ -4,15 +4,26 @@ import { asCaller, readInput, ticketIsOpenTo } from '../access/ticket-access.js'
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { TicketStatus } from '../db/schema.js';
+import type { TicketRow, TicketStatus, UserRow } from '../db/schema.js';
+import { eventRepository as events } from '../events/event-repository.js';
+import { groupRepository as groups } from '../groups/group-repository.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
-import { errors } from '../lib/errors.js';
+import { DomainError, errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
-import { type NewOwnTicket, type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
+import { normalizeTags } from './tags.js';
+import { asksForTriage, changesOf, type TicketChangeRequest } from './ticket-changes.js';
 import {
+  type NewOwnTicket,
+  type TicketWithPeople,
+  type Triage,
+  ticketRepository as tickets,
+} from './ticket-repository.js';
+import {
+  type BulkUpdateBody,
+  type BulkUpdateResult,
   type CreateTicketBody,
   type ListTicketsQuery,
   type TicketView,
@@ -62,7 +73,8 @@ export class TicketService {
       const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
       if (existing) return this.versioned(caller, existing.id);
     }
-    const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey };
+    const triage = await this.triageOf(caller, input);
+    const values = { subject: input.subject, description: input.description, idempotencyKey: rowKey, ...triage };
     try {
       if (input.creator_id !== undefined && input.creator_id !== caller.id) {
         return await this.createFor(caller, input.creator_id, values);
@@ -78,6 +90,20 @@ export class TicketService {
       }
       throw error;
     }
+  }
+
+  /** Priority, tags and group of a new ticket: staff only, the group must exist, tags stored normalised. */
+  private async triageOf(caller: Caller, input: Static<typeof CreateTicketBody>): Promise<Triage> {
+    if (!asksForTriage(input)) return {};
+    if (!isStaff(await caller.user())) throw errors.triageForbidden();
+    if (input.group_id != null && !(await groups.exists(this.db, input.group_id))) {
+      throw errors.unknownGroupId(input.group_id);
+    }
+    return {
+      ...(input.priority !== undefined ? { priority: input.priority } : {}),
+      ...(input.tags !== undefined ? { tags: normalizeTags(input.tags) } : {}),
+      ...(input.group_id !== undefined ? { groupId: input.group_id } : {}),
+    };
   }
 
   /** Tickets per user per hour (TICKETS_PER_USER_PER_HOUR; RATE_LIMITS=off lifts it). */
@@ -109,8 +135,12 @@ export class TicketService {
     if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
     const creator = await users.findById(this.db, creatorId);
     if (!creator?.isActive) throw errors.creatorNotFound(creatorId);
-    const ticket = await tickets.insert(this.db, { ...values, creatorId: creator.id });
-    return { view: toTicketView({ ticket, creator, operator: null }), version: ticket.version };
+    const ticket = await this.db.transaction((tx) =>
+      tickets.insert(tx, { ...values, creatorId: creator.id }, caller.id),
+    );
+    const found = await tickets.findWithPeople(this.db, ticket.id);
+    if (!found) throw errors.ticketNotFound();
+    return { view: toTicketView(found, this.viewer('staff')), version: found.ticket.version };
   }
 
   private async versioned(caller: Caller, id: number): Promise<Versioned<TicketView>> {
@@ -158,21 +188,70 @@ export class TicketService {
       // The seed answers an unknown ticket on PATCH with 400 and its own text.
       if (!ticket || !ticketIsOpenTo(user, ticket)) throw errors.ticketToUpdateNotFound(id);
       if (ifMatch !== undefined && !matches(ifMatch, ticket.version)) throw errors.staleTicket();
-      if (as === 'customer') checkCustomerChange(input);
-      if (input.operator_id !== undefined && input.operator_id !== null) {
-        const operator = await users.findById(tx, input.operator_id);
-        if (!operator?.isActive || !isStaff(operator)) throw errors.operatorNotFound(input.operator_id);
-      }
-      await tickets.update(tx, id, { status: input.status, operatorId: input.operator_id });
+      await this.change(tx, user, ticket, input);
       const updated = await tickets.findWithPeople(tx, id);
       if (!updated) throw errors.ticketToUpdateNotFound(id);
       return { view: toTicketView(updated, this.viewer(as)), version: updated.ticket.version };
     });
   }
+
+  /**
+   * PATCH /tickets: the same changes on many tickets, each in its own transaction with its own event, so one
+   * that cannot take them (gone, too many tags) is listed in `failed` and the others still apply. An
+   * operator or group that does not exist is the request's error (422/400), found before anything changes.
+   */
+  async bulkUpdate(caller: Caller, input: Static<typeof BulkUpdateBody>): Promise<Static<typeof BulkUpdateResult>> {
+    const user = await caller.user();
+    if (!isStaff(user)) throw errors.forbidden('Only operators can update tickets in bulk');
+    const { changes } = input;
+    await this.checkNamed(this.db, changes);
+    const result: Static<typeof BulkUpdateResult> = { updated: [], failed: [] };
+    for (const id of input.ids) {
+      try {
+        await this.db.transaction(async (tx) => {
+          const ticket = await tickets.findById(tx, id, { forUpdate: true });
+          if (!ticket) throw errors.ticketNotFound();
+          await this.change(tx, user, ticket, changes);
+        });
+        result.updated.push(id);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const detail = typeof error.detail === 'string' ? error.detail : error.detail.map((d) => d.msg).join('; ');
+        result.failed.push({ id, detail });
+      }
+    }
+    return result;
+  }
+
+  /** The operator and the group a request names exist (and the operator may be assigned). */
+  private async checkNamed(db: Db, request: TicketChangeRequest): Promise<void> {
+    if (request.operator_id !== undefined && request.operator_id !== null) {
+      const operator = await users.findById(db, request.operator_id);
+      if (!operator?.isActive || !isStaff(operator)) throw errors.operatorNotFound(request.operator_id);
+    }
+    if (request.group_id != null && !(await groups.exists(db, request.group_id))) {
+      throw errors.unknownGroupId(request.group_id);
+    }
+  }
+
+  /**
+   * Applies `request` to `ticket` (read under its lock in `tx`) for `user`: the role rules, the checks of
+   * the operator and group named, then the columns that really change and their `ticket.updated` event, in
+   * `tx`. A request that changes nothing writes nothing: no new version, no event.
+   */
+  async change(tx: Db, user: UserRow, ticket: TicketRow, request: TicketChangeRequest): Promise<void> {
+    if (!isStaff(user)) checkCustomerChange(request);
+    await this.checkNamed(tx, request);
+    const { columns, recorded } = changesOf(ticket, request);
+    if (Object.keys(recorded).length === 0) return;
+    await tickets.update(tx, ticket.id, columns);
+    await events.insert(tx, [{ ticketId: ticket.id, type: 'ticket.updated', actorId: user.id, changes: recorded }]);
+  }
 }
 
-function checkCustomerChange(input: Static<typeof UpdateTicketBody>): void {
+function checkCustomerChange(input: TicketChangeRequest): void {
   if (input.operator_id !== undefined) throw errors.forbidden('Only operators can assign tickets');
+  if (asksForTriage(input)) throw errors.triageForbidden();
   if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
     throw errors.forbidden('Customers can only close or reopen their tickets');
   }

@@ -83,6 +83,11 @@ const ACTIONS: Action[] = [
   { route: 'PATCH /api/tickets/:ticket_id', variant: 'close', url: ticketUrl, payload: () => ({ status: 'closed' }), expect: signedIn(200, 400, 200, 200) },
   { route: 'PATCH /api/tickets/:ticket_id', variant: 'in_progress', url: ticketUrl, payload: () => ({ status: 'in_progress' }), expect: signedIn(403, 400, 200, 200) },
   { route: 'PATCH /api/tickets/:ticket_id', variant: 'assign', url: ticketUrl, payload: (w) => ({ operator_id: w.operator.user.id }), expect: signedIn(403, 400, 200, 200) },
+  { route: 'PATCH /api/tickets/:ticket_id', variant: 'triage', url: ticketUrl, payload: () => ({ priority: 'high', add_tags: ['vip'] }), expect: signedIn(403, 400, 200, 200) },
+  { route: 'PATCH /api/tickets', url: () => '/api/tickets', payload: (w) => ({ ids: [w.ticket.id], changes: { priority: 'low' } }), expect: signedIn(403, 403, 200, 200) },
+  // Into itself: refused after the role check, so the matrix changes nothing.
+  { route: 'POST /api/tickets/:ticket_id/merge', url: (w) => `${ticketUrl(w)}/merge`, payload: (w) => ({ into_ticket_id: w.ticket.id }), expect: signedIn(403, 403, 422, 422) },
+  { route: 'GET /api/tickets/:ticket_id/events', url: (w) => `${ticketUrl(w)}/events`, expect: signedIn(200, 404, 200, 200) },
 
   { route: 'POST /api/tickets/:ticket_id/messages', variant: 'public', url: messagesUrl, payload: () => ({ text: 'Any news?' }), expect: signedIn(201, 400, 201, 201) },
   { route: 'POST /api/tickets/:ticket_id/messages', variant: 'internal', url: messagesUrl, payload: () => ({ text: 'Note', internal: true }), expect: signedIn(403, 403, 201, 201) },

@@ -113,11 +113,15 @@ export class TestContext {
   }
 
   async newTicket(owner: TestUser, overrides: Partial<Pick<TicketRow, 'subject' | 'description'>> = {}) {
-    return ticketRepository.insert(this.db, {
-      subject: overrides.subject ?? this.unique('Subject '),
-      description: overrides.description ?? 'Something is broken',
-      creatorId: owner.user.id,
-    });
+    return ticketRepository.insert(
+      this.db,
+      {
+        subject: overrides.subject ?? this.unique('Subject '),
+        description: overrides.description ?? 'Something is broken',
+        creatorId: owner.user.id,
+      },
+      owner.user.id,
+    );
   }
 
   async newMessage(ticket: TicketRow, author: TestUser, text = 'A message', internal = false) {

@@ -4,6 +4,8 @@ import type { AttachmentService } from '../../attachments/attachment-service.js'
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { TicketRow, UserRow } from '../../db/schema.js';
+import { eventRepository as events } from '../../events/event-repository.js';
+import { groupRepository as groups } from '../../groups/group-repository.js';
 import type { MessageService } from '../../messages/message-service.js';
 import { ticketRepository as tickets } from '../../tickets/ticket-repository.js';
 import type { TicketService } from '../../tickets/ticket-service.js';
@@ -40,6 +42,9 @@ export interface MailToTicketServices {
   outbox: Outbox;
 }
 
+/** Merges chain only as far as someone merges a ticket that others were merged into; a bound all the same. */
+const MAX_MERGE_HOPS = 20;
+
 /** Where a mail threads: the ticket, or why it may not go onto the one it points at. */
 type Thread = { ticket: TicketRow } | { refused: string } | undefined;
 
@@ -68,6 +73,12 @@ export class MailToTicket {
       ticketId: effect.ticketId,
       ticketMessageId: effect.messageId ?? null,
     });
+    // The ticket's history says a mail came in, from whom (the message or ticket it made has its own event).
+    if (effect.ticketId !== null && effect.outcome !== 'dropped') {
+      await events.insert(tx, [
+        { ticketId: effect.ticketId, type: 'email.received', actorId: author.id, messageId: effect.messageId ?? null },
+      ]);
+    }
     return effect;
   }
 
@@ -114,7 +125,8 @@ export class MailToTicket {
     const subject = headerText(cleanText(mail.subject), 255) || '(no subject)';
     const caller = this.services.callers.forAccount(author);
     const description = cleanText(mail.text).trim() || '(empty message)';
-    const values = { subject, description, idempotencyKey: null, channel: 'email' as const };
+    const groupId = await this.defaultGroupId(tx);
+    const values = { subject, description, idempotencyKey: null, channel: 'email' as const, groupId };
     const { ticket } = await this.services.tickets.open(tx, caller, values);
     await this.services.attachments.store(tx, ticket.id, null, mail.attachments);
     await participants.add(tx, ticket.id, this.copiedAddresses(mail, author.email));
@@ -144,8 +156,33 @@ export class MailToTicket {
     const ticket = await tickets.findById(tx, ticketId, { forUpdate: true });
     if (!ticket) return undefined;
     const creator = ticket.creatorId === author.id && (ticket.channel === 'email' || author.emailVerifiedAt !== null);
-    if (creator || (await participants.isParticipant(tx, ticket.id, author.email))) return { ticket };
+    if (creator || (await participants.isParticipant(tx, ticket.id, author.email))) {
+      return { ticket: await this.landingOf(tx, ticket) };
+    }
     return { refused: `sender may not write on ticket #${ticket.id}` };
+  }
+
+  /**
+   * A merged ticket's mail lands on the ticket it was merged into (and so on, should that one have been
+   * merged since): whoever could write on the old thread keeps writing, where the conversation now is.
+   */
+  private async landingOf(tx: Db, ticket: TicketRow): Promise<TicketRow> {
+    let landing = ticket;
+    for (let hops = 0; landing.mergedIntoId !== null && hops < MAX_MERGE_HOPS; hops++) {
+      const next = await tickets.findById(tx, landing.mergedIntoId, { forUpdate: true });
+      if (!next) break;
+      landing = next;
+    }
+    return landing;
+  }
+
+  /**
+   * EMAIL_DEFAULT_GROUP, looked up per mail (cheap, by the unique index): admins may create or rename the
+   * group while the desk runs. No group by that name: the ticket is opened without one, never lost.
+   */
+  private async defaultGroupId(tx: Db): Promise<number | null> {
+    const name = this.config.defaultGroup;
+    return name ? ((await groups.findByName(tx, name))?.id ?? null) : null;
   }
 
   /** New tickets by mail per sender address per hour (RATE_LIMITS=off lifts it). */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { ticketParticipants } from '../../db/schema.js';
 
@@ -10,6 +10,15 @@ export const participantRepository = {
       .insert(ticketParticipants)
       .values(addresses.map((address) => ({ ticketId, address })))
       .onConflictDoNothing();
+  },
+
+  /** A merge: whoever could write on ticket `from` by mail may write on `to`, where their replies now land. */
+  async copy(db: Db, from: number, to: number): Promise<void> {
+    await db.execute(
+      sql`insert into ${ticketParticipants} (ticket_id, address)
+        select ${to}::integer, address from ${ticketParticipants} where ticket_id = ${from}
+        on conflict do nothing`,
+    );
   },
 
   async isParticipant(db: Db, ticketId: number, address: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { OutboxRow } from '../../db/schema.js';
+import { eventRepository as events } from '../../events/event-repository.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
@@ -59,6 +60,12 @@ export class MailSender {
       // A single-use code is not kept once it has left: neither the outbox nor the mail log holds it.
       await outboxRows.markSent(tx, row.id, HOLDS_A_CODE.has(row.kind) ? CODE_NOT_KEPT : undefined);
       await mailLogRepository.insert(tx, sentLogEntry(row, supportAddress));
+      // The ticket's history says the mail left (an answer, an acknowledgement); the system sent it.
+      if (row.ticketId !== null) {
+        await events.insert(tx, [
+          { ticketId: row.ticketId, type: 'email.sent', actorId: null, messageId: row.messageId },
+        ]);
+      }
     });
     this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
     return 'sent';

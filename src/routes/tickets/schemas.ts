@@ -1,5 +1,14 @@
 import { Type } from 'typebox';
-import { CreateTicketBody, ListTicketsQuery, Ticket, UpdateTicketBody } from '../../tickets/ticket-schemas.js';
+import { ListEventsQuery, TicketEvent } from '../../events/event-schemas.js';
+import {
+  BulkUpdateBody,
+  BulkUpdateResult,
+  CreateTicketBody,
+  ListTicketsQuery,
+  MergeTicketBody,
+  Ticket,
+  UpdateTicketBody,
+} from '../../tickets/ticket-schemas.js';
 import { Envelope, ErrorBody, ListEnvelope, TicketParams } from '../http-schemas.js';
 import { operation } from '../operation.js';
 
@@ -36,7 +45,8 @@ export const getTicketSchema = operation({
 
 export const updateTicketSchema = operation({
   operationId: 'updateTicket',
-  summary: 'Update status or operator (send If-Match with the ETag you read to refuse lost updates)',
+  summary:
+    'Update status, operator, priority, tags or group (send If-Match with the ETag you read to refuse lost updates)',
   tags,
   auth: 'bearer',
   params: TicketParams,
@@ -50,4 +60,34 @@ export const updateTicketSchema = operation({
   }),
   body: UpdateTicketBody,
   responses: { 200: Envelope(Ticket), 400: ErrorBody, 403: ErrorBody, 412: ErrorBody },
+});
+
+export const listTicketEventsSchema = operation({
+  operationId: 'listTicketEvents',
+  summary: "A ticket's history, oldest first (customers: not internal notes, nor group and tag changes)",
+  tags,
+  auth: 'bearer',
+  params: TicketParams,
+  querystring: ListEventsQuery,
+  responses: { 200: ListEnvelope(TicketEvent), 404: ErrorBody },
+});
+
+export const mergeTicketSchema = operation({
+  operationId: 'mergeTicket',
+  summary: 'Merge a ticket into another (operators): its messages move there, it is closed and points there',
+  tags,
+  auth: 'bearer',
+  idempotent: true,
+  params: TicketParams,
+  body: MergeTicketBody,
+  responses: { 200: Envelope(Ticket), 403: ErrorBody, 404: ErrorBody },
+});
+
+export const bulkUpdateTicketsSchema = operation({
+  operationId: 'bulkUpdateTickets',
+  summary: 'Apply the same changes to up to 200 tickets (operators); each gets its own history event',
+  tags,
+  auth: 'bearer',
+  body: BulkUpdateBody,
+  responses: { 200: Envelope(BulkUpdateResult), 400: ErrorBody, 403: ErrorBody },
 });

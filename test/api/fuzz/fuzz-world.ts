@@ -137,7 +137,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
   await userRepository.update(db, inactive.id, { isActive: false });
 
   const ticket = (creator: UserRow, subject: string, description = 'Принтер не печатает.') =>
-    ticketRepository.insert(db, { subject, description, creatorId: creator.id });
+    ticketRepository.insert(db, { subject, description, creatorId: creator.id }, creator.id);
   const open = await ticket(users.owner, 'Printer on fire');
   const assigned = await ticket(users.owner, 'Проблема с принтером', '\u202eRTL text and 😀 emoji');
   const closed = await ticket(users.owner, 'Closed one');

@@ -169,8 +169,9 @@ export class ResponseChecker {
    * 422s a request valid per the schemas can still earn, because what they check is not a schema's to say:
    * a cursor that matches its pattern but was never issued (decoded after validation), an
    * Idempotency-Key reused for another request (the header's documented behaviour), a new password on
-   * the list of common ones, a username mixing scripts, and a group member who is not active staff (all
-   * documented in the field's description).
+   * the list of common ones, a username mixing scripts, a group member who is not active staff (all
+   * documented in the field's description), a group id that does not exist, more than 20 tags once added
+   * to a ticket's, a merge the tickets refuse.
    */
   private semantic422(response: Answer): boolean {
     if (response.statusCode !== 422) return false;
@@ -183,7 +184,10 @@ export class ResponseChecker {
         (d.loc[0] === 'header' && d.loc[1] === 'idempotency-key' && d.type === 'idempotency_key_reused') ||
         (d.loc[0] === 'body' && d.loc[1] === 'password' && d.type === 'password_too_common') ||
         (d.loc[0] === 'body' && d.loc[1] === 'username' && d.type === 'username_mixed_scripts') ||
-        (d.loc[0] === 'body' && d.loc[1] === 'user_ids' && typeof d.loc[2] === 'number' && d.type === 'value_error'));
+        (d.loc[0] === 'body' && d.loc[1] === 'user_ids' && typeof d.loc[2] === 'number' && d.type === 'value_error') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'group_id' && d.type === 'group_not_found') ||
+        (d.loc[0] === 'body' && d.type === 'too_many_tags') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'into_ticket_id' && d.type === 'merge_refused'));
     return Array.isArray(detail) && detail.length > 0 && detail.every(semantic);
   }
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groups } from '../../../src/db/schema.js';
+import type { TicketEventView } from '../../../src/events/event-schemas.js';
 import type { MessageView } from '../../../src/messages/message-schemas.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Ok, type Page, TestContext, type TestUser } from '../../helpers/context.js';
@@ -13,7 +15,9 @@ let operator: TestUser;
 beforeAll(async () => {
   stack = await startMailStack();
   support = newAddress(stack, 'support');
-  ctx = await TestContext.create(mailEnv(stack, support));
+  // The default group is named in another case than it was created with: names compare ignoring case.
+  ctx = await TestContext.create({ ...mailEnv(stack, support), EMAIL_DEFAULT_GROUP: 'first line' });
+  await ctx.db.insert(groups).values({ name: 'First Line' });
   await ctx.app.services.background.start();
   operator = await ctx.newUser('operator');
 });
@@ -44,7 +48,7 @@ describe('a customer writes, an operator answers, the customer replies', () => {
       const found = await ticketsOf(alice.address);
       return found.length > 0 ? found : undefined;
     }, 5_000);
-    expect(ticket).toMatchObject({ subject: 'Printer is on fire', status: 'open' });
+    expect(ticket).toMatchObject({ subject: 'Printer is on fire', status: 'open', group: { name: 'First Line' } });
     expect(ticket?.description).toContain('It prints nothing, and smokes.');
     const id = ticket?.id as number;
     const files = await ctx.request<Ok<{ filename: string; id: number }[]>>({
@@ -124,5 +128,69 @@ describe('a customer writes, an operator answers, the customer replies', () => {
     });
     expect(reopened.body.data.status).toBe('open');
     expect(await ticketsOf(alice.address)).toHaveLength(1);
+
+    // 5. The history tells it all, mail included: who wrote in, what left, who reopened it.
+    const history = await waitUntil(async () => {
+      const res = await ctx.request<Page<TicketEventView>>({
+        method: 'GET',
+        url: `/api/tickets/${id}/events?limit=200`,
+        headers: operator.auth,
+      });
+      return res.body.data.filter((e) => e.type === 'email.sent').length >= 2 ? res.body.data : undefined;
+    }, 5_000);
+    const byType = (type: string) => history.filter((e) => e.type === type);
+    expect(byType('ticket.created')[0]?.actor?.email).toBe(alice.address);
+    expect(byType('email.received').map((e) => [e.actor?.email, e.message_id])).toEqual([
+      [alice.address, null],
+      [alice.address, reply.id],
+    ]);
+    expect(byType('email.sent').every((e) => e.actor === null)).toBe(true);
+    expect(byType('ticket.updated').at(-1)).toMatchObject({ changes: { status: { from: 'closed', to: 'open' } } });
+  });
+});
+
+describe('a merged ticket', () => {
+  it("takes the customer's mail to the old thread onto the ticket it was merged into", async () => {
+    const bob = new MailClient(stack, newAddress(stack, 'bob'));
+    await bob.send({ to: support, subject: 'Scanner jams', text: 'First try.' });
+    const firstAck = await bob.waitForMail((m) => (m.subject ?? '').includes('Scanner jams'));
+    await bob.send({ to: support, subject: 'Scanner still jams', text: 'Second try.' });
+    const tickets = await waitUntil(async () => {
+      const found = await ticketsOf(bob.address);
+      return found.length === 2 ? found : undefined;
+    }, 5_000);
+    const old = tickets.find((t) => t.subject === 'Scanner jams') as TicketView;
+    const kept = tickets.find((t) => t.subject === 'Scanner still jams') as TicketView;
+    const merged = await ctx.request<Ok<TicketView>>({
+      method: 'POST',
+      url: `/api/tickets/${old.id}/merge`,
+      headers: operator.auth,
+      payload: { into_ticket_id: kept.id },
+    });
+    expect(merged.status).toBe(200);
+
+    await bob.send({
+      to: support,
+      subject: `Re: Scanner jams [#${old.id}]`,
+      inReplyTo: firstAck.parsed.messageId,
+      references: [firstAck.parsed.messageId ?? ''],
+      text: 'Any news on this?',
+    });
+    const landed = await waitUntil(async () => {
+      const res = await ctx.request<Page<MessageView>>({
+        method: 'GET',
+        url: `/api/tickets/${kept.id}/messages`,
+        headers: operator.auth,
+      });
+      return res.body.data.find((m) => m.text === 'Any news on this?');
+    }, 5_000);
+    expect(landed.author.email).toBe(bob.address);
+    const oldOne = await ctx.request<Ok<TicketView>>({
+      method: 'GET',
+      url: `/api/tickets/${old.id}`,
+      headers: operator.auth,
+    });
+    expect(oldOne.body.data).toMatchObject({ status: 'closed', merged_into_id: kept.id });
+    expect(await ticketsOf(bob.address)).toHaveLength(2);
   });
 });

@@ -1,0 +1,125 @@
+import { and, asc, eq, gt, ne, type SQL, sql } from 'drizzle-orm';
+import type { Caller, Standing } from '../access/caller.js';
+import { callerActs, callerParams, ticketIdOpenTo } from '../access/ticket-access.js';
+import type { Db } from '../db/client.js';
+import { insertFromSelect } from '../db/insert-from-select.js';
+import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
+import { type TicketEventChanges, type TicketEventType, ticketEvents, ticketEventType, users } from '../db/schema.js';
+import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
+
+export interface NewTicketEvent {
+  ticketId: number;
+  type: TicketEventType;
+  /** Null: the system did it. */
+  actorId: number | null;
+  changes?: TicketEventChanges;
+  messageId?: number | null;
+}
+
+export interface EventWithActor {
+  event: {
+    id: number;
+    type: TicketEventType;
+    changes: TicketEventChanges;
+    messageId: number | null;
+    createdAt: Date;
+  };
+  actor: PublicUserRow | null;
+}
+
+/** Fields of a ticket's history a customer is not shown: how staff sort the work (groups, tags). */
+const STAFF_ONLY_FIELDS = ['group_id', 'tags'];
+
+/** `changes` as the reader sees it: customers without the staff-only fields. */
+function changesFor(as: Standing): SQL {
+  if (as === 'staff') return sql`${ticketEvents.changes}`;
+  return sql`${ticketEvents.changes} ${sql.raw(STAFF_ONLY_FIELDS.map((field) => `- '${field}'`).join(' '))}`;
+}
+
+/**
+ * For a statement that records its own event (a ticket opened, a message posted): a CTE that inserts the
+ * rows `select` gives as (ticket_id, type, actor_id, message_id, changes), each value cast.
+ */
+export function eventsFromSelect<N extends string>(db: Db, name: N, select: SQL) {
+  const { ticketId, type, actorId, messageId, changes } = ticketEvents;
+  return insertFromSelect(db, ticketEvents, [ticketId, type, actorId, messageId, changes], select, name);
+}
+
+/** SQL casting a text to an event type, for `eventsFromSelect`. */
+export const eventType = (type: SQL | TicketEventType) =>
+  typeof type === 'string'
+    ? sql`${type}::${sql.identifier(ticketEventType.enumName)}`
+    : sql`(${type})::${sql.identifier(ticketEventType.enumName)}`;
+
+/** Staff or customer reading; after a cursor or the first page; how many rows (a `rowBucket`). */
+type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
+
+const pageStatement = preparedByShape('ticket_events_page', (db, shape: PageShape, name) => {
+  const [reader, after] = shape;
+  const as: Standing = reader === 'o' ? 'staff' : 'customer';
+  const changes = changesFor(as);
+  return db
+    .select({
+      event: {
+        id: ticketEvents.id,
+        type: ticketEvents.type,
+        changes: sql<TicketEventChanges>`${changes}`,
+        messageId: ticketEvents.messageId,
+        createdAt: ticketEvents.createdAt,
+      },
+      actor: publicUserColumns(users),
+    })
+    .from(ticketEvents)
+    .leftJoin(users, eq(users.id, ticketEvents.actorId))
+    .where(
+      and(
+        eq(ticketEvents.ticketId, sql.placeholder('ticketId')),
+        callerActs(db, as),
+        ticketIdOpenTo(db, as, sql.placeholder('ticketId')),
+        after === 'k' ? gt(ticketEvents.id, sql.placeholder('afterId')) : undefined,
+        as === 'customer' ? ne(ticketEvents.type, 'note.created') : undefined,
+        as === 'customer' ? sql`not (${ticketEvents.type} = 'ticket.updated' and ${changes} = '{}'::jsonb)` : undefined,
+      ),
+    )
+    .orderBy(orderAndLimit([asc(ticketEvents.id)], Number(shape.slice(2))))
+    .prepare(name);
+});
+
+export const eventRepository = {
+  /**
+   * Events recorded with the change they describe: `db` is the change's transaction (or the change is one
+   * statement that writes its event itself, see the ticket and message repositories).
+   */
+  async insert(db: Db, events: NewTicketEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await db.insert(ticketEvents).values(
+      events.map((event) => ({
+        ticketId: event.ticketId,
+        type: event.type,
+        actorId: event.actorId,
+        changes: event.changes ?? {},
+        messageId: event.messageId ?? null,
+      })),
+    );
+  },
+
+  /**
+   * A ticket's history, oldest first, keyset on the id (global and increasing), in one statement that checks
+   * the caller as `as` and that the ticket is open to them (as the message page does): a page with rows
+   * needs no separate look at the ticket. Customers do not see internal notes being written, nor changes of
+   * group and tags: an update that changed only those is not listed (filtered here, so pages keep their size).
+   */
+  async pageAs(
+    db: Db,
+    caller: Caller,
+    as: Standing,
+    page: { ticketId: number; afterId?: number; limit: number },
+  ): Promise<EventWithActor[]> {
+    const shape: PageShape = `${as === 'staff' ? 'o' : 'c'}${page.afterId === undefined ? '_' : 'k'}${rowBucket(page.limit)}`;
+    return pageStatement(db, shape).execute({
+      ticketId: page.ticketId,
+      afterId: page.afterId,
+      ...callerParams(caller),
+    });
+  },
+};
