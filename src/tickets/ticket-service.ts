@@ -5,13 +5,20 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { TicketStatus } from '../db/schema.js';
-import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
-import { type NewOwnTicket, type TicketWithPeople, ticketRepository as tickets } from './ticket-repository.js';
+import { normalizeTag } from './tags.js';
+import { decodeTicketCursor, encodeTicketCursor, positionOf, ticketPage } from './ticket-cursor.js';
+import { readGroup, readInstant, readSearch } from './ticket-list-query.js';
+import {
+  type NewOwnTicket,
+  type TicketListFilter,
+  type TicketWithPeople,
+  ticketRepository as tickets,
+} from './ticket-repository.js';
 import {
   type CreateTicketBody,
   type ListTicketsQuery,
@@ -132,14 +139,16 @@ export class TicketService {
   }
 
   async list(caller: Caller, query: Static<typeof ListTicketsQuery>): Promise<Page<TicketView>> {
-    const after = query.cursor ? await readInput(caller, () => decodeCursor(query.cursor as string)) : undefined;
-    const order = query.sort_by === 'created_at_asc' ? 'asc' : 'desc';
+    // Read before any statement checks the caller: a caller who may no longer act gets its 401 first.
+    const filter = await readInput(caller, () => readListFilter(query));
     const { result: rows, as } = await asCaller(
       caller,
-      (as) => tickets.listAs(this.db, caller, as, { status: query.status, order, after, limit: query.limit + 1 }),
+      (as) => tickets.listAs(this.db, caller, as, filter),
       (rows) => rows.length > 0,
     );
-    const page = paginate(rows, query.limit, ({ ticket }) => ({ createdAt: ticket.createdAt, id: ticket.id }));
+    const page = ticketPage(rows, query.limit, ({ ticket, rank }) =>
+      encodeTicketCursor(query.sort_by, positionOf(query.sort_by, { ...ticket, rank }), query.q),
+    );
     const viewer = this.viewer(as);
     return { items: page.items.map((row) => toTicketView(row, viewer)), nextCursor: page.nextCursor };
   }
@@ -176,4 +185,27 @@ function checkCustomerChange(input: Static<typeof UpdateTicketBody>): void {
   if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
     throw errors.forbidden('Customers can only close or reopen their tickets');
   }
+}
+
+/** The list's query as the repository takes it; what the schema could not judge alone is a 422 here. */
+function readListFilter(query: Static<typeof ListTicketsQuery>): TicketListFilter {
+  const sort = query.sort_by;
+  if (sort === 'relevance' && query.q === undefined) {
+    throw errors.badQueryValue('sort_by', "sort_by=relevance needs a search: give 'q'");
+  }
+  return {
+    status: query.status,
+    priority: query.priority,
+    tag: query.tag === undefined ? undefined : normalizeTag(query.tag),
+    groupId: query.group_id === undefined ? undefined : readGroup(query.group_id),
+    operatorId: query.operator_id,
+    assignee: query.assignee,
+    createdAfter: query.created_after === undefined ? undefined : readInstant('created_after', query.created_after),
+    createdBefore: query.created_before === undefined ? undefined : readInstant('created_before', query.created_before),
+    updatedAfter: query.updated_after === undefined ? undefined : readInstant('updated_after', query.updated_after),
+    search: query.q === undefined ? undefined : readSearch(query.q),
+    sort,
+    after: query.cursor === undefined ? undefined : decodeTicketCursor(sort, query.cursor, query.q),
+    limit: query.limit + 1,
+  };
 }
