@@ -13,6 +13,7 @@ import {
   or,
   type Placeholder,
   type SQL,
+  type SQLWrapper,
   sql,
 } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
@@ -264,7 +265,10 @@ export const ticketRepository = {
         afterId: after?.id,
       });
     }
-    if (sort !== 'relevance') return dynamicPage(db, as, { ...filter, sort }).execute(callerParams(caller));
+    if (sort !== 'relevance') {
+      const hits = filter.search && (await countHits(db, as, filter.search));
+      return dynamicPage(db, as, { ...filter, sort }, hits).execute(callerParams(caller));
+    }
     // The service refuses relevance without a search (422): nothing is relevant to no question.
     return filter.search ? relevancePage(db, caller, as, { ...filter, search: filter.search }) : [];
   },
@@ -359,15 +363,74 @@ function messageMatches(db: Db, as: Standing, search: TicketSearch): SQL {
   );
 }
 
+/** Up to this many documents matching a word are "few": their tickets are looked up by id (see `searchedIds`). */
+const FEW_HITS = 2000;
+const hit = aliasedTable(tickets, 'hit');
+
+/** How many ticket documents and message documents (readable by `as`) match, counted up to FEW_HITS + 1. */
+interface HitCounts {
+  inTickets: number;
+  inMessages: number;
+}
+
+function textHits(db: Db, as: Standing, search: TicketSearch, limit?: number) {
+  const query = tsQuery(search);
+  const inTickets = db.select({ id: hit.id }).from(hit).where(sql`${hit.search} @@ ${query}`);
+  const inMessages = db
+    .select({ id: messages.ticketId })
+    .from(messages)
+    .where(and(sql`${messages.search} @@ ${query}`, messageVisibleTo(as)));
+  return limit === undefined
+    ? { inTickets, inMessages }
+    : { inTickets: inTickets.limit(limit), inMessages: inMessages.limit(limit) };
+}
+
+/** One statement on the GIN indexes, reading at most FEW_HITS + 1 rows of each table. Nothing of it is shown. */
+async function countHits(db: Db, as: Standing, search: TicketSearch): Promise<HitCounts> {
+  const { inTickets, inMessages } = textHits(db, as, search, FEW_HITS + 1);
+  const [counts] = await db
+    .select({
+      inTickets: sql<number>`(select count(*) from ${inTickets} as t)`.mapWith(Number),
+      inMessages: sql<number>`(select count(*) from ${inMessages} as m)`.mapWith(Number),
+    })
+    .from(sql`(select 1) as one`);
+  return counts ?? { inTickets: 0, inMessages: 0 };
+}
+
 /**
- * Each way a ticket can match a search, as its own condition on `tickets`: the words in its subject and
- * description, the words in a message, its id (`#123`), and — staff only — its creator's email or username.
+ * The ids of the tickets a search finds, as the body of an `id in (…)`: a UNION of one query per way a ticket
+ * can match — the words in its subject and description, the words in a message it may be read with, its id
+ * (`#123`), and, for staff, its creator's email or username. `select` makes each branch's query from its
+ * condition (with the page's filters, position, order and LIMIT, or none).
+ *
+ * `hits` (a page by a column order): each text branch takes one of two forms. With few matching documents,
+ * their tickets are fetched by id and sorted, cheap whatever else filters them; with many, the list's own
+ * index is walked, testing each ticket until the page is full, which a common word fills at once.
+ * PostgreSQL would choose between these itself if it knew how common the word is, but for a word outside
+ * its statistics it guesses — measured at 1M tickets: 2 500 messages guessed for a word in 100, so it
+ * walked all 1M tickets (4 s). Hence the count first (`countHits`, a round trip of about a millisecond for
+ * a rare word, tens for a common one) and the form chosen here. FEW_HITS balances the two: counting reads up
+ * to that many rows, and a walk reads about (tickets × page size / matches). Without `hits` (relevance,
+ * which scores every match anyway): every matching document, by its GIN index.
  */
-function searchBranches(db: Db, as: Standing, search: TicketSearch): SQL[] {
-  const branches = [sql`${tickets.search} @@ ${tsQuery(search)}`, messageMatches(db, as, search)];
+function searchedIds(
+  db: Db,
+  as: Standing,
+  search: TicketSearch,
+  select: (condition: SQL) => SQLWrapper,
+  hits?: HitCounts,
+): SQL {
+  const query = tsQuery(search);
+  // With counts, the few form takes the hits with the LIMIT they were counted under: it cuts nothing (there
+  // are at most FEW_HITS), and it keeps PostgreSQL from merging the list into a semi-join planned on its guess.
+  const { inTickets, inMessages } = textHits(db, as, search, hits && FEW_HITS + 1);
+  const branches = [
+    hits && hits.inTickets > FEW_HITS ? sql`${tickets.search} @@ ${query}` : inArray(tickets.id, inTickets),
+    hits && hits.inMessages > FEW_HITS ? messageMatches(db, as, search) : inArray(tickets.id, inMessages),
+  ];
   if (search.id !== undefined) branches.push(eq(tickets.id, search.id));
   if (as === 'staff') branches.push(creatorMatches(db, search));
-  return branches;
+  return sql.join(branches.map(select), sql` union `);
 }
 
 function creatorMatches(db: Db, search: TicketSearch): SQL {
@@ -391,7 +454,7 @@ function creatorMatches(db: Db, search: TicketSearch): SQL {
  * top-N sort of its ~100 rows; a common word walks (created_at, id) and stops after the page's worth of
  * matches instead of collecting 100 000 of them; an id is the primary key, a creator their index.
  */
-function dynamicPage(db: Db, as: Standing, filter: TicketListFilter & { sort: KeyedSort }) {
+function dynamicPage(db: Db, as: Standing, filter: TicketListFilter & { sort: KeyedSort }, hits?: HitCounts) {
   const { columns, direction } = sortKeys(filter.sort);
   const order = columns.map((column) => (direction === 'asc' ? asc(column) : desc(column)));
   const conditions = [...listConditions(db, as, filter), pastPosition(columns, direction, filter.after)];
@@ -402,16 +465,21 @@ function dynamicPage(db: Db, as: Standing, filter: TicketListFilter & { sort: Ke
       .orderBy(...order)
       .limit(filter.limit);
   }
-  const found = searchBranches(db, as, filter.search).map((branch) =>
-    db
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(and(...conditions, branch))
-      .orderBy(...order)
-      .limit(filter.limit),
+  const found = searchedIds(
+    db,
+    as,
+    filter.search,
+    (branch) =>
+      db
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(...conditions, branch))
+        .orderBy(...order)
+        .limit(filter.limit),
+    hits,
   );
   return page
-    .where(and(sql`${tickets.id} in (${sql.join(found, sql` union `)})`, callerActs(db, as)))
+    .where(and(sql`${tickets.id} in (${found})`, callerActs(db, as)))
     .orderBy(...order)
     .limit(filter.limit);
 }
@@ -439,13 +507,11 @@ async function relevancePage(
   const rank = sql<number>`(ts_rank(${tickets.search}, ${tsQuery(search)})::float8
     + case when ${messageMatches(db, as, search)} then 0.01 else 0 end
     + case when ${exactHit ?? sql`false`} then 1 else 0 end)`;
-  const found = searchBranches(db, as, search).map((branch) =>
-    db.select({ id: tickets.id }).from(tickets).where(branch),
-  );
+  const found = searchedIds(db, as, search, (branch) => db.select({ id: tickets.id }).from(tickets).where(branch));
   const scored = db
     .select({ id: tickets.id, rank: rank.mapWith(Number).as('rank') })
     .from(tickets)
-    .where(and(sql`${tickets.id} in (${sql.join(found, sql` union `)})`, ...listConditions(db, as, filter)))
+    .where(and(sql`${tickets.id} in (${found})`, ...listConditions(db, as, filter)))
     .as('scored');
   const ranked = await db
     .select({ id: scored.id, rank: scored.rank })

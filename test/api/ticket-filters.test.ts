@@ -377,6 +377,55 @@ describe('search (q)', () => {
   });
 });
 
+describe('a word in more documents than the search looks up by id (2 000)', () => {
+  let carol: TestUser;
+  let noted: TicketRow;
+
+  beforeAll(async () => {
+    carol = await ctx.newUser('customer');
+    // 2 100 tickets of bob's saying "массово" (in their text) and 2 100 public messages saying "повсюду".
+    const rows = await ctx.db
+      .insert(tickets)
+      .values(
+        Array.from({ length: 2100 }, (_, i) => ({
+          subject: `Массово ${i}`,
+          description: 'd',
+          creatorId: bob.user.id,
+          createdAt: new Date(Date.UTC(2023, 0, 1, 0, 0, i)),
+          priority: PRIORITIES[i % 4] as TicketPriority,
+        })),
+      )
+      .returning({ id: tickets.id });
+    await ctx.db.execute(
+      sql`insert into messages (ticket_id, author_id, text) select unnest(${sql.raw(`array[${rows.map((r) => r.id).join(',')}]`)}), ${bob.user.id}, 'повсюду'`,
+    );
+    // carol's ticket has the word only in an internal note: the walk form must hide it from her too.
+    noted = await ctx.newTicket(carol, { subject: 'Тихо', description: 'Ничего' });
+    await ctx.newMessage(noted, op1, 'повсюду', true);
+  });
+
+  it.each(['массово', 'повсюду'])('pages %s in order without skipping or repeating', async (word) => {
+    for (const sort of ['created_at_desc', 'priority_desc'] as const) {
+      const rows = await walk(`/api/tickets?q=${encodeURIComponent(word)}&sort_by=${sort}`, op1, 200);
+      const seen = idsOf(rows);
+      expect(seen.length).toBeGreaterThanOrEqual(2100);
+      expect(new Set(seen).size).toBe(seen.length);
+      const want = await expected(sort, inArray(tickets.id, seen));
+      expect(seen).toEqual(want);
+    }
+  });
+
+  it('finds the same with filters, and a customer only what they may read', async () => {
+    const urgent = idsOf(await walk('/api/tickets?q=повсюду&priority=urgent', op1, 200));
+    expect(urgent).toEqual(
+      await expected('created_at_desc', eq(tickets.priority, 'urgent'), sql`${tickets.subject} like 'Массово %'`),
+    );
+    expect(idsOf(await walk('/api/tickets?q=повсюду', op1, 200))).toContain(noted.id);
+    expect(await walk('/api/tickets?q=повсюду', carol, 50)).toEqual([]);
+    expect(idsOf(await walk('/api/tickets?q=повсюду', bob, 200))).toHaveLength(2100);
+  });
+});
+
 describe('refused values (422, FastAPI shape)', () => {
   it.each([
     ['priority=critical', 'priority'],
