@@ -447,12 +447,12 @@ function creatorMatches(db: Db, search: TicketSearch): SQL {
  * A page of a list with any filter, order or search, built for this request. Placeholders: `callerId`,
  * `callerVersion` (callerParams).
  *
- * A search is a UNION of the ids each branch finds, each branch with the page's filters, position, order
- * and LIMIT, then the page from those few ids. An OR of the branches in one WHERE would be one condition over
- * two tables: no index answers it, so a rare word would read every ticket. As separate branches, each is
- * planned for its own index: a rare word is a GIN bitmap scan of tickets.search (or messages.search) and a
- * top-N sort of its ~100 rows; a common word walks (created_at, id) and stops after the page's worth of
- * matches instead of collecting 100 000 of them; an id is the primary key, a creator their index.
+ * A search is a UNION of the ids each branch finds (`searchedIds`), each branch with the page's filters,
+ * position, order and LIMIT, then the page from those few ids. An OR of the branches in one WHERE would be
+ * one condition over two tables: no index answers it, so a rare word would read every ticket. As separate
+ * branches, each has its own index: a rare word is its matching rows by id and a top-N sort of them; a
+ * common word walks the order's index and stops after a page's worth of matches instead of collecting
+ * 100 000 of them; an id is the primary key, a creator their index. `hits`: `countHits` of the search.
  */
 function dynamicPage(db: Db, as: Standing, filter: TicketListFilter & { sort: KeyedSort }, hits?: HitCounts) {
   const { columns, direction } = sortKeys(filter.sort);
