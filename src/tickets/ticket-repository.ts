@@ -285,7 +285,7 @@ function hasListExtras(filter: TicketListFilter): boolean {
 type KeyedSort = Exclude<TicketSort, 'relevance'>;
 
 /** The columns of an order, last to first tie-breaker, and its direction. */
-function sortKeys(sort: KeyedSort): { columns: SQL.Aliased[] | PgColumn[]; direction: 'asc' | 'desc' } {
+function sortKeys(sort: KeyedSort): { columns: PgColumn[]; direction: 'asc' | 'desc' } {
   switch (sort) {
     case 'created_at_desc':
       return { columns: [tickets.createdAt, tickets.id], direction: 'desc' };
