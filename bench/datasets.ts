@@ -15,6 +15,8 @@ export interface SeededIds {
   lastTicketId: number;
   operatorId: number;
   customerId: number;
+  /** A group holding about 7.5 % of the tickets. */
+  groupId: number;
 }
 
 export interface Dataset {
@@ -40,6 +42,7 @@ async function seedAndRead(exec: Exec, size: SeedSize): Promise<SeededIds> {
     lastTicketId: await number('SELECT max(id) AS value FROM tickets'),
     operatorId: await number('SELECT id AS value FROM users WHERE email = $1', [benchOperator]),
     customerId: await number('SELECT id AS value FROM users WHERE email = $1', [benchCustomer]),
+    groupId: await number('SELECT min(id) AS value FROM groups'),
   };
 }
 

@@ -6,7 +6,8 @@
  * once per connection, so the ceiling is not lowered by parsing the API skips.
  *
  * Environment: DATABASE_URL, PORT. Callers name themselves: `creator_id` / `author_id` in the body, and
- * `creator_id` in the query string for a customer's own list (the API takes both from the token instead).
+ * `creator_id` in the query string for a customer's own list (the API takes both from the token instead);
+ * `operator_id` stands for the API's `assignee=me`. Lists also take `tag`, `group_id` and `q` (staff's search).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
@@ -81,6 +82,19 @@ async function listTickets(query: URLSearchParams) {
   if (status) conditions.push(`t.status = $${params.push(status)}`);
   const creator = query.get('creator_id');
   if (creator) conditions.push(`t.creator_id = $${params.push(Number(creator))}`);
+  const tag = query.get('tag');
+  if (tag) conditions.push(`t.tags @> ARRAY[$${params.push(tag.trim().toLowerCase())}::text]`);
+  const group = query.get('group_id');
+  if (group) conditions.push(`t.group_id = $${params.push(Number(group))}`);
+  const operator = query.get('operator_id');
+  if (operator) conditions.push(`t.operator_id = $${params.push(Number(operator))}`);
+  const q = query.get('q');
+  if (q) {
+    // The search as one would write it by hand: the ids matching in either table, by their GIN indexes.
+    const words = `websearch_to_tsquery('russian', $${params.push(q)})`;
+    conditions.push(`t.id IN (SELECT id FROM tickets WHERE search @@ ${words}
+      UNION SELECT ticket_id FROM messages WHERE search @@ ${words})`);
+  }
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
   const limit = Number(query.get('limit') ?? 50);
   const { rows } = await run(

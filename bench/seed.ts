@@ -23,19 +23,30 @@ const insertUsers = `
   SELECT $1::text || g || '@bench.test', $1::text || g, $1::text || g, $2::text, $1::text::user_role, now() - interval '3 years', now() - interval '3 years'
   FROM generate_series(1, $3::int) AS g`;
 
+const insertGroups = `INSERT INTO groups (name) SELECT 'Group ' || g FROM generate_series(1, 10) AS g`;
+
 // 20 % open, 20 % in progress, 60 % closed; one ticket a minute up to now; customers spread by a prime
-// stride so each has about the same number of tickets; open tickets have no operator.
+// stride so each has about the same number of tickets; open tickets have no operator. For the filters and
+// the search: priorities in turn, tag `vip` on 1 % (else `printer` or `network`), a group on 3 in 4 (ten
+// groups), the word "toner" in 10 % of the descriptions (100 000 of a million) and "grinding" in 0.01 % (100).
 const insertTickets = `
   WITH c AS (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE role = 'customer'),
-       o AS (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE role = 'operator')
-  INSERT INTO tickets (subject, description, status, creator_id, operator_id, created_at, updated_at)
+       o AS (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE role = 'operator'),
+       gr AS (SELECT array_agg(id ORDER BY id) AS ids FROM groups)
+  INSERT INTO tickets (subject, description, status, creator_id, operator_id, priority, tags, group_id,
+                       created_at, updated_at)
   SELECT 'Ticket ' || g || ': the printer on floor ' || (g % 7) || ' does not print',
-         'Since this morning the printer shows an error and prints nothing. Ticket number ' || g || '.',
+         'Since this morning the printer shows an error and prints nothing. Ticket number ' || g || '.'
+           || CASE WHEN g % 10 = 0 THEN ' The toner is low.' ELSE '' END
+           || CASE WHEN g % 10000 = 1 THEN ' It makes a grinding noise.' ELSE '' END,
          s.status, c.ids[1 + (g::bigint * 7919) % cardinality(c.ids)],
          CASE WHEN s.status = 'open' THEN NULL ELSE o.ids[1 + g % cardinality(o.ids)] END,
+         (ARRAY['low', 'normal', 'high', 'urgent'])[1 + (g / 5) % 4]::ticket_priority,
+         CASE WHEN g % 100 = 0 THEN ARRAY['vip'] WHEN g % 3 = 0 THEN ARRAY['printer'] ELSE ARRAY['network'] END,
+         CASE WHEN g % 4 = 0 THEN NULL ELSE gr.ids[1 + g % cardinality(gr.ids)] END,
          s.at, s.at
   FROM generate_series(1, $1::int) AS g
-  CROSS JOIN c CROSS JOIN o
+  CROSS JOIN c CROSS JOIN o CROSS JOIN gr
   CROSS JOIN LATERAL (
     SELECT (ARRAY['open', 'in_progress', 'closed', 'closed', 'closed'])[1 + g % 5]::ticket_status AS status,
            now() - make_interval(secs => ($1::int - g) * 60.0) AS at
@@ -65,6 +76,7 @@ export async function seed(exec: Exec, size: SeedSize, passwordHash: string): Pr
   for (const index of indexes) await exec(`DROP INDEX "${index.name}"`);
   await exec(insertUsers, ['operator', passwordHash, size.operators]);
   await exec(insertUsers, ['customer', passwordHash, size.customers]);
+  await exec(insertGroups);
   await exec(insertTickets, [size.tickets]);
   await exec(insertMessages, [size.messagesPerTicket]);
   for (const index of indexes) await exec(index.definition);

@@ -1,4 +1,4 @@
-/** The six workloads, each as the API is called and as the reference is called for the same work. */
+/** The workloads, each as the API is called and as the reference is called for the same work. */
 
 export type Side = 'ours' | 'reference';
 
@@ -8,6 +8,7 @@ export interface Fixture {
   lastTicketId: number;
   operatorId: number;
   customerId: number;
+  groupId: number;
   /** Bearer tokens for the API (the reference has no authentication). */
   operatorToken: string;
   customerToken: string;
@@ -54,6 +55,53 @@ export const workloads: Workload[] = [
       method: 'GET',
       path: side === 'ours' ? '/api/tickets?limit=20' : `/api/tickets?limit=20&creator_id=${f.customerId}`,
       headers: headers(side, f.customerToken),
+    }),
+  },
+  {
+    name: 'list by tag (1 %, operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: '/api/tickets?tag=vip&limit=20',
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    name: 'list by group (operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: `/api/tickets?group_id=${f.groupId}&limit=20`,
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    name: 'list assigned to me (operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: side === 'ours' ? '/api/tickets?assignee=me&limit=20' : `/api/tickets?operator_id=${f.operatorId}&limit=20`,
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    // ~100 tickets at a million: the GIN indexes, then a sort of those few.
+    name: 'search a rare word (operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: '/api/tickets?q=grinding&limit=20',
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    // ~100 000 tickets at a million: newest first, a page is found long before the matches are all read.
+    name: 'search a common word (operator)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: '/api/tickets?q=toner&limit=20',
+      headers: headers(side, f.operatorToken),
     }),
   },
   {

@@ -140,6 +140,9 @@ export const errors = {
       },
     ]),
 
+  // A query value the schema cannot judge alone (an id out of range, a date no calendar has, a combination).
+  badQueryValue: (name: string, msg: string, type = 'value_error') =>
+    new DomainError('bad_query', 422, [{ loc: ['query', name], msg, type }]),
   badCursor: () =>
     new DomainError('bad_cursor', 422, [{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]),
   databaseUnavailable: () =>

@@ -8,14 +8,13 @@ import { Type } from 'typebox';
 export const MAX_TAGS = 20;
 export const TAG_PATTERN = '^\\s*[\\p{L}\\p{N}][\\p{L}\\p{N} _.\\-]{0,49}\\s*$';
 
-/** One tag as a client sends it (surrounding spaces allowed: they are trimmed). */
-export const Tag = Type.String({
-  minLength: 1,
-  maxLength: 60,
-  pattern: TAG_PATTERN,
-  description: 'Letters, digits, space, _ . - (1–50 characters, starting with a letter or digit); stored lower-cased.',
-  examples: ['printer'],
-});
+/** One tag as a client sends it (surrounding spaces allowed: they are trimmed), described for its field. */
+export const tagField = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 60, pattern: TAG_PATTERN, description, examples: ['printer'] });
+
+export const Tag = tagField(
+  'Letters, digits, space, _ . - (1–50 characters, starting with a letter or digit); stored lower-cased.',
+);
 
 /** Trimmed and lower-cased: the stored form of one tag. */
 export const normalizeTag = (tag: string): string => tag.trim().toLowerCase();

@@ -1,12 +1,32 @@
-import { aliasedTable, and, asc, desc, eq, gt, inArray, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import {
+  aliasedTable,
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  gt,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  or,
+  type Placeholder,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Caller, Standing } from '../access/caller.js';
-import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.js';
+import { callerActs, callerParams, messageVisibleTo, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import {
   groups,
   messageChannel,
+  messages,
+  type TicketPriority,
   type TicketRow,
   type TicketStatus,
   ticketColumns,
@@ -16,8 +36,9 @@ import {
   users,
 } from '../db/schema.js';
 import { eventsFromSelect, eventType } from '../events/event-repository.js';
-import type { Cursor } from '../lib/cursor.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
+import type { TicketPosition, TicketSort } from './ticket-cursor.js';
+import type { TicketSearch } from './ticket-list-query.js';
 
 const creator = aliasedTable(users, 'creator');
 const operator = aliasedTable(users, 'operator');
@@ -31,11 +52,30 @@ export interface TicketWithPeople {
 
 export interface TicketListFilter {
   status?: TicketStatus;
-  order: 'asc' | 'desc';
-  after?: Cursor;
+  priority?: TicketPriority;
+  /** Normalised (tags.ts). */
+  tag?: string;
+  /** A group; null: no group. */
+  groupId?: number | null;
+  operatorId?: number;
+  /** `me`: assigned to the caller; `none`: unassigned. */
+  assignee?: 'me' | 'none';
+  /** Inclusive. */
+  createdAfter?: Date;
+  /** Exclusive: `created_after` and `created_before` of consecutive windows never share a ticket. */
+  createdBefore?: Date;
+  /** Inclusive. */
+  updatedAfter?: Date;
+  search?: TicketSearch;
+  sort: TicketSort;
+  /** A position of `sort`'s kind (ticket-cursor.ts decodes only those). */
+  after?: TicketPosition;
   /** Rows wanted; up to the next `rowBucket` may come back (the caller slices its page). */
   limit: number;
 }
+
+/** A row of a list, with its search score on relevance pages (the cursor is built from it). */
+export type ListedTicket = TicketWithPeople & { rank?: number };
 
 /** Staff or customer; status filter or not; ascending or descending; after a cursor or not; rows (a `rowBucket`). */
 type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
@@ -255,18 +295,294 @@ export const ticketRepository = {
   },
 
   /**
-   * The tickets open to the caller as `as`, in one statement that checks the caller too. Keyset pagination
-   * on (created_at, id): each filter combination has an index with that suffix (see schema.ts), so a page
-   * costs the same at a thousand tickets or a million.
+   * The tickets open to the caller as `as`, in one statement that checks the caller too (two on relevance
+   * pages: see `relevancePage`). Keyset pagination on the sort's columns, never OFFSET: each filter has an
+   * index ending in (created_at, id) (see schema.ts), so a page costs the same at a thousand tickets or a
+   * million.
+   *
+   * Prepared or not: the lists the seed had — `status` or not, by created_at, both standings — keep their
+   * prepared statements (`pageStatement`, one per shape; these are the hot, benchmarked ones). Everything
+   * else is built per request (`dynamicPage`). Prepared shapes for every filter combination would be
+   * 2 standings × 2^8 filters × 6 orders × cursor or not × 5 row counts: tens of thousands of statements per
+   * connection, most used once. And for the new filters a reusable generic plan is the wrong plan: whether a
+   * tag, a group or a search word is best read through its own index or by walking (created_at, id) and
+   * filtering depends on how common that value is, which only a plan for the actual value knows (a word in
+   * 100 tickets wants the GIN index, a word in 100 000 the date order). An unnamed statement is planned for
+   * its values, which costs a fraction of a millisecond next to such a query.
    */
-  async listAs(db: Db, caller: Caller, as: Standing, filter: TicketListFilter): Promise<TicketWithPeople[]> {
-    const { status, order, after, limit } = filter;
-    const shape: ListShape = `${shapeOf(as)}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
-    return pageStatement(db, shape).execute({
-      ...callerParams(caller),
-      status,
-      afterAt: after?.createdAt.toISOString(),
-      afterId: after?.id,
-    });
+  async listAs(db: Db, caller: Caller, as: Standing, filter: TicketListFilter): Promise<ListedTicket[]> {
+    const { status, sort, after, limit } = filter;
+    if (!hasListExtras(filter) && (sort === 'created_at_asc' || sort === 'created_at_desc')) {
+      const order = sort === 'created_at_asc' ? 'asc' : 'desc';
+      const shape: ListShape = `${shapeOf(as)}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
+      return pageStatement(db, shape).execute({
+        ...callerParams(caller),
+        status,
+        afterAt: after?.by === 'created_at' ? after.at.toISOString() : undefined,
+        afterId: after?.id,
+      });
+    }
+    if (sort !== 'relevance') {
+      const hits = filter.search && (await countHits(db, as, filter.search));
+      return dynamicPage(db, as, { ...filter, sort }, hits).execute(callerParams(caller));
+    }
+    // The service refuses relevance without a search (422): nothing is relevant to no question.
+    return filter.search ? relevancePage(db, caller, as, { ...filter, search: filter.search }) : [];
   },
 };
+
+/** Any filter the seed's list did not have (those lists keep their prepared statements). */
+function hasListExtras(filter: TicketListFilter): boolean {
+  const { priority, tag, groupId, operatorId, assignee, createdAfter, createdBefore, updatedAfter, search } = filter;
+  return [priority, tag, groupId, operatorId, assignee, createdAfter, createdBefore, updatedAfter, search].some(
+    (value) => value !== undefined,
+  );
+}
+
+type KeyedSort = Exclude<TicketSort, 'relevance'>;
+
+/** The columns of an order, last to first tie-breaker, and its direction. */
+function sortKeys(sort: KeyedSort): { columns: PgColumn[]; direction: 'asc' | 'desc' } {
+  switch (sort) {
+    case 'created_at_desc':
+      return { columns: [tickets.createdAt, tickets.id], direction: 'desc' };
+    case 'created_at_asc':
+      return { columns: [tickets.createdAt, tickets.id], direction: 'asc' };
+    case 'updated_at_desc':
+      return { columns: [tickets.updatedAt, tickets.id], direction: 'desc' };
+    case 'updated_at_asc':
+      return { columns: [tickets.updatedAt, tickets.id], direction: 'asc' };
+    case 'priority_desc':
+      // Declared low..urgent (schema.ts), so desc is urgent first; then newest, then id.
+      return { columns: [tickets.priority, tickets.createdAt, tickets.id], direction: 'desc' };
+  }
+}
+
+/** SQL values of a position, in the order of its sort's columns. */
+function positionValues(position: TicketPosition): SQL[] {
+  const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+  const id = sql`${position.id}::integer`;
+  switch (position.by) {
+    case 'created_at':
+    case 'updated_at':
+      return [at(position.at), id];
+    case 'priority':
+      return [sql`${position.priority}::${sql.identifier(ticketPriority.enumName)}`, at(position.at), id];
+    case 'relevance':
+      return [sql`${position.rank}::float8`, id];
+  }
+}
+
+/**
+ * Rows past `position` in an order whose columns all go one `direction`: a row comparison, which
+ * PostgreSQL reads as a range of an index on those columns.
+ */
+function pastPosition(columns: (SQL | PgColumn | SQL.Aliased)[], direction: 'asc' | 'desc', position?: TicketPosition) {
+  if (!position) return undefined;
+  const row = sql`(${sql.join(columns, sql`, `)})`;
+  return sql`${row} ${sql.raw(direction === 'asc' ? '>' : '<')} (${sql.join(positionValues(position), sql`, `)})`;
+}
+
+/** The filters, on `tickets`, with who may see what (ticket-access.ts). */
+function listConditions(db: Db, as: Standing, filter: TicketListFilter): (SQL | undefined)[] {
+  const { status, priority, tag, groupId, operatorId, assignee, createdAfter, createdBefore, updatedAfter } = filter;
+  return [
+    status ? eq(tickets.status, status) : undefined,
+    priority ? eq(tickets.priority, priority) : undefined,
+    // `@>` with a one-element array is what the GIN index on tags answers.
+    tag !== undefined ? sql`${tickets.tags} @> array[${tag}::text]` : undefined,
+    groupId === null ? isNull(tickets.groupId) : groupId !== undefined ? eq(tickets.groupId, groupId) : undefined,
+    operatorId !== undefined ? eq(tickets.operatorId, operatorId) : undefined,
+    assignee === 'me'
+      ? eq(tickets.operatorId, sql.placeholder('callerId'))
+      : assignee === 'none'
+        ? isNull(tickets.operatorId)
+        : undefined,
+    createdAfter ? gte(tickets.createdAt, createdAfter) : undefined,
+    createdBefore ? lt(tickets.createdAt, createdBefore) : undefined,
+    updatedAfter ? gte(tickets.updatedAt, updatedAfter) : undefined,
+    ticketOpenTo(db, as),
+  ];
+}
+
+/** The search's tsquery: the same configuration as the generated documents (schema.ts). */
+const tsQuery = (search: TicketSearch) => sql`websearch_to_tsquery('russian'::regconfig, ${search.text})`;
+
+/** SQL on `tickets`: a message of the ticket the caller may read (no internal notes for customers) matches. */
+function messageMatches(db: Db, as: Standing, search: TicketSearch): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(messages)
+      .where(
+        and(eq(messages.ticketId, tickets.id), sql`${messages.search} @@ ${tsQuery(search)}`, messageVisibleTo(as)),
+      ),
+  );
+}
+
+/** Up to this many documents matching a word are "few": their tickets are looked up by id (see `searchedIds`). */
+const FEW_HITS = 2000;
+const hit = aliasedTable(tickets, 'hit');
+
+/** How many ticket documents and message documents (readable by `as`) match, counted up to FEW_HITS + 1. */
+interface HitCounts {
+  inTickets: number;
+  inMessages: number;
+}
+
+function textHits(db: Db, as: Standing, search: TicketSearch, limit?: number) {
+  const query = tsQuery(search);
+  const inTickets = db.select({ id: hit.id }).from(hit).where(sql`${hit.search} @@ ${query}`);
+  const inMessages = db
+    .select({ id: messages.ticketId })
+    .from(messages)
+    .where(and(sql`${messages.search} @@ ${query}`, messageVisibleTo(as)));
+  return limit === undefined
+    ? { inTickets, inMessages }
+    : { inTickets: inTickets.limit(limit), inMessages: inMessages.limit(limit) };
+}
+
+/** One statement on the GIN indexes, reading at most FEW_HITS + 1 rows of each table. Nothing of it is shown. */
+async function countHits(db: Db, as: Standing, search: TicketSearch): Promise<HitCounts> {
+  const { inTickets, inMessages } = textHits(db, as, search, FEW_HITS + 1);
+  const [counts] = await db
+    .select({
+      inTickets: sql<number>`(select count(*) from ${inTickets} as t)`.mapWith(Number),
+      inMessages: sql<number>`(select count(*) from ${inMessages} as m)`.mapWith(Number),
+    })
+    .from(sql`(select 1) as one`);
+  return counts ?? { inTickets: 0, inMessages: 0 };
+}
+
+/**
+ * The ids of the tickets a search finds, as the body of an `id in (…)`: a UNION of one query per way a ticket
+ * can match — the words in its subject and description, the words in a message it may be read with, its id
+ * (`#123`), and, for staff, its creator's email or username. `select` makes each branch's query from its
+ * condition (with the page's filters, position, order and LIMIT, or none).
+ *
+ * `hits` (a page by a column order): each text branch takes one of two forms. With few matching documents,
+ * their tickets are fetched by id and sorted, cheap whatever else filters them; with many, the list's own
+ * index is walked, testing each ticket until the page is full, which a common word fills at once.
+ * PostgreSQL would choose between these itself if it knew how common the word is, but for a word outside
+ * its statistics it guesses — measured at 1M tickets: 2 500 messages guessed for a word in 100, so it
+ * walked all 1M tickets (4 s). Hence the count first (`countHits`, a round trip of about a millisecond for
+ * a rare word, tens for a common one) and the form chosen here. FEW_HITS balances the two: counting reads up
+ * to that many rows, and a walk reads about (tickets × page size / matches). Without `hits` (relevance,
+ * which scores every match anyway): every matching document, by its GIN index.
+ */
+function searchedIds(
+  db: Db,
+  as: Standing,
+  search: TicketSearch,
+  select: (condition: SQL) => SQLWrapper,
+  hits?: HitCounts,
+): SQL {
+  const query = tsQuery(search);
+  // With counts, the few form takes the hits with the LIMIT they were counted under: it cuts nothing (there
+  // are at most FEW_HITS), and it keeps PostgreSQL from merging the list into a semi-join planned on its guess.
+  const { inTickets, inMessages } = textHits(db, as, search, hits && FEW_HITS + 1);
+  const branches = [
+    hits && hits.inTickets > FEW_HITS ? sql`${tickets.search} @@ ${query}` : inArray(tickets.id, inTickets),
+    hits && hits.inMessages > FEW_HITS ? messageMatches(db, as, search) : inArray(tickets.id, inMessages),
+  ];
+  if (search.id !== undefined) branches.push(eq(tickets.id, search.id));
+  if (as === 'staff') branches.push(creatorMatches(db, search));
+  return sql.join(branches.map(select), sql` union `);
+}
+
+function creatorMatches(db: Db, search: TicketSearch): SQL {
+  return inArray(
+    tickets.creatorId,
+    db
+      .select({ id: users.id })
+      .from(users)
+      .where(or(eq(users.email, search.email), eq(users.usernameNormalized, search.username))),
+  );
+}
+
+/**
+ * A page of a list with any filter, order or search, built for this request. Placeholders: `callerId`,
+ * `callerVersion` (callerParams).
+ *
+ * A search is a UNION of the ids each branch finds (`searchedIds`), each branch with the page's filters,
+ * position, order and LIMIT, then the page from those few ids. An OR of the branches in one WHERE would be
+ * one condition over two tables: no index answers it, so a rare word would read every ticket. As separate
+ * branches, each has its own index: a rare word is its matching rows by id and a top-N sort of them; a
+ * common word walks the order's index and stops after a page's worth of matches instead of collecting
+ * 100 000 of them; an id is the primary key, a creator their index. `hits`: `countHits` of the search.
+ */
+function dynamicPage(db: Db, as: Standing, filter: TicketListFilter & { sort: KeyedSort }, hits?: HitCounts) {
+  const { columns, direction } = sortKeys(filter.sort);
+  const order = columns.map((column) => (direction === 'asc' ? asc(column) : desc(column)));
+  const conditions = [...listConditions(db, as, filter), pastPosition(columns, direction, filter.after)];
+  const page = selectWithPeople(db);
+  if (!filter.search) {
+    return page
+      .where(and(...conditions, callerActs(db, as)))
+      .orderBy(...order)
+      .limit(filter.limit);
+  }
+  const found = searchedIds(
+    db,
+    as,
+    filter.search,
+    (branch) =>
+      db
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(...conditions, branch))
+        .orderBy(...order)
+        .limit(filter.limit),
+    hits,
+  );
+  return page
+    .where(and(sql`${tickets.id} in (${found})`, callerActs(db, as)))
+    .orderBy(...order)
+    .limit(filter.limit);
+}
+
+/**
+ * A page by relevance: the score of every match, best first, then id. The score is ts_rank of the
+ * ticket's own document (about 0.06 for one occurrence of a word, more for more); a matching message adds
+ * 0.01 — a ticket about the word ranks above one where it was mentioned in passing, and of two equal texts
+ * the one also discussed ranks first —; an exact hit (id, creator) adds 1, so `#123` comes first. Ranking needs
+ * every match scored, so a very common word costs what its matches cost; sort by date to page such a word
+ * cheaply. The score is float8 and goes into the cursor as it came (JSON round-trips a double exactly), so
+ * the next page's comparison is exact. Two statements: the page's ids and scores (which check the caller),
+ * then their rows with the people, put back in the page's order.
+ */
+async function relevancePage(
+  db: Db,
+  caller: Caller,
+  as: Standing,
+  filter: TicketListFilter & { search: TicketSearch },
+): Promise<ListedTicket[]> {
+  const { search } = filter;
+  const exact = [search.id !== undefined ? eq(tickets.id, search.id) : undefined];
+  if (as === 'staff') exact.push(creatorMatches(db, search));
+  const exactHit = or(...exact);
+  const rank = sql<number>`(ts_rank(${tickets.search}, ${tsQuery(search)})::float8
+    + case when ${messageMatches(db, as, search)} then 0.01 else 0 end
+    + case when ${exactHit ?? sql`false`} then 1 else 0 end)`;
+  const found = searchedIds(db, as, search, (branch) => db.select({ id: tickets.id }).from(tickets).where(branch));
+  const scored = db
+    .select({ id: tickets.id, rank: rank.mapWith(Number).as('rank') })
+    .from(tickets)
+    .where(and(sql`${tickets.id} in (${found})`, ...listConditions(db, as, filter)))
+    .as('scored');
+  const ranked = await db
+    .select({ id: scored.id, rank: scored.rank })
+    .from(scored)
+    .where(and(callerActs(db, as), pastPosition([scored.rank, scored.id], 'desc', filter.after)))
+    .orderBy(desc(scored.rank), desc(scored.id))
+    .limit(filter.limit)
+    .execute(callerParams(caller));
+  if (ranked.length === 0) return [];
+  const ids: number[] = ranked.map((row) => row.id);
+  const rows: TicketWithPeople[] = await selectWithPeople(db).where(inArray(tickets.id, ids));
+  const byId = new Map<number, TicketWithPeople>(rows.map((row) => [row.ticket.id, row]));
+  return ranked.flatMap(({ id, rank }) => {
+    const row = byId.get(id);
+    return row ? [{ ...row, rank }] : [];
+  });
+}

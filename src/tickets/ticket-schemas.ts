@@ -3,6 +3,8 @@ import { ticketPriority, ticketStatus } from '../db/schema.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import { MAX_TAGS, Tag } from './tags.js';
+import { TICKET_SORTS } from './ticket-cursor.js';
+import { TicketListFilters } from './ticket-list-query.js';
 import type { TicketWithPeople } from './ticket-repository.js';
 
 /** The contract of tickets: what callers send and what they see. Statuses come from the database enum. */
@@ -55,7 +57,13 @@ export const CreateTicketBody = Type.Object(
 export const ListTicketsQuery = Type.Object(
   {
     status: Type.Optional(TicketStatus),
-    sort_by: Type.Enum(['created_at_asc', 'created_at_desc'], { default: 'created_at_desc' }),
+    ...TicketListFilters,
+    sort_by: Type.Enum(TICKET_SORTS, {
+      default: 'created_at_desc',
+      description:
+        '`priority_desc`: urgent first, then newest. `relevance`: best search matches first (needs `q`). ' +
+        '`updated_at_*` pages: a ticket updated while you page moves (see the README).',
+    }),
     ...PageQuery,
   },
   { additionalProperties: false },

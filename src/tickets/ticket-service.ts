@@ -7,16 +7,18 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { TicketRow, TicketStatus, UserRow } from '../db/schema.js';
 import { eventRepository as events } from '../events/event-repository.js';
 import { groupRepository as groups } from '../groups/group-repository.js';
-import { decodeCursor, paginate } from '../lib/cursor.js';
 import { DomainError, errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
-import { normalizeTags } from './tags.js';
+import { normalizeTag, normalizeTags } from './tags.js';
 import { asksForTriage, changesOf, type TicketChangeRequest } from './ticket-changes.js';
+import { decodeTicketCursor, encodeTicketCursor, positionOf, ticketPage } from './ticket-cursor.js';
+import { readGroup, readInstant, readSearch } from './ticket-list-query.js';
 import {
   type NewOwnTicket,
+  type TicketListFilter,
   type TicketWithPeople,
   type Triage,
   ticketRepository as tickets,
@@ -162,14 +164,20 @@ export class TicketService {
   }
 
   async list(caller: Caller, query: Static<typeof ListTicketsQuery>): Promise<Page<TicketView>> {
-    const after = query.cursor ? await readInput(caller, () => decodeCursor(query.cursor as string)) : undefined;
-    const order = query.sort_by === 'created_at_asc' ? 'asc' : 'desc';
+    // Read before any statement checks the caller: a caller who may no longer act gets its 401 first.
+    const filter = await readInput(caller, () => readListFilter(query));
+    // Customers never see tags or groups (see toTicketView): filtering by them would reveal them.
+    if ((filter.tag !== undefined || filter.groupId !== undefined) && !isStaff(await caller.user())) {
+      throw errors.forbidden('Only operators can filter by tag or group');
+    }
     const { result: rows, as } = await asCaller(
       caller,
-      (as) => tickets.listAs(this.db, caller, as, { status: query.status, order, after, limit: query.limit + 1 }),
+      (as) => tickets.listAs(this.db, caller, as, filter),
       (rows) => rows.length > 0,
     );
-    const page = paginate(rows, query.limit, ({ ticket }) => ({ createdAt: ticket.createdAt, id: ticket.id }));
+    const page = ticketPage(rows, query.limit, ({ ticket, rank }) =>
+      encodeTicketCursor(query.sort_by, positionOf(query.sort_by, { ...ticket, rank }), query.q),
+    );
     const viewer = this.viewer(as);
     return { items: page.items.map((row) => toTicketView(row, viewer)), nextCursor: page.nextCursor };
   }
@@ -255,4 +263,27 @@ function checkCustomerChange(input: TicketChangeRequest): void {
   if (input.status !== undefined && !CUSTOMER_STATUSES.has(input.status)) {
     throw errors.forbidden('Customers can only close or reopen their tickets');
   }
+}
+
+/** The list's query as the repository takes it; what the schema could not judge alone is a 422 here. */
+function readListFilter(query: Static<typeof ListTicketsQuery>): TicketListFilter {
+  const sort = query.sort_by;
+  if (sort === 'relevance' && query.q === undefined) {
+    throw errors.badQueryValue('sort_by', "sort_by=relevance needs a search: give 'q'");
+  }
+  return {
+    status: query.status,
+    priority: query.priority,
+    tag: query.tag === undefined ? undefined : normalizeTag(query.tag),
+    groupId: query.group_id === undefined ? undefined : readGroup(query.group_id),
+    operatorId: query.operator_id,
+    assignee: query.assignee,
+    createdAfter: query.created_after === undefined ? undefined : readInstant('created_after', query.created_after),
+    createdBefore: query.created_before === undefined ? undefined : readInstant('created_before', query.created_before),
+    updatedAfter: query.updated_after === undefined ? undefined : readInstant('updated_after', query.updated_after),
+    search: query.q === undefined ? undefined : readSearch(query.q),
+    sort,
+    after: query.cursor === undefined ? undefined : decodeTicketCursor(sort, query.cursor, query.q),
+    limit: query.limit + 1,
+  };
 }

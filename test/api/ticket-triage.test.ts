@@ -136,6 +136,16 @@ describe('priority, tags and group on tickets', () => {
     expect(read.body.data).toMatchObject({ tags: [], group: null, priority: 'low' });
     const list = await ctx.request<Page<TicketView>>({ method: 'GET', url: '/api/tickets', headers: customer.auth });
     expect(JSON.stringify(list.body.data)).not.toContain('angry-customer');
+    for (const filter of ['tag=angry-customer', `group_id=${groupId}`, 'group_id=none']) {
+      const probe = await ctx.request({ method: 'GET', url: `/api/tickets?${filter}`, headers: customer.auth });
+      expect(probe.status, filter).toBe(403);
+    }
+    const staffList = await ctx.request<Page<TicketView>>({
+      method: 'GET',
+      url: '/api/tickets?tag=Angry-Customer',
+      headers: operator.auth,
+    });
+    expect(staffList.body.data.map((t) => t.id)).toEqual([own.body.data.id]);
   });
 
   it('drops a ticket from its group when the group is deleted', async () => {

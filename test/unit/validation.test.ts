@@ -31,8 +31,8 @@ describe('request validation', () => {
     expect(check(CreateTicketBody, 'body', { subject: 'a' })).toEqual([
       { loc: ['body', 'description'], msg: 'Field required', type: 'missing' },
     ]);
-    expect(check(CreateTicketBody, 'body', { subject: 'a', description: 'b', priority: 1 })).toEqual([
-      { loc: ['body', 'priority'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
+    expect(check(CreateTicketBody, 'body', { subject: 'a', description: 'b', urgency: 1 })).toEqual([
+      { loc: ['body', 'urgency'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
     ]);
   });
 

@@ -31,7 +31,7 @@ export const listTicketsSchema = operation({
   tags,
   auth: 'bearer',
   querystring: ListTicketsQuery,
-  responses: { 200: ListEnvelope(Ticket) },
+  responses: { 200: ListEnvelope(Ticket), 403: ErrorBody },
 });
 
 export const getTicketSchema = operation({
