@@ -49,12 +49,13 @@ type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 
 const writerShape = { staff: 'o', customer: 'c', channel: 'm' } as const;
 
-const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm', name) => {
-  const writer: Writer = shape === 'o' ? 'staff' : shape === 'c' ? 'customer' : 'channel';
+/**
+ * The ticket a message goes onto, locked and read first (`prior`: its status before), then updated
+ * (`writable`): that marks the activity and applies what a message does to its status. Only a ticket this
+ * writer may write on is found.
+ */
+function ticketTouchedBy(db: Db, writer: Writer) {
   const standing = writer === 'channel' ? undefined : writer;
-  // The ticket row is locked and read first (`prior`: its status before), then updated: that marks the
-  // activity and applies what a message does to its status; the message is inserted only if the update
-  // found a ticket this author may write on, and its event (and a reopening's) in the same statement.
   const prior = db.$with('prior').as(
     db
       .select({ id: tickets.id, status: tickets.status })
@@ -83,6 +84,16 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
         channel: tickets.channel,
       }),
   );
+  return { prior, writable };
+}
+
+/**
+ * One statement: the ticket (`ticketTouchedBy`), the message only if that found a ticket this author may
+ * write on, and its event — and a reopening's — recorded with it.
+ */
+const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm', name) => {
+  const writer: Writer = shape === 'o' ? 'staff' : shape === 'c' ? 'customer' : 'channel';
+  const { prior, writable } = ticketTouchedBy(db, writer);
   const inserted = insertFromSelect(
     db,
     messages,
