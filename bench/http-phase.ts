@@ -87,9 +87,9 @@ async function runWorkloads(
     const ratio = reference && reference.rps > 0 ? round(ours.rps / reference.rps, 2) : undefined;
     rows.push({ dataset: label, database, endpoint: workload.name, list: workload.list, ours, reference, ratio });
     options.log(
-      `  ${label} ${database} · ${workload.name}: ours ${ours.rps} req/s p99 ${ours.p99} ms ${ours.cpuMsPerRequest} CPU ms/req` +
+      `  ${label} ${database} · ${workload.name}: ours ${ours.rps} req/s p95 ${ours.p95} p99 ${ours.p99} ms ${ours.cpuMsPerRequest} CPU ms/req` +
         (reference
-          ? ` · reference ${reference.rps} req/s p99 ${reference.p99} ms ${reference.cpuMsPerRequest} CPU ms/req · ratio ${ratio}`
+          ? ` · reference ${reference.rps} req/s p95 ${reference.p95} p99 ${reference.p99} ms ${reference.cpuMsPerRequest} CPU ms/req · ratio ${ratio}`
           : ''),
     );
   }
