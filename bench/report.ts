@@ -100,14 +100,15 @@ export function markdown(report: BenchReport): string {
     '',
     '### PostgreSQL: ours against the raw-SQL reference',
     '',
-    '| tickets | endpoint | ours req/s | ref req/s | ours / ref | ours p50 / p95 / p99 ms | ref p50 / p95 / p99 ms | CPU ms/req ours / ref | errors ours / ref |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+    '| tickets | endpoint | ours req/s | ref req/s | ours / ref | ours p50 / p95 / p99 ms | ref p50 / p95 / p99 ms | CPU ms/req ours / ref | DB CPU ms/req ours / ref | errors ours / ref |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const row of report.http) {
     lines.push(
       `| ${row.dataset} | ${row.endpoint} | ${row.ours.rps} | ${row.reference?.rps ?? '–'} | ${row.ratio ?? '–'} | ` +
         `${triple(row.ours)} | ${triple(row.reference)} | ` +
-        `${pair(row.ours.cpuMsPerRequest, row.reference?.cpuMsPerRequest)} | ${pair(row.ours.errors, row.reference?.errors)} |`,
+        `${pair(row.ours.cpuMsPerRequest, row.reference?.cpuMsPerRequest)} | ` +
+        `${pair(row.ours.dbCpuMsPerRequest, row.reference?.dbCpuMsPerRequest)} | ${pair(row.ours.errors, row.reference?.errors)} |`,
     );
   }
   lines.push('', `Peak RSS of the API process: ${report.peakRssMb} MiB.`, '');
