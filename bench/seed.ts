@@ -26,7 +26,9 @@ const insertUsers = `
 const insertGroups = `INSERT INTO groups (name) SELECT 'Group ' || g FROM generate_series(1, 10) AS g`;
 
 // 20 % open, 20 % in progress, 60 % closed; one ticket a minute up to now; customers spread by a prime
-// stride so each has about the same number of tickets; open tickets have no operator. For the filters and
+// stride so each has about the same number of tickets; open tickets have no operator, the others go to the
+// operators in turn by g / 5 (by g, every ticket of operator 1 — g a multiple of 20, so of 5 — was open:
+// operator 1, the bench's, had none assigned until 2026-12-05). For the filters and
 // the search: priorities in turn, tag `vip` on 1 % (else `printer` or `network`), a group on 3 in 4 (ten
 // groups), the word "toner" in 10 % of the descriptions (100 000 of a million) and "grinding" in 0.01 % (100).
 const insertTickets = `
@@ -40,7 +42,7 @@ const insertTickets = `
            || CASE WHEN g % 10 = 0 THEN ' The toner is low.' ELSE '' END
            || CASE WHEN g % 10000 = 1 THEN ' It makes a grinding noise.' ELSE '' END,
          s.status, c.ids[1 + (g::bigint * 7919) % cardinality(c.ids)],
-         CASE WHEN s.status = 'open' THEN NULL ELSE o.ids[1 + g % cardinality(o.ids)] END,
+         CASE WHEN s.status = 'open' THEN NULL ELSE o.ids[1 + (g / 5) % cardinality(o.ids)] END,
          (ARRAY['low', 'normal', 'high', 'urgent'])[1 + (g / 5) % 4]::ticket_priority,
          CASE WHEN g % 100 = 0 THEN ARRAY['vip'] WHEN g % 3 = 0 THEN ARRAY['printer'] ELSE ARRAY['network'] END,
          CASE WHEN g % 4 = 0 THEN NULL ELSE gr.ids[1 + g % cardinality(gr.ids)] END,
