@@ -7,7 +7,16 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { migrationsFolder } from '../src/db/client.js';
 import { hashPassword } from '../src/lib/password.js';
 import { freshDatabase, withClient } from './postgres.js';
-import { BENCH_PASSWORD, benchCustomer, benchOperator, type Exec, type SeedSize, seed } from './seed.js';
+import {
+  BENCH_PASSWORD,
+  benchCustomer,
+  benchOperator,
+  type Exec,
+  HISTORY_EVENTS,
+  historyStride,
+  type SeedSize,
+  seed,
+} from './seed.js';
 
 /** Who and what the workloads address, read back from the seeded database. */
 export interface SeededIds {
@@ -17,6 +26,8 @@ export interface SeededIds {
   customerId: number;
   /** A group holding about 7.5 % of the tickets. */
   groupId: number;
+  /** Tickets with exactly HISTORY_EVENTS events each (every `historyStride`-th ticket). */
+  historyTicketIds: number[];
 }
 
 export interface Dataset {
@@ -37,7 +48,23 @@ async function seedAndRead(exec: Exec, size: SeedSize): Promise<SeededIds> {
     const row = (await exec(text, params)).rows[0] as { value: number | string } | undefined;
     return Number(row?.value);
   };
+  // The history subset, read back by the index on (ticket_id, id) and checked: each has a full page.
+  const counted = (
+    await exec(
+      `SELECT t.id, (SELECT count(*) FROM ticket_events AS e WHERE e.ticket_id = t.id) AS events
+       FROM tickets AS t WHERE t.id IN (SELECT generate_series($1::int, (SELECT max(id) FROM tickets), $1::int))
+       ORDER BY t.id`,
+      [historyStride(size.tickets)],
+    )
+  ).rows as { id: number; events: number | string }[];
+  const historyTicketIds = counted.filter((row) => Number(row.events) === HISTORY_EVENTS).map((row) => row.id);
+  if (historyTicketIds.length < 10 || historyTicketIds.length !== counted.length) {
+    throw new Error(
+      `seed: ${historyTicketIds.length} of ${counted.length} history tickets have ${HISTORY_EVENTS} events`,
+    );
+  }
   return {
+    historyTicketIds,
     firstTicketId: await number('SELECT min(id) AS value FROM tickets'),
     lastTicketId: await number('SELECT max(id) AS value FROM tickets'),
     operatorId: await number('SELECT id AS value FROM users WHERE email = $1', [benchOperator]),

@@ -87,13 +87,20 @@ async function runWorkloads(
     const ratio = reference && reference.rps > 0 ? round(ours.rps / reference.rps, 2) : undefined;
     rows.push({ dataset: label, database, endpoint: workload.name, list: workload.list, ours, reference, ratio });
     options.log(
-      `  ${label} ${database} · ${workload.name}: ours ${ours.rps} req/s p99 ${ours.p99} ms ${ours.cpuMsPerRequest} CPU ms/req` +
+      `  ${label} ${database} · ${workload.name}: ours ${ours.rps} req/s p95 ${ours.p95} p99 ${ours.p99} ms ${ours.cpuMsPerRequest} CPU ms/req (DB ${ours.dbCpuMsPerRequest})` +
         (reference
-          ? ` · reference ${reference.rps} req/s p99 ${reference.p99} ms ${reference.cpuMsPerRequest} CPU ms/req · ratio ${ratio}`
+          ? ` · reference ${reference.rps} req/s p95 ${reference.p95} p99 ${reference.p99} ms ${reference.cpuMsPerRequest} CPU ms/req (DB ${reference.dbCpuMsPerRequest}) · ratio ${ratio}`
           : ''),
     );
   }
   return rows;
+}
+
+/** The same database under another application_name: the harness finds each server's backends by it. */
+function named(url: string, applicationName: string): string {
+  const withName = new URL(url);
+  withName.searchParams.set('application_name', applicationName);
+  return withName.toString();
 }
 
 /** Seeds its own PostgreSQL database, then measures the API against the reference on it. */
@@ -104,13 +111,17 @@ export async function runPostgresDataset(admin: string, dataset: Dataset, option
   const { url, ids } = await seedPostgres(admin, name, dataset.size);
   const seedSeconds = round((Date.now() - started) / 1000);
   options.log(`  seeded in ${seedSeconds} s`);
-  const api = await startApi({ DATABASE_URL: url }, options.cpuProfileDir);
-  const reference = await ServerProcess.start('reference', 'bench/reference-server.ts', { DATABASE_URL: url });
+  const apiDatabase = { url, applicationName: 'sd_bench_api' };
+  const referenceDatabase = { url, applicationName: 'sd_bench_reference' };
+  const api = await startApi({ DATABASE_URL: named(url, apiDatabase.applicationName) }, options.cpuProfileDir);
+  const reference = await ServerProcess.start('reference', 'bench/reference-server.ts', {
+    DATABASE_URL: named(url, referenceDatabase.applicationName),
+  });
   try {
     const fixture = await fixtureFor(api, ids);
     const targets: Target[] = [
-      { side: 'ours', baseUrl: api.baseUrl, pid: api.pid },
-      { side: 'reference', baseUrl: reference.baseUrl, pid: reference.pid },
+      { side: 'ours', baseUrl: api.baseUrl, pid: api.pid, database: apiDatabase },
+      { side: 'reference', baseUrl: reference.baseUrl, pid: reference.pid, database: referenceDatabase },
     ];
     const rows = await runWorkloads(dataset.label, 'postgres', targets, fixture, options);
     return { rows, peakRssMb: api.peakRssMb(), seedSeconds };

@@ -38,7 +38,14 @@ export class ServerProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // A server that dies under load (or is killed from outside) says so, with its last words.
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      console.error(`[bench] ${name} (pid ${child.pid}) exited: code ${code}, signal ${signal}\n${this.lastLines()}`);
+    });
   }
+
+  private stopping = false;
 
   static async start(
     name: string,
@@ -103,6 +110,7 @@ export class ServerProcess {
   /** SIGTERM (the API shuts down gracefully and writes its CPU profile if asked), SIGKILL after 15 s. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.stopping = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);

@@ -8,6 +8,7 @@
  * Environment: DATABASE_URL, PORT. Callers name themselves: `creator_id` / `author_id` in the body, and
  * `creator_id` in the query string for a customer's own list (the API takes both from the token instead);
  * `operator_id` stands for the API's `assignee=me`. Lists also take `tag`, `group_id` and `q` (staff's search).
+ * Like the API, creating a ticket or a message records its event (`ticket_events`) in the same statement.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
@@ -121,9 +122,30 @@ async function listMessages(ticketId: number, query: URLSearchParams) {
   return rows.slice(0, limit).map(messageOf);
 }
 
+/** A ticket's history, oldest first: events with their actor, in id order (the index on (ticket_id, id)). */
+async function listEvents(ticketId: number, query: URLSearchParams) {
+  const limit = Number(query.get('limit') ?? 50);
+  const { rows } = await run(
+    `SELECT e.id, e.type, e.changes, e.message_id, e.created_at, ${person('a', 'a')}
+     FROM ticket_events e LEFT JOIN users a ON a.id = e.actor_id WHERE e.ticket_id = $1
+     ORDER BY e.id LIMIT ${limit + 1}`,
+    [ticketId],
+  );
+  return rows.slice(0, limit).map((row) => ({
+    id: Number(row.id),
+    type: row.type,
+    actor: personOf(row, 'a'),
+    created_at: row.created_at,
+    changes: row.changes,
+    message_id: row.message_id,
+  }));
+}
+
+// The writes record their event in the same statement, as the API's do (an extra CTE into ticket_events).
 async function createTicket(body: Row) {
   const { rows } = await run(
-    `WITH t AS (INSERT INTO tickets (subject, description, creator_id) VALUES ($1, $2, $3) RETURNING *)
+    `WITH t AS (INSERT INTO tickets (subject, description, creator_id) VALUES ($1, $2, $3) RETURNING *),
+          e AS (INSERT INTO ticket_events (ticket_id, type, actor_id) SELECT id, 'ticket.created', creator_id FROM t)
      SELECT ${ticketColumns} FROM t ${ticketJoins}`,
     [body.subject, body.description, body.creator_id],
   );
@@ -133,7 +155,10 @@ async function createTicket(body: Row) {
 async function createMessage(ticketId: number, body: Row) {
   const { rows } = await run(
     `WITH m AS (INSERT INTO messages (ticket_id, author_id, text) VALUES ($1, $2, $3) RETURNING *),
-          touched AS (UPDATE tickets SET updated_at = now() WHERE id = $1)
+          touched AS (UPDATE tickets SET updated_at = now() WHERE id = $1),
+          e AS (INSERT INTO ticket_events (ticket_id, type, actor_id, message_id)
+                SELECT ticket_id, CASE WHEN internal THEN 'note.created' ELSE 'message.created' END::ticket_event_type,
+                       author_id, id FROM m)
      SELECT m.id, m.ticket_id, m.text, m.internal, m.channel, m.created_at, ${person('a', 'a')}
      FROM m JOIN users a ON a.id = m.author_id`,
     [ticketId, body.author_id, body.text],
@@ -163,6 +188,7 @@ async function route(request: IncomingMessage): Promise<[number, unknown]> {
     return ticket ? [200, ticket] : [404, { detail: 'Ticket not found' }];
   }
   if (request.method === 'GET' && sub === 'messages') return [200, await listMessages(id, url.searchParams)];
+  if (request.method === 'GET' && sub === 'events') return [200, await listEvents(id, url.searchParams)];
   if (request.method === 'POST' && sub === 'messages') return [201, await createMessage(id, await readBody(request))];
   return [404, { detail: 'Not Found' }];
 }

@@ -9,6 +9,8 @@ export interface Fixture {
   operatorId: number;
   customerId: number;
   groupId: number;
+  /** Tickets with a history of exactly 50 events (see `historyStride` in seed.ts). */
+  historyTicketIds: number[];
   /** Bearer tokens for the API (the reference has no authentication). */
   operatorToken: string;
   customerToken: string;
@@ -30,6 +32,9 @@ export interface Workload {
 
 const randomTicket = (f: Fixture) =>
   f.firstTicketId + Math.floor(Math.random() * (f.lastTicketId - f.firstTicketId + 1));
+
+const randomHistoryTicket = (f: Fixture) =>
+  f.historyTicketIds[Math.floor(Math.random() * f.historyTicketIds.length)] ?? f.firstTicketId;
 
 function headers(side: Side, token: string, json = false): Record<string, string> {
   return {
@@ -119,6 +124,16 @@ export const workloads: Workload[] = [
     call: (side, f) => ({
       method: 'GET',
       path: `/api/tickets/${randomTicket(f)}/messages?limit=20`,
+      headers: headers(side, f.operatorToken),
+    }),
+  },
+  {
+    // A full page: each of these tickets has exactly 50 events (created, 5 messages, 44 updates).
+    name: 'ticket history (50 events)',
+    list: true,
+    call: (side, f) => ({
+      method: 'GET',
+      path: `/api/tickets/${randomHistoryTicket(f)}/events?limit=50`,
       headers: headers(side, f.operatorToken),
     }),
   },
