@@ -40,6 +40,8 @@ export interface Subscriber {
   queue: LiveMessage[] | null;
   /** Ids sent by the replay, so the queue's copies are not sent twice. */
   replayed: Set<number>;
+  /** Ids up to this one are not sent live (a stream opened without a position starts at the newest event). */
+  floor?: number;
 }
 
 /**
@@ -110,6 +112,9 @@ export class LiveHub {
     this.subscribers.add(subscriber);
     subscriber.stream.onClose(() => this.subscribers.delete(subscriber));
     if (lastEventId !== undefined) await this.replay(subscriber, lastEventId);
+    // Without a position the stream starts now: events the hub is still sending that were committed before
+    // it opened are not sent (a later commit of an id below this one is missed too: see GAP_TTL_MS).
+    else subscriber.floor = await events.newestId(this.database.db);
     const queued = subscriber.queue ?? [];
     subscriber.queue = null;
     this.send(subscriber, queued);
@@ -249,7 +254,7 @@ export class LiveHub {
       return;
     }
     for (const message of messages) {
-      if (subscriber.replayed.has(message.id)) continue;
+      if (subscriber.replayed.has(message.id) || message.id <= (subscriber.floor ?? 0)) continue;
       subscriber.stream.message(message.id, message.type, message.data);
     }
   }

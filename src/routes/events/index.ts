@@ -26,6 +26,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
+      // Never reused once the stream ends: a kept-alive socket would hold app.close() until its timeout.
+      connection: 'close',
       'x-request-id': request.id,
     });
     await live.open(caller, as, reply.raw, {
