@@ -20,12 +20,14 @@ import { openapi } from './plugins/swagger.js';
 import attachmentRoutes from './routes/attachments/index.js';
 import authRoutes from './routes/auth/index.js';
 import cannedResponseRoutes from './routes/canned-responses/index.js';
+import eventRoutes from './routes/events/index.js';
 import groupRoutes from './routes/groups/index.js';
 import healthRoutes from './routes/health/index.js';
 import mailRoutes from './routes/mail/index.js';
 import messageRoutes from './routes/messages/index.js';
 import ticketRoutes from './routes/tickets/index.js';
 import userRoutes from './routes/users/index.js';
+import { serializeRequest } from './runtime/logger.js';
 
 export interface AppOptions {
   config: Config;
@@ -36,6 +38,16 @@ export interface AppOptions {
 /** A client's request id is kept when it is a plain token; anything else is replaced, not logged raw. */
 function requestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^[\w.:-]{1,64}$/.test(header) ? header : randomUUID();
+}
+
+/**
+ * Whatever logger the caller configured, with requests logged through `serializeRequest`: a token sent in the
+ * query (the live stream's `access_token`) never reaches a log line.
+ */
+function redactingLogger(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const options = logger === true ? {} : logger;
+  return { ...options, serializers: { ...options.serializers, req: serializeRequest } };
 }
 
 /** Errors raised by the router, before any route or our error handler: the same `detail` shape. */
@@ -61,7 +73,7 @@ function trustProxyOption(value: TrustProxy): boolean | string[] | ((address: st
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: redactingLogger(options.logger),
     genReqId: (request) => requestId(request.headers['x-request-id']),
     bodyLimit: 1024 * 1024,
     trustProxy: trustProxyOption(config.http.trustProxy),
@@ -104,6 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(mailRoutes);
       await api.register(groupRoutes);
       await api.register(cannedResponseRoutes);
+      await api.register(eventRoutes);
     },
     { prefix: '/api' },
   );

@@ -34,6 +34,10 @@ const EnvSchema = Type.Object({
   trust_proxy: Type.String({ minLength: 1, default: 'false' }),
   request_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   headers_timeout_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
+  /** Live event streams (src/live): a comment this often keeps proxies from closing a quiet stream. */
+  live_heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),
+  /** How often an open stream's account is checked again (deactivated, new token version, expired token). */
+  live_recheck_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
   /** Browser origins allowed to call the API (comma-separated, or *); empty: no cross-origin access. */
   cors_origins: Type.String({ default: '' }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -94,6 +98,8 @@ export interface Config {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
   };
+  /** Live event streams: heartbeat and account re-check periods. */
+  live: { heartbeatMs: number; recheckMs: number };
   /** PGlite folder, and home of the generated development secret. */
   dataDir: string;
   /** `undefined` selects the embedded PGlite database in `dataDir`. */
@@ -266,6 +272,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       requestTimeoutMs: env.request_timeout_seconds * 1000,
       headersTimeoutMs: env.headers_timeout_seconds * 1000,
     },
+    live: { heartbeatMs: env.live_heartbeat_seconds * 1000, recheckMs: env.live_recheck_seconds * 1000 },
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
     databasePoolSize: env.database_pool_size,

@@ -6,6 +6,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
 import { ReleasingPool } from './releasing-pool.js';
 import * as schema from './schema.js';
 
@@ -26,6 +27,22 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the data folder as a tarball (tests migrate once and copy it). */
   dumpDataDir(): Promise<Blob>;
+  /**
+   * Notifications on `channel` (LISTEN): PostgreSQL on a dedicated connection outside the pool, which
+   * reconnects with backoff after a restart and then calls `onReconnect` (notifications sent meanwhile are
+   * lost: the listener catches up from its own position); PGlite in this process.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listening>;
+}
+
+export interface ListenHandlers {
+  onNotify(payload: string | undefined): void;
+  onReconnect(): void;
+  onError(error: Error): void;
+}
+
+export interface Listening {
+  close(): Promise<void>;
 }
 
 export type DatabaseOptions =
@@ -73,6 +90,11 @@ function openPostgres(options: { url: string; poolSize: number; onError?: (error
     async dumpDataDir() {
       throw new Error('dumpDataDir is a PGlite feature');
     },
+    async listen(channel, handlers) {
+      const listener = new PgListener(options.url, channel, handlers);
+      await listener.start();
+      return listener;
+    },
   };
 }
 
@@ -94,5 +116,90 @@ async function openPglite(options: { dataDir?: string; loadDataDir?: Blob | File
     async dumpDataDir() {
       return client.dumpDataDir('gzip');
     },
+    async listen(channel, handlers) {
+      const unlisten = await client.listen(channel, (payload) => handlers.onNotify(payload));
+      return { close: () => unlisten() };
+    },
   };
+}
+
+/** Backoff between attempts to reconnect a listener: doubles from the first to the last. */
+const LISTEN_RETRY_MS = { first: 250, last: 10_000 };
+
+/**
+ * One LISTEN connection (pg `Client`: a pooled connection would be handed to other queries). Lost — a
+ * database restart, a network cut (TCP keep-alive notices a silent one) — it reconnects with backoff until
+ * closed; the first connection must succeed (start-up reports a database that is not there).
+ */
+class PgListener implements Listening {
+  private client: pg.Client | undefined;
+  private closed = false;
+  private retryMs = LISTEN_RETRY_MS.first;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly handlers: ListenHandlers,
+  ) {}
+
+  async start(): Promise<void> {
+    this.client = await this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: 5_000 });
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.handlers.onNotify(message.payload);
+    });
+    client.on('error', (error) => {
+      this.handlers.onError(error);
+      this.lost(client);
+    });
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.closed || this.client !== client) return;
+    this.client = undefined;
+    void client.end().catch(() => undefined);
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(async () => {
+      try {
+        const client = await this.connect();
+        if (this.closed) {
+          await client.end().catch(() => undefined);
+          return;
+        }
+        this.client = client;
+        this.retryMs = LISTEN_RETRY_MS.first;
+        this.handlers.onReconnect();
+      } catch (error) {
+        this.handlers.onError(error as Error);
+        this.retryMs = Math.min(this.retryMs * 2, LISTEN_RETRY_MS.last);
+        this.retry();
+      }
+    }, this.retryMs);
+  }
 }

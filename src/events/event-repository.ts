@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, ticketIdOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
@@ -51,39 +51,91 @@ export const eventType = (type: SQL | TicketEventType) =>
     ? sql`${type}::${sql.identifier(ticketEventType.enumName)}`
     : sql`(${type})::${sql.identifier(ticketEventType.enumName)}`;
 
+/** An event row as a reader as `as` sees it: its `changes` filtered (`changesFor`), with its actor. */
+function selectEvents(db: Db, as: Standing) {
+  return db
+    .select({
+      event: {
+        id: ticketEvents.id,
+        type: ticketEvents.type,
+        changes: sql<TicketEventChanges>`${changesFor(as)}`,
+        messageId: ticketEvents.messageId,
+        createdAt: ticketEvents.createdAt,
+      },
+      actor: publicUserColumns(users),
+      ticketId: ticketEvents.ticketId,
+    })
+    .from(ticketEvents)
+    .leftJoin(users, eq(users.id, ticketEvents.actorId));
+}
+
+/**
+ * Which events a reader as `as` sees, in SQL, for every statement that reads the history (one ticket's page,
+ * the live feed across tickets): staff all; customers those of tickets open to them (the caller is checked:
+ * placeholders of `callerParams`), never `note.created`, and no update left empty once `changesFor` removed
+ * the staff-only fields.
+ */
+function eventsVisibleTo(db: Db, as: Standing, ticketId: SQL | Placeholder): SQL | undefined {
+  if (as === 'staff') return undefined;
+  return and(
+    callerActs(db, as),
+    ticketIdOpenTo(db, as, ticketId),
+    ne(ticketEvents.type, 'note.created'),
+    sql`not (${ticketEvents.type} = 'ticket.updated' and ${changesFor(as)} = '{}'::jsonb)`,
+  );
+}
+
 /** Staff or customer reading; after a cursor or the first page; how many rows (a `rowBucket`). */
 type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 
 const pageStatement = preparedByShape('ticket_events_page', (db, shape: PageShape, name) => {
   const [reader, after] = shape;
   const as: Standing = reader === 'o' ? 'staff' : 'customer';
-  const changes = changesFor(as);
-  return db
-    .select({
-      event: {
-        id: ticketEvents.id,
-        type: ticketEvents.type,
-        changes: sql<TicketEventChanges>`${changes}`,
-        messageId: ticketEvents.messageId,
-        createdAt: ticketEvents.createdAt,
-      },
-      actor: publicUserColumns(users),
-    })
-    .from(ticketEvents)
-    .leftJoin(users, eq(users.id, ticketEvents.actorId))
+  return selectEvents(db, as)
     .where(
       and(
         eq(ticketEvents.ticketId, sql.placeholder('ticketId')),
-        callerActs(db, as),
-        ticketIdOpenTo(db, as, sql.placeholder('ticketId')),
+        // Staff pages check their caller too (feeds of staff are checked by whoever reads them, see feedAs).
+        as === 'staff' ? callerActs(db, as) : undefined,
+        eventsVisibleTo(db, as, sql.placeholder('ticketId')),
         after === 'k' ? gt(ticketEvents.id, sql.placeholder('afterId')) : undefined,
-        as === 'customer' ? ne(ticketEvents.type, 'note.created') : undefined,
-        as === 'customer' ? sql`not (${ticketEvents.type} = 'ticket.updated' and ${changes} = '{}'::jsonb)` : undefined,
       ),
     )
     .orderBy(orderAndLimit([asc(ticketEvents.id)], Number(shape.slice(2))))
     .prepare(name);
 });
+
+/** Events across tickets, for live streams (src/live): staff or customer; how many rows. */
+type FeedShape = `${'o' | 'c'}${number}`;
+
+const feedStatement = preparedByShape('ticket_events_feed', (db, shape: FeedShape, name) => {
+  const as: Standing = shape[0] === 'o' ? 'staff' : 'customer';
+  return selectEvents(db, as)
+    .where(
+      and(
+        // After a position, or one of the ids a reader found missing below it (transactions commit out of
+        // order: see src/live/live-hub.ts), and no further than `upToId`.
+        or(
+          gt(ticketEvents.id, sql.placeholder('afterId')),
+          sql`${ticketEvents.id} = any(${sql.placeholder('alsoIds')}::bigint[])`,
+        ),
+        lte(ticketEvents.id, sql.placeholder('upToId')),
+        eventsVisibleTo(db, as, sql`${ticketEvents.ticketId}`),
+      ),
+    )
+    .orderBy(orderAndLimit([asc(ticketEvents.id)], Number(shape.slice(1))))
+    .prepare(name);
+});
+
+/** A position in the feed: after `afterId`, plus ids below it still missing, up to `upToId` included. */
+export interface FeedWindow {
+  afterId: number;
+  alsoIds?: number[];
+  upToId?: number;
+  limit: number;
+}
+
+export type FeedEvent = EventWithActor & { ticketId: number };
 
 export const eventRepository = {
   /**
@@ -121,5 +173,28 @@ export const eventRepository = {
       afterId: page.afterId,
       ...callerParams(caller),
     });
+  },
+
+  /**
+   * Events across tickets, oldest first, as the live streams send them. A customer's feed checks the caller
+   * (`caller` required) and applies the same rule as the ticket's history page (`eventsVisibleTo`). The
+   * staff feed checks no one: it is read once and shared by every operator's stream, whose accounts the
+   * stream checks itself (on opening, then periodically).
+   */
+  async feedAs(db: Db, as: Standing, caller: Caller | undefined, window: FeedWindow): Promise<FeedEvent[]> {
+    const shape: FeedShape = `${as === 'staff' ? 'o' : 'c'}${rowBucket(window.limit)}`;
+    if (as === 'customer' && !caller) throw new Error('a customer feed needs its caller');
+    return feedStatement(db, shape).execute({
+      afterId: window.afterId,
+      alsoIds: `{${(window.alsoIds ?? []).join(',')}}`,
+      upToId: window.upToId ?? Number.MAX_SAFE_INTEGER,
+      ...(caller ? callerParams(caller) : {}),
+    });
+  },
+
+  /** The newest event's id (0: none yet). */
+  async newestId(db: Db): Promise<number> {
+    const [row] = await db.select({ id: sql<string | null>`max(${ticketEvents.id})` }).from(ticketEvents);
+    return Number(row?.id ?? 0);
   },
 };

@@ -25,6 +25,12 @@ declare module 'fastify' {
       token: { onRequest: AuthHook; attachValidation: true; preHandler: AuthHook };
       /** Like `user`, but anonymous requests pass (sign-up). */
       optional: { onRequest: AuthHook };
+      /**
+       * Like `user`, and the token may come as `?access_token=` instead (browsers' EventSource cannot send
+       * headers): the live event stream only. The header wins when both are sent. Logged URLs never show it
+       * (app.ts redacts it).
+       */
+      stream: { onRequest: AuthHook };
     };
   }
 }
@@ -60,6 +66,20 @@ export const auth = fp(
       await callerOf(request).user();
       throw request.validationError;
     };
+    const verifyHeaderOrQuery = async (request: FastifyRequest) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      const token = query?.access_token;
+      if (request.headers.authorization !== undefined || typeof token !== 'string') return requireUser(request);
+      let claims: unknown;
+      try {
+        claims = app.jwt.verify(token);
+      } catch {
+        throw errors.invalidToken();
+      }
+      request.user = claims as typeof request.user;
+      request.caller = app.services.callers.fromClaims(claims);
+      await callerOf(request).user();
+    };
     app.decorate('auth', {
       user: { onRequest: requireUser },
       token: { onRequest: verifyToken, attachValidation: true as const, preHandler: inputErrorAfterCaller },
@@ -68,6 +88,7 @@ export const auth = fp(
           if (request.headers.authorization !== undefined) await requireUser(request);
         },
       },
+      stream: { onRequest: verifyHeaderOrQuery },
     });
   },
   { name: 'auth', dependencies: ['services'] },

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, isRedisUnavailable } from '../db/errors.js';
 import { DomainError, errors } from '../lib/errors.js';
 import { toValidationDetails } from '../lib/validation.js';
+import { redactUrl } from '../runtime/logger.js';
 
 /** Fastify's own client errors that have a better status or shape in our contract. */
 const FRAMEWORK_ERRORS: Record<string, { status: number; detail: string }> = {
@@ -40,7 +41,7 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ detail: error.message });
     request.log.error(
-      { err: error, method: request.method, url: request.url, params: request.params },
+      { err: error, method: request.method, url: redactUrl(request.url), params: request.params },
       'request failed',
     );
     return reply.code(500).send({ detail: 'Internal Server Error' });

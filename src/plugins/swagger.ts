@@ -56,6 +56,7 @@ export const openapi = fp(
           { name: 'users', description: 'Accounts and roles' },
           { name: 'tickets', description: 'Customer requests' },
           { name: 'messages', description: 'Conversation on a ticket' },
+          { name: 'events', description: 'Live ticket events (Server-Sent Events)' },
           { name: 'attachments', description: 'Files that came with emails' },
           { name: 'mail', description: 'The email channel: mailboxes, mail log, outbox' },
           { name: 'health', description: 'Liveness and readiness' },

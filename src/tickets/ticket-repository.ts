@@ -261,6 +261,12 @@ export const ticketRepository = {
     return (await findStatement(db, as).execute({ id, ...callerParams(caller) }))[0];
   },
 
+  /** Tickets by id with their people, unchecked: the live streams decide who gets which (src/live). */
+  async findManyWithPeople(db: Db, ids: number[]): Promise<TicketWithPeople[]> {
+    if (ids.length === 0) return [];
+    return selectWithPeople(db).where(inArray(tickets.id, ids));
+  },
+
   async findWithPeople(db: Db, id: number): Promise<TicketWithPeople | undefined> {
     const [row] = await selectWithPeople(db).where(eq(tickets.id, id));
     return row;

@@ -68,6 +68,7 @@ describe('OpenAPI and Swagger UI', () => {
         'GET /api/tickets/{ticket_id}/attachments',
         'GET /api/tickets/{ticket_id}/attachments/{attachment_id}',
         'GET /api/tickets/{ticket_id}/events',
+        'GET /api/events/stream',
         'PATCH /api/tickets',
         'POST /api/tickets/{ticket_id}/merge',
         'GET /api/mail/mailboxes',

@@ -59,6 +59,8 @@ const claims = (user: TestUser, extra: object = {}) => ({
 
 const routes: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: () => string, payload?: object][] = [
   ['GET', () => '/api/users/me'],
+  // Refused before the stream starts, so inject (which waits for the end of a response) gets its answer.
+  ['GET', () => '/api/events/stream'],
   ['GET', () => '/api/users'],
   ['GET', () => `/api/users/${customer.user.id}`],
   ['PATCH', () => `/api/users/${customer.user.id}`, { username: 'renamed' }],

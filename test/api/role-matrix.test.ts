@@ -28,6 +28,8 @@ interface Action {
   payload?: (w: World) => Record<string, unknown>;
   /** The caller logs in with their own credentials instead of sending a token. */
   login?: boolean;
+  /** A 200 is an endless stream: called over a real listener (inject would wait for its end), then dropped. */
+  stream?: boolean;
   expect: Statuses;
 }
 
@@ -88,6 +90,7 @@ const ACTIONS: Action[] = [
   // Into itself: refused after the role check, so the matrix changes nothing.
   { route: 'POST /api/tickets/:ticket_id/merge', url: (w) => `${ticketUrl(w)}/merge`, payload: (w) => ({ into_ticket_id: w.ticket.id }), expect: signedIn(403, 403, 422, 422) },
   { route: 'GET /api/tickets/:ticket_id/events', url: (w) => `${ticketUrl(w)}/events`, expect: signedIn(200, 404, 200, 200) },
+  { route: 'GET /api/events/stream', stream: true, url: () => '/api/events/stream', expect: signedIn(200, 200, 200, 200) },
 
   { route: 'POST /api/tickets/:ticket_id/messages', variant: 'public', url: messagesUrl, payload: () => ({ text: 'Any news?' }), expect: signedIn(201, 400, 201, 201) },
   { route: 'POST /api/tickets/:ticket_id/messages', variant: 'internal', url: messagesUrl, payload: () => ({ text: 'Note', internal: true }), expect: signedIn(403, 403, 201, 201) },
@@ -142,7 +145,9 @@ function requestFor(action: Action, actor: Actor, w: World): InjectOptions {
 describe('role matrix', () => {
   it.each(ROWS)('$name → $status', async ({ action, actor, status }) => {
     const w = await newWorld(ctx);
-    const res = await ctx.request<Record<string, unknown>>(requestFor(action, actor, w));
+    const res = action.stream
+      ? await streamRequest(requestFor(action, actor, w))
+      : await ctx.request<Record<string, unknown>>(requestFor(action, actor, w));
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     if (status === 401) {
       expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -154,7 +159,8 @@ describe('role matrix', () => {
       expect(res.body).toEqual({ detail });
     }
     const download = action.route.endsWith(':attachment_id');
-    if (status >= 200 && status < 300 && !action.login && !download) expect(res.body).toHaveProperty('data');
+    if (status >= 200 && status < 300 && !action.login && !download && !action.stream)
+      expect(res.body).toHaveProperty('data');
     if (status === 200 && download) expect(res.body).toBe('abc');
   });
 
@@ -196,6 +202,18 @@ describe('role matrix', () => {
     expect(registered.length).toBeGreaterThanOrEqual(13);
   });
 });
+
+let listening: string | undefined;
+
+/** A streaming route's answer: status, headers, and the JSON body of a refusal (a stream is dropped at once). */
+async function streamRequest(options: InjectOptions) {
+  listening ??= await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  const headers = (options.headers ?? {}) as Record<string, string>;
+  const response = await fetch(`${listening}${String(options.url)}`, { headers });
+  const body = response.ok ? {} : ((await response.json()) as Record<string, unknown>);
+  if (response.ok) await response.body?.cancel();
+  return { status: response.status, headers: Object.fromEntries(response.headers), body };
+}
 
 /** `METHOD /full/path` for every route in Fastify's printed tree (`├── /segment (GET, HEAD)` lines). */
 function registeredRoutes(tree: string): string[] {

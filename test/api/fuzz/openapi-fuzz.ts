@@ -270,11 +270,16 @@ async function send(app: FastifyInstance, world: FuzzWorld, request: FuzzRequest
   });
 }
 
+/** Operations whose 200 is an endless stream. */
+const STREAMING = new Set(['GET /api/events/stream']);
+
 /** Generates and sends `runs` requests (or replays `path`), and checks each answer. */
 export async function fuzzOpenApi(options: FuzzOptions): Promise<FuzzReport> {
   const { app, world, seed, runs } = options;
   const started = performance.now();
-  const operations = readOperations(await loadDocument(app));
+  // The live event stream answers a valid request with a response that never ends, which `app.inject` would
+  // wait for for ever: it is not fuzzed here (test/api/live-events.test.ts covers it over a real listener).
+  const operations = readOperations(await loadDocument(app)).filter((op) => !STREAMING.has(op.id));
   const validator = new ContractValidator();
   const ctx: GenContext = { world, validator, operations };
   await harvestCursors(app, world, operations);
