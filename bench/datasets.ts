@@ -6,7 +6,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { migrationsFolder } from '../src/db/client.js';
 import { hashPassword } from '../src/lib/password.js';
-import { freshDatabase, withClient } from './postgres.js';
+import { databaseUrl, freshDatabase, withClient } from './postgres.js';
 import {
   BENCH_PASSWORD,
   benchCustomer,
@@ -44,6 +44,11 @@ const passwordHash = () => {
 
 async function seedAndRead(exec: Exec, size: SeedSize): Promise<SeededIds> {
   await seed(exec, size, await passwordHash());
+  return readIds(exec, size);
+}
+
+/** The ids the workloads address, from a seeded database (checked: the history subset is whole). */
+async function readIds(exec: Exec, size: SeedSize): Promise<SeededIds> {
   const number = async (text: string, params: unknown[] = []) => {
     const row = (await exec(text, params)).rows[0] as { value: number | string } | undefined;
     return Number(row?.value);
@@ -73,15 +78,28 @@ async function seedAndRead(exec: Exec, size: SeedSize): Promise<SeededIds> {
   };
 }
 
-/** A new database on the PostgreSQL server, migrated and seeded. */
+/**
+ * A new database on the PostgreSQL server, migrated and seeded. `reuse`: a database of that name left by an
+ * earlier run, when it holds exactly the dataset's tickets (nothing written since), is used as it is.
+ */
 export async function seedPostgres(
   admin: string,
   name: string,
   size: SeedSize,
-): Promise<{ url: string; ids: SeededIds }> {
+  reuse = false,
+): Promise<{ url: string; ids: SeededIds; reused: boolean }> {
+  if (reuse) {
+    const url = databaseUrl(admin, name);
+    const ids = await withClient(url, async (client) => {
+      const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM tickets');
+      if (Number(rows[0]?.count) !== size.tickets) return undefined;
+      return readIds((text, params) => client.query(text, params), size);
+    }).catch(() => undefined);
+    if (ids) return { url, ids, reused: true };
+  }
   const url = await freshDatabase(admin, name);
   const ids = await withClient(url, (client) => seedAndRead((text, params) => client.query(text, params), size));
-  return { url, ids };
+  return { url, ids, reused: false };
 }
 
 /**

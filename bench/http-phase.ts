@@ -30,6 +30,10 @@ export interface RunOptions {
   /** Folder for the API's V8 CPU profile (`--cpu-prof`), or undefined for none. */
   cpuProfileDir?: string;
   log: (line: string) => void;
+  /** Only the workloads whose name contains one of these (`--only=`); all when empty. */
+  only?: string[];
+  /** Use the database an earlier run seeded when it is unchanged (`--reuse-seed`). */
+  reuseSeed?: boolean;
 }
 
 /**
@@ -79,7 +83,10 @@ async function runWorkloads(
 ): Promise<EndpointResult[]> {
   const rows: EndpointResult[] = [];
   // Reads first: the writes grow the tables the reads measure.
-  for (const workload of workloads) {
+  const chosen = workloads.filter(
+    (workload) => !options.only?.length || options.only.some((part) => workload.name.includes(part)),
+  );
+  for (const workload of chosen) {
     const summaries = await compare(targets, workload, fixture, options.timing);
     const ours = summaries.get('ours');
     if (!ours) throw new Error(`${workload.name}: no measurement of our API`);
@@ -108,9 +115,9 @@ export async function runPostgresDataset(admin: string, dataset: Dataset, option
   const started = Date.now();
   const name = `sd_bench_${dataset.label.toLowerCase()}`;
   options.log(`seeding ${name}: ${dataset.size.tickets} tickets …`);
-  const { url, ids } = await seedPostgres(admin, name, dataset.size);
+  const { url, ids, reused } = await seedPostgres(admin, name, dataset.size, options.reuseSeed);
   const seedSeconds = round((Date.now() - started) / 1000);
-  options.log(`  seeded in ${seedSeconds} s`);
+  options.log(reused ? `  reused the unchanged ${name}` : `  seeded in ${seedSeconds} s`);
   const apiDatabase = { url, applicationName: 'sd_bench_api' };
   const referenceDatabase = { url, applicationName: 'sd_bench_reference' };
   const api = await startApi({ DATABASE_URL: named(url, apiDatabase.applicationName) }, options.cpuProfileDir);

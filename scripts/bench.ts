@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--rounds=N] [--round-seconds=S]
+ *   [--datasets=1M,…] [--only=tag,search,…] [--reuse-seed]
  *
  * Seeds its own databases (BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL), loads the API
  * and the raw-SQL reference in alternation, then the API on embedded PGlite, then mail ingest. Prints a
@@ -37,6 +38,18 @@ const mode = {
     ...(roundSeconds ? { roundSeconds, warmupSeconds: Math.max(chosen.timing.warmupSeconds, 1) } : {}),
   },
 };
+/** `--name=a,b`: a list, or undefined when not given. */
+function listOption(name: string): string[] | undefined {
+  const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
+  return arg
+    ? arg
+        .slice(name.length + 3)
+        .split(',')
+        .filter(Boolean)
+    : undefined;
+}
+const datasetLabels = listOption('datasets');
+const only = listOption('only');
 const began = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - began) / 1000).toFixed(0)} s] ${line}`);
 const load = () => loadavg().map((value) => Number(value.toFixed(2)));
@@ -58,8 +71,15 @@ async function main() {
   let peakRssMb = 0;
   let pglitePeakRssMb = 0;
 
-  for (const dataset of args.has('--skip-http') ? [] : mode.postgres) {
-    const result: DatasetResult = await runPostgresDataset(admin, dataset, { timing: mode.timing, cpuProfileDir, log });
+  const postgresDatasets = mode.postgres.filter((dataset) => !datasetLabels || datasetLabels.includes(dataset.label));
+  for (const dataset of args.has('--skip-http') ? [] : postgresDatasets) {
+    const result: DatasetResult = await runPostgresDataset(admin, dataset, {
+      timing: mode.timing,
+      cpuProfileDir,
+      log,
+      only,
+      reuseSeed: args.has('--reuse-seed'),
+    });
     http.push(...result.rows);
     peakRssMb = Math.max(peakRssMb, result.peakRssMb);
     datasets.push({ label: dataset.label, database: 'postgres', size: dataset.size, seedSeconds: result.seedSeconds });
