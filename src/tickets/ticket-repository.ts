@@ -19,7 +19,7 @@ import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
-import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
+import { orderAndLimit, preparedByShape } from '../db/prepared.js';
 import {
   groups,
   messageChannel,
@@ -36,6 +36,7 @@ import { eventsFromSelect, eventType } from '../events/event-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 import type { TicketPosition, TicketSort } from './ticket-cursor.js';
 import type { TicketSearch } from './ticket-list-query.js';
+import { type ListShape, listShapeOf, shapeParams, shapeQuery, shapeRows, shapeStanding } from './ticket-list-shape.js';
 import { countHits, creatorMatches, type HitCounts, messageMatches, searchedIds, tsQuery } from './ticket-search.js';
 
 const creator = aliasedTable(users, 'creator');
@@ -75,9 +76,6 @@ export interface TicketListFilter {
 /** A row of a list, with its search score on relevance pages (the cursor is built from it). */
 export type ListedTicket = TicketWithPeople & { rank?: number };
 
-/** Staff or customer; status filter or not; ascending or descending; after a cursor or not; rows (a `rowBucket`). */
-type ListShape = `${'o' | 'c'}${'s' | '_'}${'a' | 'd'}${'k' | '_'}${number}`;
-
 /** How staff file a ticket; a customer's ticket takes the defaults. */
 export type Triage = Partial<Pick<TicketRow, 'priority' | 'tags' | 'groupId'>>;
 export type NewTicket = Pick<TicketRow, 'subject' | 'description' | 'creatorId'> &
@@ -100,8 +98,6 @@ export function statusAfterMessage(fromCustomerSide: boolean, authorId: SQL | Pl
     status: sql`case when ${tickets.status} = 'closed' and ${tickets.creatorId} = ${authorId} then 'open' else ${tickets.status} end`,
   };
 }
-
-const shapeOf = (as: Standing) => (as === 'staff' ? 'o' : 'c');
 
 /** One query with both people joined: a page of tickets never costs a query per row. */
 function selectWithPeople(db: Db) {
@@ -180,21 +176,11 @@ const findStatement = preparedByShape('ticket_with_people', (db, as: Standing, n
 );
 
 const pageStatement = preparedByShape('tickets_page', (db, shape: ListShape, name) => {
-  const [as, status, order, after] = shape;
-  const position = sql`(${tickets.createdAt}, ${tickets.id})`;
-  const afterValue = sql`(${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')})`;
-  const direction = order === 'a' ? asc : desc;
-  const standing: Standing = as === 'o' ? 'staff' : 'customer';
+  const { conditions, order } = shapeQuery(shape);
+  const standing = shapeStanding(shape);
   return selectWithPeople(db)
-    .where(
-      and(
-        status === 's' ? eq(tickets.status, sql.placeholder('status')) : undefined,
-        callerActs(db, standing),
-        ticketOpenTo(db, standing),
-        after === 'k' ? (order === 'a' ? gt(position, afterValue) : lt(position, afterValue)) : undefined,
-      ),
-    )
-    .orderBy(orderAndLimit([direction(tickets.createdAt), direction(tickets.id)], Number(shape.slice(4))))
+    .where(and(...conditions, callerActs(db, standing), ticketOpenTo(db, standing)))
+    .orderBy(orderAndLimit(order, shapeRows(shape)))
     .prepare(name);
 });
 
@@ -304,28 +290,16 @@ export const ticketRepository = {
    * index ending in (created_at, id) (see schema.ts), so a page costs the same at a thousand tickets or a
    * million.
    *
-   * Prepared or not: the lists the seed had — `status` or not, by created_at, both standings — keep their
-   * prepared statements (`pageStatement`, one per shape; these are the hot, benchmarked ones). Everything
-   * else is built per request (`dynamicPage`). Prepared shapes for every filter combination would be
-   * 2 standings × 2^8 filters × 6 orders × cursor or not × 5 row counts: tens of thousands of statements per
-   * connection, most used once. And for the new filters a reusable generic plan is the wrong plan: whether a
-   * tag, a group or a search word is best read through its own index or by walking (created_at, id) and
-   * filtering depends on how common that value is, which only a plan for the actual value knows (a word in
-   * 100 tickets wants the GIN index, a word in 100 000 the date order). An unnamed statement is planned for
-   * its values, which costs a fraction of a millisecond next to such a query.
+   * Prepared or not (ticket-list-shape.ts says which and why): lists by created_at whose every filter one
+   * generic plan serves — status, priority, group, assignee, creation dates, a tag in the form its frequency
+   * asks for — run as prepared statements, one per shape (`pageStatement`); other orders, `updated_after` and
+   * searches are built and planned per request (`dynamicPage`, `relevancePage`), since their best plan
+   * depends on the values.
    */
   async listAs(db: Db, caller: Caller, as: Standing, filter: TicketListFilter): Promise<ListedTicket[]> {
-    const { status, sort, after, limit } = filter;
-    if (!hasListExtras(filter) && (sort === 'created_at_asc' || sort === 'created_at_desc')) {
-      const order = sort === 'created_at_asc' ? 'asc' : 'desc';
-      const shape: ListShape = `${shapeOf(as)}${status ? 's' : '_'}${order === 'asc' ? 'a' : 'd'}${after ? 'k' : '_'}${rowBucket(limit)}`;
-      return pageStatement(db, shape).execute({
-        ...callerParams(caller),
-        status,
-        afterAt: after?.by === 'created_at' ? after.at.toISOString() : undefined,
-        afterId: after?.id,
-      });
-    }
+    const { sort } = filter;
+    const shape = await listShapeOf(db, as, filter);
+    if (shape) return pageStatement(db, shape).execute({ ...callerParams(caller), ...shapeParams(filter) });
     if (sort !== 'relevance') {
       const hits = filter.search && (await countHits(db, as, filter.search));
       return dynamicPage(db, as, { ...filter, sort }, hits).execute(callerParams(caller));
@@ -334,14 +308,6 @@ export const ticketRepository = {
     return filter.search ? relevancePage(db, caller, as, { ...filter, search: filter.search }) : [];
   },
 };
-
-/** Any filter the seed's list did not have (those lists keep their prepared statements). */
-function hasListExtras(filter: TicketListFilter): boolean {
-  const { priority, tag, groupId, operatorId, assignee, createdAfter, createdBefore, updatedAfter, search } = filter;
-  return [priority, tag, groupId, operatorId, assignee, createdAfter, createdBefore, updatedAfter, search].some(
-    (value) => value !== undefined,
-  );
-}
 
 type KeyedSort = Exclude<TicketSort, 'relevance'>;
 

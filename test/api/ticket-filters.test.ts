@@ -110,6 +110,9 @@ const inFixture = () =>
 describe('each filter alone, and combined', () => {
   const cases: [string, () => TestUser, () => (SQL | undefined)[]][] = [
     ['priority=high', () => op1, () => [eq(tickets.priority, 'high')]],
+    ['status=open', () => op1, () => [eq(tickets.status, 'open')]],
+    ['group_id=none&status=open', () => op1, () => [isNull(tickets.groupId), eq(tickets.status, 'open')]],
+    ['assignee=none&status=closed', () => op1, () => [isNull(tickets.operatorId), eq(tickets.status, 'closed')]],
     ['tag=printer', () => op1, () => [sql`${tickets.tags} @> array['printer']`]],
     // A tag is matched in its stored form: case and surrounding spaces do not matter.
     ['tag=%20PRINTER%20', () => op1, () => [sql`${tickets.tags} @> array['printer']`]],
@@ -169,7 +172,7 @@ describe('each filter alone, and combined', () => {
       .replace('OP2', String(op2.user.id))}`;
 
   it.each(cases)('%s', async (filter, who, conditions) => {
-    for (const sort of ['created_at_desc', 'updated_at_asc', 'priority_desc'] as const) {
+    for (const sort of ['created_at_desc', 'created_at_asc', 'updated_at_asc', 'priority_desc'] as const) {
       const rows = await walk(`${url(filter)}&sort_by=${sort}`, who(), 5);
       const want = await expected(sort, inFixture(), ...conditions());
       expect(idsOf(rows), `${filter} ${sort}`).toEqual(want);
