@@ -128,7 +128,8 @@ async function main() {
   writeFileSync(path.join(resultsDir, `${mode.name}-latest.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(resultsDir, `${mode.name}-latest.md`), table);
   writeFileSync(path.join(resultsDir, `${mode.name}-latest.svg`), chart);
-  if (mode.name === 'full') writeFileSync(path.join(root, 'docs/benchmarks.svg'), chart);
+  // The documented chart is a whole full run's, never a selection's.
+  if (mode.name === 'full' && !only && !datasetLabels) writeFileSync(path.join(root, 'docs/benchmarks.svg'), chart);
   console.log(table);
   log(`results in bench/results/${mode.name}-latest.{json,md,svg}`);
 }
