@@ -1,9 +1,9 @@
-import { aliasedTable, and, asc, desc, eq, gte, isNull, lt, lte, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { aliasedTable, asc, desc, eq, gte, isNull, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Standing } from '../access/caller.js';
 import type { Db } from '../db/client.js';
 import { rowBucket } from '../db/prepared.js';
-import { tickets } from '../db/schema.js';
+import { ticketPriority, ticketStatus, tickets } from '../db/schema.js';
 import { FEW_TAGGED, taggedCount } from './tag-frequency.js';
 import type { TicketListFilter } from './ticket-repository.js';
 
@@ -84,29 +84,43 @@ const flagsOf = (shape: ListShape) => shape.slice(shape.indexOf('_', 3) + 1);
  * The column a staff list's order leads with: one of its filters by equality (or IS NULL), whose index
  * (column, created_at, id) the list walks. A generic plan only knows a column's average frequency, and when
  * that is high (a group holding 7.5 % of the tickets) it prefers walking created_at and filtering, which for
- * a rare value reads the whole table. So the leading filter is written as a range of one value
- * (`col >= $1 and col <= $1`), which PostgreSQL does not fold into a constant, and the order starts with
- * that column: only its index yields that order without a sort, so it is the plan for every value. A rare
- * tag leads itself (its few tickets are sorted), and a customer's list has its creator.
+ * a rare value reads the whole table. So the leading filter is written `col = any(array[$1])`, which
+ * PostgreSQL neither folds into a constant (as it does `col = $1`, making an order by col meaningless) nor
+ * estimates differently from `col = $1` (so it keeps the generic plan rather than planning each call), and
+ * the order starts with that column: only its index yields that order without a sort, so it is the plan
+ * for every value. A rare tag leads itself (its few tickets are sorted), and a customer's list has its
+ * creator.
  */
 interface Lead {
   flag: string;
   column: PgColumn;
   /** Absent: the filter is IS NULL. */
   value?: Placeholder;
+  /** The column's SQL type, for the value's array. */
+  type?: SQL;
 }
 
 function leadOf(shape: ListShape): Lead | undefined {
   const flags = flagsOf(shape);
   if (shapeStanding(shape) === 'customer' || flags.includes(FLAGS.rareTag)) return undefined;
   const candidates: Lead[] = [
-    { flag: FLAGS.mine, column: tickets.operatorId, value: placeholder('callerId') },
-    { flag: FLAGS.operator, column: tickets.operatorId, value: placeholder('operatorId') },
+    { flag: FLAGS.mine, column: tickets.operatorId, value: placeholder('callerId'), type: sql`integer` },
+    { flag: FLAGS.operator, column: tickets.operatorId, value: placeholder('operatorId'), type: sql`integer` },
     { flag: FLAGS.unassigned, column: tickets.operatorId },
-    { flag: FLAGS.group, column: tickets.groupId, value: placeholder('groupId') },
+    { flag: FLAGS.group, column: tickets.groupId, value: placeholder('groupId'), type: sql`integer` },
     { flag: FLAGS.noGroup, column: tickets.groupId },
-    { flag: FLAGS.priority, column: tickets.priority, value: placeholder('priority') },
-    { flag: FLAGS.status, column: tickets.status, value: placeholder('status') },
+    {
+      flag: FLAGS.priority,
+      column: tickets.priority,
+      value: placeholder('priority'),
+      type: sql`${sql.identifier(ticketPriority.enumName)}`,
+    },
+    {
+      flag: FLAGS.status,
+      column: tickets.status,
+      value: placeholder('status'),
+      type: sql`${sql.identifier(ticketStatus.enumName)}`,
+    },
   ];
   return candidates.find((lead) => flags.includes(lead.flag));
 }
@@ -132,7 +146,7 @@ export function shapeQuery(shape: ListShape): { conditions: (SQL | undefined)[];
     has(FLAGS.operator) ? equal(tickets.operatorId, 'operatorId') : undefined,
     has(FLAGS.mine) ? equal(tickets.operatorId, 'callerId') : undefined,
     flags.includes(FLAGS.unassigned) ? isNull(tickets.operatorId) : undefined,
-    lead?.value ? and(gte(lead.column, lead.value), lte(lead.column, lead.value)) : undefined,
+    lead?.value ? sql`${lead.column} = any(array[${lead.value}::${lead.type}])` : undefined,
     has(FLAGS.createdAfter) ? gte(tickets.createdAt, instant('createdAfter')) : undefined,
     has(FLAGS.createdBefore) ? lt(tickets.createdAt, instant('createdBefore')) : undefined,
     // `= any` is no operator of the GIN index: the plan walks the order's index, testing each ticket.
