@@ -9,6 +9,8 @@ export interface Mode {
   pgliteTiming: Timing;
   mailMessages: number;
   latencySamples: number;
+  /** Live events: streams held open, ticket changes a second, for how long. */
+  live: { connections: number; changesPerSecond: number; seconds: number };
 }
 
 const size = (tickets: number, customers: number) => ({ tickets, customers, operators: 20, messagesPerTicket: 5 });
@@ -23,6 +25,7 @@ export const quick: Mode = {
   pgliteTiming: { warmupSeconds: 0, roundSeconds: 1, rounds: 1, connections: 10 },
   mailMessages: 200,
   latencySamples: 3,
+  live: { connections: 50, changesPerSecond: 10, seconds: 2 },
 };
 
 export const full: Mode = {
@@ -39,4 +42,5 @@ export const full: Mode = {
   pgliteTiming: { warmupSeconds: 2, roundSeconds: 5, rounds: 2, connections: 10 },
   mailMessages: 2_000,
   latencySamples: 20,
+  live: { connections: 1_000, changesPerSecond: 50, seconds: 15 },
 };

@@ -2,6 +2,7 @@ import type { EndpointResult } from './http-phase.js';
 import type { Timing } from './load.js';
 import type { MailResult } from './mail-phase.js';
 import type { SeedSize } from './seed.js';
+import type { SseResult } from './sse-phase.js';
 import { round } from './stats.js';
 
 export interface Machine {
@@ -33,11 +34,12 @@ export interface BenchReport {
   peakRssMb: number;
   pglitePeakRssMb: number;
   mail: MailResult | undefined;
+  live: SseResult | undefined;
   targets: TargetCheck[];
 }
 
 /** The issue's targets, judged on this run's figures. */
-export function checkTargets(http: EndpointResult[], mail: MailResult | undefined): TargetCheck[] {
+export function checkTargets(http: EndpointResult[], mail: MailResult | undefined, live?: SseResult): TargetCheck[] {
   const checks: TargetCheck[] = http
     .filter((row) => row.ratio !== undefined)
     .map((row) => ({
@@ -78,6 +80,13 @@ export function checkTargets(http: EndpointResult[], mail: MailResult | undefine
       target: 'IDLE arrival → ticket p95 ≤ 1 s',
       value: `p95 ${mail.latencyMs.p95} ms`,
       met: mail.latencyMs.p95 <= 1000,
+    });
+  }
+  if (live) {
+    checks.push({
+      target: `live events, ${live.connections} streams, ${live.changesPerSecond} changes/s: p95 change → delivered ≤ 500 ms`,
+      value: `p95 ${live.latencyMs.p95} ms (API CPU ${live.apiCpuPercent} %)`,
+      met: live.latencyMs.p95 <= 500,
     });
   }
   return checks;
@@ -136,6 +145,19 @@ export function markdown(report: BenchReport): string {
         `${mail.ingestSeconds} s after its watcher connected → **${mail.messagesPerSecond} messages/s**. IDLE arrival → ticket over ` +
         `${mail.latencyMs.samples.length} single mails: p50 ${mail.latencyMs.p50} ms, p95 ${mail.latencyMs.p95} ms. ` +
         `Peak RSS ${mail.peakRssMb} MiB.`,
+      '',
+    );
+  }
+  if (report.live) {
+    const live = report.live;
+    lines.push(
+      '### Live events (SSE)',
+      '',
+      `${live.connections} operators' streams open, ${live.changes} ticket changes at ${live.changesPerSecond}/s ` +
+        `(PATCH adding a tag): ${live.delivered} of ${live.expected} events delivered; change → delivered p50 ` +
+        `${live.latencyMs.p50} ms, p95 **${live.latencyMs.p95} ms**, p99 ${live.latencyMs.p99} ms, max ${live.latencyMs.max} ms. ` +
+        `API CPU over the window ${live.apiCpuPercent} % of a core (the harness reading the streams: ${live.harnessCpuPercent} %); ` +
+        `peak RSS ${live.apiPeakRssMb} MiB.`,
       '',
     );
   }

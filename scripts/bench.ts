@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--rounds=N] [--round-seconds=S]
+ * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--skip-live] [--rounds=N] [--round-seconds=S]
  *   [--datasets=1M,…] [--only=tag,search,…] [--reuse-seed]
  *
  * Seeds its own databases (BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL), loads the API
@@ -19,6 +19,7 @@ import { full, quick } from '../bench/modes.js';
 import { adminUrl, withClient } from '../bench/postgres.js';
 import { root } from '../bench/processes.js';
 import { type BenchReport, checkTargets, markdown } from '../bench/report.js';
+import { runSsePhase } from '../bench/sse-phase.js';
 
 const args = new Set(process.argv.slice(2));
 /** `--rounds=N` / `--round-seconds=S`: a quick run long enough to compare two versions of the code. */
@@ -92,6 +93,13 @@ async function main() {
       datasets.push({ label: dataset.label, database: 'pglite', size: dataset.size, seedSeconds: result.seedSeconds });
     }
   }
+  const live = args.has('--skip-live')
+    ? undefined
+    : await runSsePhase(
+        admin,
+        { label: 'live', size: { tickets: 1_000, customers: 300, operators: 20, messagesPerTicket: 5 } },
+        { ...mode.live, log },
+      );
   const mail = args.has('--skip-mail')
     ? undefined
     : await runMailPhase(admin, mode.mailMessages, mode.latencySamples, log, cpuProfileDir);
@@ -117,7 +125,8 @@ async function main() {
     peakRssMb,
     pglitePeakRssMb,
     mail,
-    targets: checkTargets(http, mail),
+    live,
+    targets: checkTargets(http, mail, live),
   };
   const table = markdown(report);
   const chart = barChart(

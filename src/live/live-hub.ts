@@ -255,7 +255,7 @@ export class LiveHub {
     }
     for (const message of messages) {
       if (subscriber.replayed.has(message.id) || message.id <= (subscriber.floor ?? 0)) continue;
-      subscriber.stream.message(message.id, message.type, message.data);
+      subscriber.stream.send(message);
     }
   }
 

@@ -8,8 +8,8 @@ class StalledResponse extends EventEmitter {
   writableLength = 0;
   destroyed = false;
   written: string[] = [];
-  write(chunk: string): boolean {
-    this.written.push(chunk);
+  write(chunk: string | Buffer): boolean {
+    this.written.push(chunk.toString());
     this.writableLength += Buffer.byteLength(chunk);
     return false;
   }
