@@ -9,6 +9,7 @@ import { NO_NUL } from '../lib/validation.js';
 export const WebhookEventName = Type.Enum([...ticketEventType.enumValues, '*']);
 
 const Url = Type.String({
+  format: 'uri',
   minLength: 8,
   maxLength: 2000,
   pattern: '^[hH][tT][tT][pP][sS]?://[^\\s]+$',
