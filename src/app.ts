@@ -27,6 +27,7 @@ import mailRoutes from './routes/mail/index.js';
 import messageRoutes from './routes/messages/index.js';
 import ticketRoutes from './routes/tickets/index.js';
 import userRoutes from './routes/users/index.js';
+import webhookRoutes from './routes/webhooks/index.js';
 import { serializeRequest } from './runtime/logger.js';
 
 export interface AppOptions {
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(groupRoutes);
       await api.register(cannedResponseRoutes);
       await api.register(eventRoutes);
+      await api.register(webhookRoutes);
     },
     { prefix: '/api' },
   );

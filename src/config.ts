@@ -81,6 +81,15 @@ const EnvSchema = Type.Object({
   email_retry_base_seconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
   /** The group (by name, any case) tickets opened by mail go to. */
   email_default_group: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** Seconds between a webhook delivery's attempts, comma-separated: one retry per entry. */
+  webhook_retry_schedule: Type.String({
+    pattern: '^\\s*\\d{1,6}(\\s*,\\s*\\d{1,6}){0,29}\\s*$',
+    default: '5,300,1800,7200,18000,36000,36000',
+  }),
+  /** Lets webhooks reach loopback, private and link-local addresses (tests, a receiver on the same network). */
+  webhook_allow_private_networks: Type.Boolean({ default: false }),
+  /** How long one attempt may take, connection to the end of the answer. */
+  webhook_timeout_seconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
   log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -118,6 +127,14 @@ export interface Config {
   redisUrl: string | undefined;
   redisPrefix: string;
   mail: MailConfig;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Milliseconds to wait before each retry; its length is the number of retries. */
+  retryScheduleMs: number[];
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
 }
 
 /** `false`: the peer is the client; `true`: any X-Forwarded-For; a hop count; or the proxies' addresses/CIDRs. */
@@ -298,6 +315,11 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
     redisUrl: env.redis_url ?? (env.redis_host ? `redis://${env.redis_host}:${env.redis_port}` : undefined),
     redisPrefix: env.redis_prefix,
     mail: mailConfig(env),
+    webhooks: {
+      retryScheduleMs: env.webhook_retry_schedule.split(',').map((entry) => Number(entry.trim()) * 1000),
+      allowPrivateNetworks: env.webhook_allow_private_networks,
+      timeoutMs: env.webhook_timeout_seconds * 1000,
+    },
   };
 }
 

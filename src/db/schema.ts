@@ -415,6 +415,74 @@ export const cannedResponses = pgTable(
   ],
 );
 
+/** Endpoints that receive ticket events (src/webhooks), signed as Standard Webhooks specifies. */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    url: text('url').notNull(),
+    description: varchar('description', { length: 500 }).notNull().default(''),
+    /** Event types (`ticket_event_type` values) or `*` for all; text, since `*` is no event type. */
+    events: text('events').array().notNull(),
+    /** `whsec_` + base64 of the key: kept readable, since every delivery is signed with it. */
+    secret: text('secret').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Why it was disabled by the system (every delivery failed for days); null when an admin did it or it is on. */
+    disabledReason: text('disabled_reason'),
+    /** Since when every attempt failed (null after a success): what disables a dead endpoint. */
+    failingSince: timestamp('failing_since', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (t) => [index('webhooks_created_at_id_idx').on(t.createdAt, t.id)],
+);
+
+export const webhookDeliveryStatus = pgEnum('webhook_delivery_status', ['pending', 'delivered', 'failed']);
+
+/**
+ * The webhooks' outbox: one row per (webhook, event), written by a trigger on ticket_events in the very
+ * transaction that records the event (migration 0010), sent by the `deliver-webhook` job.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => ticketEvents.id, { onDelete: 'cascade' }),
+    eventType: ticketEventType('event_type').notNull(),
+    /** The `webhook-id` header: the same for every attempt, so a receiver can drop a repeat. */
+    messageId: text('message_id').notNull().default(sql`('msg_' || replace(gen_random_uuid()::text, '-', ''))`),
+    status: webhookDeliveryStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Failed attempts since the delivery was (re)started: the place in the retry schedule. */
+    retryStep: integer('retry_step').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** A sender's claim: others leave the row alone until then (a crashed sender's claim expires). */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, precision: 3 }),
+    /** The body as first sent: every attempt sends (and signs) the same bytes. */
+    payload: text('payload'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, precision: 3 }),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** The receiver's answer, cut at 64 KiB. */
+    lastResponseBody: text('last_response_body'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_webhook_event_key').on(t.webhookId, t.eventId),
+    uniqueIndex('webhook_deliveries_message_id_key').on(t.messageId),
+    // A webhook's deliveries, newest first (keyset on created_at, id).
+    index('webhook_deliveries_webhook_created_idx').on(t.webhookId, t.createdAt, t.id),
+    // The sweep: pending rows by due time.
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_event_id_idx').on(t.eventId),
+  ],
+);
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -454,3 +522,6 @@ export type MailboxStateRow = typeof mailboxState.$inferSelect;
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 export type EmailTokenRow = typeof emailTokens.$inferSelect;
 export type EmailTokenPurpose = (typeof emailTokenPurpose.enumValues)[number];
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatus.enumValues)[number];

@@ -101,6 +101,14 @@ export const errors = {
   alreadySent: () => new DomainError('already_sent', 400, 'This mail has already been sent'),
   attachmentNotFound: () => new DomainError('attachment_not_found', 404, 'Attachment not found'),
 
+  webhookNotFound: () => new DomainError('webhook_not_found', 404, 'Webhook not found'),
+  webhookDeliveryNotFound: () => new DomainError('webhook_delivery_not_found', 404, 'Delivery not found'),
+  webhookDeliveryInFlight: () =>
+    new DomainError('webhook_delivery_in_flight', 409, 'This delivery is being attempted right now; try again shortly'),
+  // What a schema cannot judge about a webhook's input: FastAPI's 422 at the field, as if the schema had said it.
+  webhookInput: (field: string, msg: string) =>
+    new DomainError('webhook_input', 422, [{ loc: ['body', field], msg, type: 'value_error' }]),
+
   // Triage (priority, tags, group) is how staff sort the work: not a customer's to set.
   triageForbidden: () => new DomainError('forbidden', 403, 'Only operators can set priority, tags and group'),
   unknownGroupId: (groupId: number) =>

@@ -20,11 +20,14 @@ export class Background {
     private readonly deps: JobDependencies & { mailSender: { close(): void } },
     readonly watcher: MailboxWatcher | undefined,
     private readonly log: FastifyBaseLogger,
+    /** Wakes the webhook sweep when deliveries are recorded; where this process takes jobs. */
+    private readonly waker?: { start(): Promise<void>; close(): Promise<void> },
   ) {}
 
   /** Checks the job registry (a declared job without a handler stops start-up), then starts. */
   async start(): Promise<void> {
     await this.jobs.start(new JobRegistry(declaredJobs, jobHandlers(this.deps)));
+    await this.waker?.start();
     if (!this.watcher) return;
     if (!this.config.redisUrl) {
       this.watcher.start();
@@ -36,6 +39,7 @@ export class Background {
 
   async close(): Promise<void> {
     try {
+      await this.waker?.close();
       if (this.lease) await this.lease.close();
       else await this.watcher?.stop();
     } finally {

@@ -22,6 +22,9 @@ import { MergeService } from '../tickets/merge-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { AccountService } from '../users/account-service.js';
 import { UserService } from '../users/user-service.js';
+import { DeliveryWaker } from '../webhooks/delivery-waker.js';
+import { WebhookSender } from '../webhooks/webhook-sender.js';
+import { WebhookService } from '../webhooks/webhook-service.js';
 import { Background } from './background.js';
 
 /** How staff appear to customers when no support address is configured (documented in the README). */
@@ -45,6 +48,8 @@ export interface Services {
   mailSender: MailSender;
   ingest: MailIngest;
   mailAdmin: MailAdminService;
+  webhooks: WebhookService;
+  webhookSender: WebhookSender;
   /** Jobs and the mailbox watcher of this process; started by the entry point, closed with the services. */
   background: Background;
 }
@@ -86,7 +91,19 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
           config.mail.pollSeconds * 1000,
         )
       : undefined;
-  const background = new Background(config, jobs, { mailSender, idempotency }, watcher, log);
+  const webhookSender = new WebhookSender(
+    config.webhooks,
+    db,
+    config.mail.supportAddress ?? STAFF_EMAIL_STAND_IN,
+    jobs,
+    log.child({ component: 'webhooks' }),
+  );
+  // Where jobs are taken (the embedded API, or a worker), new deliveries are queued as they are recorded.
+  const takesJobs = !config.redisUrl || role === 'worker';
+  const waker = takesJobs
+    ? new DeliveryWaker(database, webhookSender, log.child({ component: 'webhooks' }))
+    : undefined;
+  const background = new Background(config, jobs, { mailSender, idempotency, webhookSender }, watcher, log, waker);
   const services: Services = {
     database,
     callers,
@@ -104,6 +121,8 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     mailSender,
     ingest,
     mailAdmin: new MailAdminService(db, outbox),
+    webhooks: new WebhookService(db, config.webhooks, jobs),
+    webhookSender,
     background,
   };
   return services;

@@ -86,6 +86,13 @@ describe('OpenAPI and Swagger UI', () => {
         'PATCH /api/canned-responses/{canned_response_id}',
         'DELETE /api/canned-responses/{canned_response_id}',
         'POST /api/canned-responses/{canned_response_id}/render',
+        'POST /api/webhooks',
+        'GET /api/webhooks',
+        'GET /api/webhooks/{webhook_id}',
+        'PATCH /api/webhooks/{webhook_id}',
+        'DELETE /api/webhooks/{webhook_id}',
+        'GET /api/webhooks/{webhook_id}/deliveries',
+        'POST /api/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
       ].sort(),
     );
     for (const { key, op } of operations) {

@@ -50,6 +50,7 @@ const ownerUrl = (w: World) => `/api/users/${w.owner.user.id}`;
 const groupUrl = (w: World) => `/api/groups/${w.groupId}`;
 const sharedUrl = (w: World) => `/api/canned-responses/${w.sharedResponseId}`;
 const privateUrl = (w: World) => `/api/canned-responses/${w.privateResponseId}`;
+const webhookUrl = (w: World) => `/api/webhooks/${w.webhookId}`;
 const signUp = (role?: string) => () => {
   const username = ctx.unique('signup');
   return { email: `${username}@example.com`, username, password: 'secure_password', ...(role ? { role } : {}) };
@@ -118,6 +119,14 @@ const ACTIONS: Action[] = [
   { route: 'DELETE /api/canned-responses/:canned_response_id', variant: "operator's shared", url: sharedUrl, expect: signedIn(403, 403, 200, 200) },
   { route: 'DELETE /api/canned-responses/:canned_response_id', variant: "admin's private", url: privateUrl, expect: signedIn(403, 403, 404, 200) },
   { route: 'POST /api/canned-responses/:canned_response_id/render', url: (w) => `${sharedUrl(w)}/render`, payload: (w) => ({ ticket_id: w.ticket.id }), expect: signedIn(403, 403, 200, 200) },
+
+  { route: 'POST /api/webhooks', url: () => '/api/webhooks', payload: () => ({ url: 'https://hooks.example.com/new', events: ['*'] }), expect: signedIn(403, 403, 403, 201) },
+  { route: 'GET /api/webhooks', url: () => '/api/webhooks', expect: signedIn(403, 403, 403, 200) },
+  { route: 'GET /api/webhooks/:webhook_id', url: webhookUrl, expect: signedIn(403, 403, 403, 200) },
+  { route: 'PATCH /api/webhooks/:webhook_id', url: webhookUrl, payload: () => ({ enabled: false }), expect: signedIn(403, 403, 403, 200) },
+  { route: 'DELETE /api/webhooks/:webhook_id', url: webhookUrl, expect: signedIn(403, 403, 403, 200) },
+  { route: 'GET /api/webhooks/:webhook_id/deliveries', url: (w) => `${webhookUrl(w)}/deliveries`, expect: signedIn(403, 403, 403, 200) },
+  { route: 'POST /api/webhooks/:webhook_id/deliveries/:delivery_id/redeliver', url: (w) => `${webhookUrl(w)}/deliveries/${w.deliveryId}/redeliver`, expect: signedIn(403, 403, 403, 202) },
 ];
 
 const ROWS = ACTIONS.flatMap((action) =>

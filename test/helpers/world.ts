@@ -2,8 +2,10 @@ import { attachmentRepository } from '../../src/attachments/attachment-repositor
 import { cannedResponseRepository } from '../../src/canned-responses/canned-response-repository.js';
 import type { TicketRow } from '../../src/db/schema.js';
 import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
+import { eventRepository } from '../../src/events/event-repository.js';
 import { groupRepository } from '../../src/groups/group-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
+import { webhookRepository } from '../../src/webhooks/webhook-repository.js';
 import type { TestContext, TestUser } from './context.js';
 
 /** The cast of the access tests: one of each kind of caller, each with a token, and what the owner has. */
@@ -27,6 +29,9 @@ export interface World {
   /** The operator's shared canned response, and the admin's private one. */
   sharedResponseId: number;
   privateResponseId: number;
+  /** A webhook (to a URL nobody answers; jobs do not run in the access tests) with one delivery. */
+  webhookId: number;
+  deliveryId: number;
 }
 
 /**
@@ -66,6 +71,16 @@ export async function newWorld(ctx: TestContext): Promise<World> {
     cannedResponseRepository.insert(ctx.db, { authorId, title: 'Hello', text: 'Hi {{customer.username}}', shared });
   const shared = await response(operator.user.id, true);
   const privateOne = await response(admin.user.id, false);
+  const webhook = await webhookRepository.insert(ctx.db, {
+    url: 'https://hooks.example.com/desk',
+    description: '',
+    events: ['ticket.updated'],
+    secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+  });
+  // Its one delivery, recorded by the trigger in the event's statement.
+  await eventRepository.insert(ctx.db, [{ ticketId: ticket.id, type: 'ticket.updated', actorId: null }]);
+  const [delivery] = await webhookRepository.listDeliveries(ctx.db, webhook.id, { limit: 1 });
+  if (!delivery) throw new Error(`no delivery was recorded for webhook ${webhook.id}`);
   return {
     owner,
     other,
@@ -78,5 +93,7 @@ export async function newWorld(ctx: TestContext): Promise<World> {
     groupId: group.id,
     sharedResponseId: shared.id,
     privateResponseId: privateOne.id,
+    webhookId: webhook.id,
+    deliveryId: delivery.id,
   };
 }

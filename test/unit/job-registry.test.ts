@@ -33,7 +33,11 @@ describe('the job registry', () => {
   });
 
   it('has a handler for every job the application declares (what start-up checks)', () => {
-    const deps = { mailSender: { sendOne: noop, sweep: noop }, idempotency: { expire: noop } };
+    const deps = {
+      mailSender: { sendOne: noop, sweep: noop },
+      idempotency: { expire: noop },
+      webhookSender: { deliverOne: noop, sweep: noop },
+    };
     const registry = new JobRegistry(declaredJobs, jobHandlers(deps));
     expect(declaredJobs.map((job) => registry.definition(job.name)?.name)).toEqual(declaredJobs.map((j) => j.name));
   });

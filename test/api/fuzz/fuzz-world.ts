@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { attachmentRepository } from '../../../src/attachments/attachment-repository.js';
 import { cannedResponseRepository } from '../../../src/canned-responses/canned-response-repository.js';
 import type { Db } from '../../../src/db/client.js';
-import type { UserRole, UserRow } from '../../../src/db/schema.js';
+import { ticketEvents, type UserRole, type UserRow, webhookDeliveries } from '../../../src/db/schema.js';
 import { mailLogRepository } from '../../../src/email/log/mail-log-repository.js';
 import { mailboxStateRepository } from '../../../src/email/log/mailbox-state-repository.js';
 import { outboxRepository } from '../../../src/email/outbound/outbox-repository.js';
@@ -14,6 +14,7 @@ import { messageRepository } from '../../../src/messages/message-repository.js';
 import { ticketRepository } from '../../../src/tickets/ticket-repository.js';
 import { emailTokenRepository } from '../../../src/users/email-token-repository.js';
 import { userRepository } from '../../../src/users/user-repository.js';
+import { webhookRepository } from '../../../src/webhooks/webhook-repository.js';
 import type { Location } from './openapi-document.js';
 
 /**
@@ -259,6 +260,30 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     await canned(spareOperator, '50% off_', 'back\\slash', true),
   ];
 
+  const hookSecret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+  const webhookRows = [
+    await webhookRepository.insert(db, {
+      url: 'https://hooks.example.com/a',
+      description: '',
+      events: ['*'],
+      secret: hookSecret,
+    }),
+    await webhookRepository.insert(db, {
+      url: 'http://hooks.example.com/b',
+      description: 'Тест',
+      events: ['ticket.created'],
+      secret: hookSecret,
+    }),
+  ];
+  // Deliveries written as the trigger would have (the webhooks came after the events).
+  const someEvents = await db.select({ id: ticketEvents.id, type: ticketEvents.type }).from(ticketEvents).limit(3);
+  const deliveryRows = await db
+    .insert(webhookDeliveries)
+    .values(
+      someEvents.map((event) => ({ webhookId: webhookRows[0]?.id ?? 1, eventId: event.id, eventType: event.type })),
+    )
+    .returning();
+
   const allUsers = [...Object.values(users), spareOperator, victim, inactive];
   const staff = [users.operator.id, users.admin.id, spareOperator.id, inactive.id, users.owner.id];
   const ticketIds = [open, assigned, closed, strangers, byOperator].map((t) => t.id);
@@ -269,11 +294,17 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     outbox: [pending.id, sent.id, failed.id],
     group: groupRows.map((g) => g.id),
     canned_response: cannedRows.map((c) => c.id),
+    webhook: webhookRows.map((w) => w.id),
+    delivery: deliveryRows.map((d) => d.id),
   };
   const pathExamples = new Map<string, Record<string, number>[]>([
     [
       '/api/tickets/{ticket_id}/attachments/{attachment_id}',
       attachmentRows.map((a) => ({ ticket_id: a.ticketId, attachment_id: a.id })),
+    ],
+    [
+      '/api/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+      deliveryRows.map((d) => ({ webhook_id: d.webhookId, delivery_id: d.id })),
     ],
   ]);
   const logins = allUsers.flatMap((u) => [u.username, u.email, u.username.toUpperCase()]);

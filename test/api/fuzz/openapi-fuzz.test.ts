@@ -20,7 +20,9 @@ import {
  */
 
 const SEED = 20_251_127;
-const RUNS = 600;
+// About 65 requests per operation: with 16 (600 over the 38 operations before webhooks), whether an admin-only route
+// met a valid admin request at all was luck of the seed.
+const RUNS = 3000;
 
 let ctx: TestContext;
 let world: FuzzWorld;
@@ -47,7 +49,13 @@ describe(`OpenAPI fuzzing: ${RUNS} requests, seed ${SEED}`, () => {
     const succeeded = report.operations.filter((op) =>
       [...(report.perOperation.get(op)?.statuses.keys() ?? [])].some((s) => s >= 200 && s < 300),
     );
-    expect(succeeded.length).toBeGreaterThanOrEqual(report.operations.length - 3);
+    expect(
+      succeeded.length,
+      report.operations
+        .filter((op) => !succeeded.includes(op))
+        .map((op) => `${op} ${JSON.stringify([...(report.perOperation.get(op)?.statuses.entries() ?? [])])}`)
+        .join(', '),
+    ).toBeGreaterThanOrEqual(report.operations.length - 3);
   });
 
   it('is still ready afterwards, and still serves a caller', async () => {
