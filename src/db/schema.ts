@@ -483,6 +483,18 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+/**
+ * The deployment's outgoing mail channel, as the processes that can send announce it: an API process
+ * without SMTP settings still writes an answer's outbox row when some worker of the same database can send
+ * it (issue: a process's own environment must not silently decide that mail is off).
+ */
+export const mailChannels = pgTable('mail_channels', {
+  supportAddress: varchar('support_address', { length: 254 }).primaryKey(),
+  fromName: text('from_name').notNull(),
+  /** When a process that sends from this address last started. */
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -519,6 +531,7 @@ export type AttachmentRow = typeof attachments.$inferSelect;
 export type EmailMessageRow = typeof emailMessages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type MailboxStateRow = typeof mailboxState.$inferSelect;
+export type MailChannelRow = typeof mailChannels.$inferSelect;
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 export type EmailTokenRow = typeof emailTokens.$inferSelect;
 export type EmailTokenPurpose = (typeof emailTokenPurpose.enumValues)[number];

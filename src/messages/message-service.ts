@@ -26,7 +26,8 @@ import { type CreateMessageBody, type ListMessagesQuery, type MessageView, toMes
  * queued once that commits. Implemented by the email channel (email/outbound/outbox.ts).
  */
 export interface AnswerMail {
-  readonly enabled: boolean;
+  /** This deployment mails answers (some process can send; the row waits in the outbox until one does). */
+  sends(): Promise<boolean>;
   queueReply(
     tx: Db,
     reply: { ticketId: number; ticketSubject: string; messageId: number; text: string; to: Recipient },
@@ -81,12 +82,13 @@ export class MessageService {
     // Staff powers (an internal note; a public answer, which emails the customer) are never granted on a
     // guess: unless the guess already picks the statement that checks exactly this, the account is loaded.
     const oneStatement = input.internal ? caller.seenAs === 'staff' : caller.seenAs === 'customer';
-    if ((input.internal || this.answerMail.enabled) && !oneStatement) await caller.user();
+    const mails = !input.internal && (await this.answerMail.sends());
+    if ((input.internal || mails) && !oneStatement) await caller.user();
     await this.checkLimit(caller);
     try {
       const { result: view } = await asCaller(
         caller,
-        (as) => this.write(caller, as, ticketId, input, rowKey),
+        (as) => this.write(caller, as, ticketId, input, rowKey, mails),
         (view) => view !== undefined,
       );
       // The seed answers an unknown ticket here with 400 and its own text.
@@ -114,9 +116,10 @@ export class MessageService {
     ticketId: number,
     input: CreateMessage,
     rowKey: string | null,
+    mails: boolean,
   ): Promise<MessageView | undefined> {
     if (input.internal && as !== 'staff') throw errors.forbidden('Only operators can write internal notes');
-    if (as === 'staff' && !input.internal && this.answerMail.enabled) {
+    if (as === 'staff' && mails) {
       return this.answerByMail(caller, ticketId, input.text, rowKey);
     }
     const message = { text: input.text, internal: input.internal, channel: 'api' as const, idempotencyKey: rowKey };

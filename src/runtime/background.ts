@@ -17,7 +17,11 @@ export class Background {
   constructor(
     private readonly config: Config,
     readonly jobs: JobRunner,
-    private readonly deps: JobDependencies & { mailSender: { close(): void } },
+    private readonly deps: JobDependencies & {
+      mailSender: { close(): void };
+      /** A process that can send mail says so in the database, for the processes that cannot. */
+      mailChannel: { announce(): Promise<void> };
+    },
     readonly watcher: MailboxWatcher | undefined,
     private readonly log: FastifyBaseLogger,
     /** Wakes the webhook sweep when deliveries are recorded; where this process takes jobs. */
@@ -26,6 +30,7 @@ export class Background {
 
   /** Checks the job registry (a declared job without a handler stops start-up), then starts. */
   async start(): Promise<void> {
+    await this.deps.mailChannel.announce();
     await this.jobs.start(new JobRegistry(declaredJobs, jobHandlers(this.deps)));
     await this.waker?.start();
     if (!this.watcher) return;

@@ -8,6 +8,7 @@ import { MailIngest } from '../email/inbound/ingest.js';
 import { MailToTicket } from '../email/inbound/mail-to-ticket.js';
 import { MailboxWatcher } from '../email/inbound/mailbox-watcher.js';
 import { MailAdminService } from '../email/log/mail-admin-service.js';
+import { MailChannel } from '../email/outbound/mail-channel.js';
 import { MailSender } from '../email/outbound/mail-sender.js';
 import { createMailer } from '../email/outbound/mailer.js';
 import { Outbox } from '../email/outbound/outbox.js';
@@ -67,7 +68,8 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
       })
     : new InProcessRunner(log.child({ component: 'jobs' }));
   const callers = new Callers(db);
-  const outbox = new Outbox(config.mail, db, jobs, log.child({ component: 'outbox' }));
+  const mailChannel = new MailChannel(config.mail, db);
+  const outbox = new Outbox(config.mail, db, jobs, log.child({ component: 'outbox' }), mailChannel);
   const accounts = new AccountService(db, outbox);
   const users = new UserService(db, accounts);
   // Customers see staff with the support address, never their own (docs/architecture.md, "Who is calling").
@@ -103,7 +105,14 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
   const waker = takesJobs
     ? new DeliveryWaker(database, webhookSender, log.child({ component: 'webhooks' }))
     : undefined;
-  const background = new Background(config, jobs, { mailSender, idempotency, webhookSender }, watcher, log, waker);
+  const background = new Background(
+    config,
+    jobs,
+    { mailSender, idempotency, webhookSender, mailChannel },
+    watcher,
+    log,
+    waker,
+  );
   const services: Services = {
     database,
     callers,

@@ -16,8 +16,8 @@ const PER_ADDRESS_PER_HOUR = 3;
 
 /** Mail about an account. Implemented by the email channel (email/outbound/outbox.ts). */
 export interface AccountMail {
-  /** Outgoing mail is configured. */
-  readonly enabled: boolean;
+  /** This deployment sends mail (some process can; the row waits in the outbox until one does). */
+  sends(): Promise<boolean>;
   queueAccountMail(
     tx: Db,
     mail: { purpose: EmailTokenPurpose; to: { address: string; name: string }; token: string; expiresInMs: number },
@@ -45,7 +45,7 @@ export class AccountService {
 
   /** Sends a verification mail for `user`'s address, in `tx` (sign-up) or on its own. */
   async sendVerification(db: Db, user: UserRow): Promise<number | undefined> {
-    if (!this.mail.enabled || user.emailVerifiedAt !== null) return undefined;
+    if (user.emailVerifiedAt !== null || !(await this.mail.sends())) return undefined;
     return this.issue(db, user, 'verify_email');
   }
 
@@ -53,7 +53,7 @@ export class AccountService {
   async requestVerification(caller: Caller): Promise<void> {
     const user = await caller.user();
     if (user.emailVerifiedAt !== null) throw errors.alreadyVerified();
-    if (!this.mail.enabled) throw errors.mailNotConfigured();
+    if (!(await this.mail.sends())) throw errors.mailNotConfigured();
     if ((await tokens.countSince(this.db, user.email, 'verify_email', HOUR_MS)) >= PER_ADDRESS_PER_HOUR) {
       throw errors.tooManyRequests('Too many verification mails for this address; try again later', 3600);
     }
@@ -83,7 +83,7 @@ export class AccountService {
    * The answer is the same either way, so it tells nothing about which addresses have accounts.
    */
   async requestReset(email: string): Promise<void> {
-    if (!this.mail.enabled) throw errors.mailNotConfigured();
+    if (!(await this.mail.sends())) throw errors.mailNotConfigured();
     const user = await users.findByEmail(this.db, email.trim().toLowerCase());
     if (!user?.isActive) return;
     if ((await tokens.countSince(this.db, user.email, 'reset_password', HOUR_MS)) >= PER_ADDRESS_PER_HOUR) return;

@@ -5,14 +5,22 @@ import type { Db } from '../../db/client.js';
 import type { EmailTokenPurpose, OutboxRow } from '../../db/schema.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
+import { settleWithin } from '../../lib/settle-within.js';
 import type { AnswerMail, Recipient } from '../../messages/message-service.js';
 import type { AccountMail } from '../../users/account-service.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
 import { headerText } from '../rules/safe-header.js';
+import type { MailChannel, Sending } from './mail-channel.js';
 import { acknowledgementMail, passwordResetMail, replyMail, verificationMail } from './mail-templates.js';
 import { outboxRepository as outboxRows } from './outbox-repository.js';
 
 const MAX_REFERENCES = 20;
+/**
+ * How long a request waits for its mail to be queued. With Redis down, queueing would wait for Redis to
+ * return (an operator's answer took as long as the outage); the row is committed already, and the outbox
+ * sweeper (every 5 s) queues whatever is pending, so the request does not wait longer than this.
+ */
+const QUEUE_WAIT_MS = 500;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -26,16 +34,19 @@ export class Outbox implements AnswerMail, AccountMail {
     private readonly db: Db,
     private readonly queue: JobQueue,
     private readonly log: FastifyBaseLogger,
+    private readonly channel: MailChannel,
   ) {}
 
-  /** Outgoing mail is on when SMTP and the support address are configured. */
-  get enabled(): boolean {
-    return this.config.smtp !== undefined && this.config.supportAddress !== undefined;
+  /**
+   * Outgoing mail is on when this deployment has a mail channel: this process's SMTP settings, or a worker
+   * of the same database that announced it (mail-channel.ts).
+   */
+  async sends(): Promise<boolean> {
+    return (await this.channel.current()) !== undefined;
   }
 
-  private newMessageId(): string {
-    const domain = this.config.supportAddress?.split('@')[1] ?? 'service-desk.invalid';
-    return `<${randomUUID()}@${domain}>`;
+  private newMessageId(sending: Sending): string {
+    return `<${randomUUID()}@${sending.supportAddress.split('@')[1]}>`;
   }
 
   /** References: the ticket's mail ids, the first kept (the thread root) and the latest ones. */
@@ -52,7 +63,8 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { ticketId: number; ticketSubject: string; messageId: number; text: string; to: Recipient },
   ): Promise<number | undefined> {
-    if (!this.enabled) return undefined;
+    const sending = await this.channel.current();
+    if (!sending) return undefined;
     const thread = await this.threadHeaders(tx, input.ticketId);
     const row = await outboxRows.insert(tx, {
       kind: 'reply',
@@ -60,8 +72,8 @@ export class Outbox implements AnswerMail, AccountMail {
       messageId: input.messageId,
       toAddress: input.to.address,
       toName: headerText(input.to.name),
-      ...replyMail({ ...input, fromName: this.config.fromName }),
-      headerMessageId: this.newMessageId(),
+      ...replyMail({ ...input, fromName: sending.fromName }),
+      headerMessageId: this.newMessageId(sending),
       inReplyTo: thread.inReplyTo,
       references: thread.references || null,
     });
@@ -73,15 +85,16 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { ticketId: number; ticketSubject: string; inReplyTo: string; to: Recipient },
   ): Promise<number | undefined> {
-    if (!this.enabled || !(await this.acknowledgementAllowed(tx, input.to.address))) return undefined;
+    const sending = await this.channel.current();
+    if (!sending || !(await this.acknowledgementAllowed(tx, input.to.address))) return undefined;
     const row = await outboxRows.insert(tx, {
       kind: 'acknowledgement',
       ticketId: input.ticketId,
       messageId: null,
       toAddress: input.to.address,
       toName: headerText(input.to.name),
-      ...acknowledgementMail({ ...input, fromName: this.config.fromName }),
-      headerMessageId: this.newMessageId(),
+      ...acknowledgementMail({ ...input, fromName: sending.fromName }),
+      headerMessageId: this.newMessageId(sending),
       inReplyTo: input.inReplyTo,
       references: input.inReplyTo,
     });
@@ -93,8 +106,10 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { purpose: EmailTokenPurpose; to: Recipient; token: string; expiresInMs: number },
   ): Promise<number | undefined> {
-    if (!this.enabled) return undefined;
-    const { fromName, publicUrl } = this.config;
+    const sending = await this.channel.current();
+    if (!sending) return undefined;
+    const { fromName } = sending;
+    const { publicUrl } = this.config;
     const mail =
       input.purpose === 'verify_email'
         ? verificationMail({ username: input.to.name, token: input.token, publicUrl, fromName })
@@ -106,7 +121,7 @@ export class Outbox implements AnswerMail, AccountMail {
       toAddress: input.to.address,
       toName: headerText(input.to.name),
       ...mail,
-      headerMessageId: this.newMessageId(),
+      headerMessageId: this.newMessageId(sending),
       inReplyTo: null,
       references: null,
     });
@@ -132,15 +147,18 @@ export class Outbox implements AnswerMail, AccountMail {
     return true;
   }
 
-  /** After commit: queue the rows. A failure here loses nothing; the sweeper finds the rows. */
+  /** After commit: queue the rows, waiting at most QUEUE_WAIT_MS. A failure here loses nothing; the sweeper finds the rows. */
   async dispatch(ids: (number | undefined)[]): Promise<void> {
-    for (const outboxId of ids) {
-      if (outboxId === undefined) continue;
-      try {
-        await this.queue.enqueue(sendEmailJob, { outboxId, attempt: 0 });
-      } catch (error) {
-        this.log.warn({ err: error, outboxId }, 'could not queue mail; the sweeper will');
-      }
+    const queued = ids
+      .filter((outboxId) => outboxId !== undefined)
+      .map((outboxId) =>
+        this.queue.enqueue(sendEmailJob, { outboxId, attempt: 0 }).catch((error: unknown) => {
+          this.log.warn({ err: error, outboxId }, 'could not queue mail; the sweeper will');
+        }),
+      );
+    if (queued.length === 0) return;
+    if (!(await settleWithin(Promise.all(queued), QUEUE_WAIT_MS))) {
+      this.log.warn({ waitedMs: QUEUE_WAIT_MS }, 'queue slow to answer: mail left to the sweeper');
     }
   }
 
