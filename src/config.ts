@@ -20,6 +20,8 @@ const EnvSchema = Type.Object({
   data_dir: Type.String({ minLength: 1, default: './data' }),
   database_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?(\\+[a-z0-9]+)?://' })),
   database_pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** false: a rolling deploy runs `npm run migrate` first; the API then only checks that nothing is pending. */
+  migrate_on_start: Type.Boolean({ default: true }),
   secret_key: Type.Optional(Type.String({ minLength: 32 })),
   access_token_expire_minutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
   admin_email: Type.Optional(Type.String({ format: 'email' })),
@@ -114,8 +116,12 @@ export interface Config {
   /** `undefined` selects the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Apply pending migrations at start-up (else refuse to start while any is pending). */
+  migrateOnStart: boolean;
   auth: {
     secretKey: string;
+    /** The key was generated into DATA_DIR (development), not configured: no other machine has it. */
+    secretKeyGenerated: boolean;
     tokenTtlSeconds: number;
   };
   limits: LimitsConfig;
@@ -293,8 +299,10 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,
     databasePoolSize: env.database_pool_size,
+    migrateOnStart: env.migrate_on_start,
     auth: {
       secretKey: env.secret_key ?? developmentSecret(dataDir),
+      secretKeyGenerated: env.secret_key === undefined,
       tokenTtlSeconds: env.access_token_expire_minutes * 60,
     },
     limits: {
@@ -321,6 +329,20 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       timeoutMs: env.webhook_timeout_seconds * 1000,
     },
   };
+}
+
+/**
+ * An API process on PostgreSQL shares its database with other API processes (that is what PostgreSQL is
+ * for here), and a token one of them signed must be good on the others: a key generated per machine made
+ * every token 401 on the other machine, with nothing logged. So such a process needs a configured key.
+ */
+export function sharedSecretProblem(config: Config): string | undefined {
+  if (!config.databaseUrl || !config.auth.secretKeyGenerated || config.environment === 'test') return undefined;
+  return (
+    'Invalid configuration: SECRET_KEY is required with DATABASE_URL. Every API process of one database must ' +
+    'sign tokens with the same key (a generated one differs per machine): set the same SECRET_KEY everywhere ' +
+    '(e.g. `openssl rand -base64 48`).'
+  );
 }
 
 /** The named ranges Fastify's trustProxy (proxy-addr) understands. */

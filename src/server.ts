@@ -1,10 +1,17 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { loadConfigOrExit } from './config.js';
+import { loadConfigOrExit, sharedSecretProblem } from './config.js';
 import { openConfiguredDatabase } from './runtime/database.js';
 import { loggerOptions } from './runtime/logger.js';
+import { schemaAtStart } from './runtime/schema-at-start.js';
+import { logStartupNotices } from './runtime/startup-notices.js';
 
 const config = loadConfigOrExit();
+const secretProblem = sharedSecretProblem(config);
+if (secretProblem) {
+  console.error(secretProblem);
+  process.exit(1);
+}
 
 // The pool reports idle connections lost (a database restart) before the app's logger exists.
 let logIdleError = (error: Error) => console.warn(error);
@@ -13,8 +20,10 @@ const app = await buildApp({ config, database, logger: loggerOptions(config) });
 
 logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection lost');
 
-await database.migrate();
-app.log.info({ database: database.kind }, 'migrations applied');
+if (!(await schemaAtStart(config, database, app.log))) {
+  await database.close();
+  process.exit(1);
+}
 const renormalized = await app.services.users.renormalizeUsernames();
 if (renormalized > 0) app.log.info({ accounts: renormalized }, 'usernames normalised again');
 
@@ -35,6 +44,7 @@ app.log.info(
   },
   'email channel',
 );
+logStartupNotices(app.log, config, 'api');
 
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');

@@ -55,3 +55,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** 42P01: the table does not exist (a database no migration has touched yet). */
+export function isUndefinedTable(error: unknown): boolean {
+  return errorCodes(error).includes('42P01');
+}

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, normaliseDatabaseUrl } from '../../src/config.js';
+import { ConfigError, loadConfig, normaliseDatabaseUrl, sharedSecretProblem } from '../../src/config.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'sd-config-'));
 
@@ -86,6 +86,23 @@ describe('config', () => {
     // A random-looking key: production also judges its entropy (test/unit/secret-strength.test.ts).
     const secret = 'q7Rf2LmX9vTz4KpW8nHd3YbC6sJg1EaU5oNi0ZyV';
     expect(loadConfig({ ENVIRONMENT: 'production', SECRET_KEY: secret }).auth.secretKey).toBe(secret);
+  });
+
+  it('an API on PostgreSQL needs a configured SECRET_KEY: a generated one would differ per machine', () => {
+    const url = 'postgres://sd@127.0.0.1/desk';
+    const shared = loadConfig({ DATA_DIR: tmp(), DATABASE_URL: url });
+    expect(sharedSecretProblem(shared)).toMatch(/SECRET_KEY is required with DATABASE_URL/);
+    expect(sharedSecretProblem(loadConfig({ DATA_DIR: tmp(), DATABASE_URL: url, SECRET_KEY: 'k'.repeat(40) }))).toBe(
+      undefined,
+    );
+    // The embedded database is one process's own: its generated key is shared by nobody.
+    expect(sharedSecretProblem(loadConfig({ DATA_DIR: tmp() }))).toBeUndefined();
+  });
+
+  it('MIGRATE_ON_START defaults to true and takes false', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).migrateOnStart).toBe(true);
+    expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+    expect(() => loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'sometimes' })).toThrow(/MIGRATE_ON_START/);
   });
 
   it('generates a development secret once, keeps it private, and reuses it', () => {
