@@ -14,6 +14,7 @@ import { freePort, sleep } from './soak/proc.js';
 import type { Report } from './soak/report.js';
 import { redisQuery, SoakPostgres, SoakRedis } from './soak/services.js';
 import { summarise } from './soak/summary.js';
+import { WebhookPhase } from './soak/webhook-phase.js';
 
 /**
  * The soak ("Prove it holds — faults under load"). It starts its own PostgreSQL (initdb in a temporary
@@ -25,7 +26,9 @@ import { summarise } from './soak/summary.js';
  * Afterwards every tag is counted in PostgreSQL, and the run fails (exit 1) on any loss, duplicate, non-503
  * 5xx, 503 without Retry-After, hang, missing recovery, key held by 409 past a request timeout, unclean
  * stop or runaway memory. With --with-worker, two `npm run worker` processes mail operators' answers
- * through the project's test mail stack, one is SIGKILLed mid-run, and every customer's inbox is counted.
+ * through the project's test mail stack, one is SIGKILLed mid-run, and every customer's inbox is counted;
+ * every new ticket is also a webhook delivery to a receiver here (scripts/soak/webhook-phase.ts), each
+ * checked delivered, and acknowledged with a 2xx once.
  * Everything started is stopped at the end, also on failure and Ctrl-C. `npm run soak -- --help`.
  */
 
@@ -118,6 +121,7 @@ async function startServers(): Promise<Servers> {
 async function startApi(
   servers: Servers,
   mail: MailPhase | undefined,
+  hooks: WebhookPhase | undefined,
 ): Promise<{ api: ApiProcess; env: Record<string, string>; admin: { email: string; password: string } }> {
   const apiPort = await freePort();
   const admin = {
@@ -137,6 +141,7 @@ async function startApi(
     RATE_LIMITS: 'off',
     ACCESS_TOKEN_EXPIRE_MINUTES: String(Math.ceil(seconds / 60) + 60),
     ...(mail?.env ?? {}),
+    ...(hooks?.env ?? {}),
   };
   const api = ApiProcess.start(projectRoot, apiPort, env, path.join(folder.logDir, 'api.log'));
   cleanups.add('API', async () => {
@@ -395,7 +400,10 @@ async function main(): Promise<number> {
   );
   const servers = await startServers();
   const mail = options.withWorker ? await MailPhase.prepare(projectRoot, runId, say) : undefined;
-  const { api, env, admin } = await startApi(servers, mail);
+  // Webhooks are sent by workers: with them, every new ticket is also a webhook delivery through the faults.
+  const hooks = options.withWorker ? await WebhookPhase.start() : undefined;
+  if (hooks) cleanups.add('webhook receiver', () => hooks.close());
+  const { api, env, admin } = await startApi(servers, mail, hooks);
 
   const policy = { requestTimeoutMs: options.requestTimeoutSeconds * 1000, retryAfterCapMs: 5_000, maxAttempts: 150 };
   // Set-up calls are tallied apart: the figures are the load's.
@@ -403,7 +411,12 @@ async function main(): Promise<number> {
   const stats = new Stats();
   const loadApi = new Api(api.baseUrl, stats, policy);
   const accounts = await signUp(client, admin, mail);
-  if (mail) await mail.startWorkers(env, folder.logDir, cleanups);
+  if (hooks) await hooks.register(client, await client.login(admin.email, admin.password));
+  if (mail) {
+    await mail.startWorkers(env, folder.logDir, cleanups);
+    await mail.verifyAddresses(client, accounts.customers);
+    say(`${accounts.customers.length} customers verified their addresses from the mail a worker sent`);
+  }
 
   const ctx: LoadContext = {
     api,
@@ -420,6 +433,7 @@ async function main(): Promise<number> {
 
   const report = await summariseRun(ctx, run, mail, await readyAfterLoad(api));
   const mailSummary = mail ? await mail.verify(accounts.customers, servers.postgres.url, report, say) : undefined;
+  await hooks?.verify(servers.postgres.url, report, say);
   if (mail) {
     // BullMQ keeps job schedulers (the outbox sweeper, every 5 s) in this sorted set.
     const schedulers = await redisQuery(servers.redis.port, `ZCARD ${env.REDIS_PREFIX}:service-desk:repeat`);

@@ -222,6 +222,29 @@ export class MailPhase {
     return this.replaced;
   }
 
+  /**
+   * Answers are mailed only to an address its account has verified (a ticket opened through the API): each
+   * customer reads the verification mail a worker sent at sign-up and confirms the code, as a person would.
+   */
+  async verifyAddresses(api: Api, customers: Account[], timeoutMs = 60_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (const customer of customers) {
+      let token: string | undefined;
+      while (!token) {
+        if (performance.now() > deadline) throw new Error(`no verification mail reached ${customer.email}`);
+        const mails = await this.inbox(customer.email);
+        token = mails
+          .map((mail) => /code (\S+)\s+with POST \/api\/users\/verify-email/.exec(mail.text)?.[1])
+          .find(Boolean);
+        if (!token) await sleep(250);
+      }
+      await api.setupCall(
+        { method: 'POST', path: '/api/users/verify-email', token: customer.token, body: { token } },
+        200,
+      );
+    }
+  }
+
   /** Each operator answers a random acknowledged ticket of a customer, about every 150 ms, until the load ends. */
   answer(api: Api, operators: Account[], load: CustomerLoad, loadEndsAt: number, drainMs: number): Promise<void>[] {
     return operators.map(async (operator, index) => {
