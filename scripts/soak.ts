@@ -433,7 +433,7 @@ async function main(): Promise<number> {
 
   const report = await summariseRun(ctx, run, mail, await readyAfterLoad(api));
   const mailSummary = mail ? await mail.verify(accounts.customers, servers.postgres.url, report, say) : undefined;
-  await hooks?.verify(servers.postgres.url, report, say);
+  await hooks?.verify(servers.postgres.url, report, say, mail?.killedAtMs);
   if (mail) {
     // BullMQ keeps job schedulers (the outbox sweeper, every 5 s) in this sorted set.
     const schedulers = await redisQuery(servers.redis.port, `ZCARD ${env.REDIS_PREFIX}:service-desk:repeat`);

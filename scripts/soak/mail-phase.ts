@@ -213,6 +213,11 @@ export class MailPhase {
     await this.replaced;
   }
 
+  /** When (performance.now()) a worker was SIGKILLed; undefined before or without the kill. */
+  get killedAtMs(): number | undefined {
+    return this.killedAt;
+  }
+
   /**
    * Resolves once the replacement worker is up (at once if none was killed). The Redis restart waits for
    * it: a Redis that loses its data after the last worker started is the case to prove (job schedulers

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.js';
 import { deliverWebhookJob } from '../jobs/deliver-webhook-job.js';
 import type { JobQueue } from '../jobs/job.js';
+import { whileUnavailable } from '../lib/while-unavailable.js';
 import { RefusedAddress, resolveTarget } from './address-policy.js';
 import { type AttemptRecord, deliveryRepository as deliveries } from './delivery-repository.js';
 import { type AttemptVerdict, verdict } from './retry-policy.js';
@@ -15,6 +16,8 @@ import { signedHeaders } from './webhook-signature.js';
 export const DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 /** A claim outlives the longest attempt (the timeout) by far, so a live sender never loses it. */
 const LEASE_SLACK_MS = 60_000;
+/** The attempt's record is retried through a database outage until this long before the claim runs out. */
+const RECORD_MARGIN_MS = 5_000;
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'skipped';
 
@@ -41,7 +44,9 @@ export class WebhookSender {
 
   /** One attempt at one delivery. Safe to call any number of times, from any number of workers. */
   async deliverOne(id: number): Promise<DeliveryOutcome> {
-    const delivery = await deliveries.claim(this.db, id, this.config.timeoutMs + LEASE_SLACK_MS);
+    const leaseMs = this.config.timeoutMs + LEASE_SLACK_MS;
+    const claimedBy = Date.now() + leaseMs - RECORD_MARGIN_MS;
+    const delivery = await deliveries.claim(this.db, id, leaseMs);
     if (!delivery) return 'skipped';
     const webhook = await deliveries.findWebhook(this.db, delivery.webhookId);
     const body = delivery.payload ?? (await this.fixPayload(delivery));
@@ -53,7 +58,9 @@ export class WebhookSender {
       exchange.refused === true
         ? { kind: 'failed', error: exchange.error ?? 'refused' }
         : verdict(exchange.response, exchange.error, delivery.retryStep, this.config.retryScheduleMs);
-    await this.record(delivery, exchange, outcome);
+    // After a 2xx the record must land, or the claim runs out and the next sender delivers it again: a
+    // database restart at that moment made the soak's receiver see 8 deliveries twice.
+    await whileUnavailable(() => this.record(delivery, exchange, outcome), claimedBy);
     if (outcome.kind === 'retry') {
       await this.queue
         .enqueue(deliverWebhookJob, { deliveryId: id, attempt: delivery.attempts + 1 }, { delayMs: outcome.inMs })

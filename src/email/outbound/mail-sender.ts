@@ -5,6 +5,7 @@ import type { OutboxRow } from '../../db/schema.js';
 import { eventRepository as events } from '../../events/event-repository.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
+import { whileUnavailable } from '../../lib/while-unavailable.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
 import { headerText } from '../rules/safe-header.js';
 import { isPermanentSmtpError, type Mailer, type OutgoingMail } from './mailer.js';
@@ -13,6 +14,8 @@ import { outboxRepository as outboxRows } from './outbox-repository.js';
 /** How long a sender may hold a row: well above the SMTP timeouts, so a live sender never loses its claim. */
 const LEASE_MS = 120_000;
 const RETRY_CAP_MS = 3_600_000;
+/** A sent mail's record is retried through a database outage until this long before the claim runs out. */
+const RECORD_MARGIN_MS = 10_000;
 
 const AUTO_SUBMITTED: Record<OutboxRow['kind'], OutgoingMail['autoSubmitted']> = {
   reply: null,
@@ -49,6 +52,7 @@ export class MailSender {
   async sendOne(outboxId: number): Promise<SendOutcome> {
     const supportAddress = this.config.supportAddress;
     if (!this.mailer || !supportAddress) return 'skipped';
+    const claimedBy = Date.now() + LEASE_MS - RECORD_MARGIN_MS;
     const row = await outboxRows.claim(this.db, outboxId, LEASE_MS);
     if (!row) return 'skipped';
     try {
@@ -56,17 +60,21 @@ export class MailSender {
     } catch (error) {
       return this.failedAttempt(row, error);
     }
-    await this.db.transaction(async (tx) => {
-      // A single-use code is not kept once it has left: neither the outbox nor the mail log holds it.
-      await outboxRows.markSent(tx, row.id, HOLDS_A_CODE.has(row.kind) ? CODE_NOT_KEPT : undefined);
-      await mailLogRepository.insert(tx, sentLogEntry(row, supportAddress));
-      // The ticket's history says the mail left (an answer, an acknowledgement); the system sent it.
-      if (row.ticketId !== null) {
-        await events.insert(tx, [
-          { ticketId: row.ticketId, type: 'email.sent', actorId: null, messageId: row.messageId },
-        ]);
-      }
-    });
+    // The server took the mail: the record must land while the claim holds, through a database restart too,
+    // or the claim runs out and the next sender mails it again.
+    const recorded = () =>
+      this.db.transaction(async (tx) => {
+        // A single-use code is not kept once it has left: neither the outbox nor the mail log holds it.
+        await outboxRows.markSent(tx, row.id, HOLDS_A_CODE.has(row.kind) ? CODE_NOT_KEPT : undefined);
+        await mailLogRepository.insert(tx, sentLogEntry(row, supportAddress));
+        // The ticket's history says the mail left (an answer, an acknowledgement); the system sent it.
+        if (row.ticketId !== null) {
+          await events.insert(tx, [
+            { ticketId: row.ticketId, type: 'email.sent', actorId: null, messageId: row.messageId },
+          ]);
+        }
+      });
+    await whileUnavailable(recorded, claimedBy);
     this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
     return 'sent';
   }
