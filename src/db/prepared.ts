@@ -1,15 +1,16 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
+import { withCompiledRows } from './compiled-rows.js';
 
 /**
  * Named prepared statements for a query whose SQL varies with its input (optional filters, sort order, a
  * first page or a later one): one statement per shape, built by the query builder on first use and kept
  * per database handle. PostgreSQL then parses each shape once per connection rather than once per request,
  * and no query builder runs on the hot path. Shapes are few and fixed by the code, never by a client's
- * values. A transaction is a handle of its own (its statements run on its connection), kept as long as it
+ * values. Their rows are mapped by a plan made once per statement (compiled-rows.ts). A transaction is a handle of its own (its statements run on its connection), kept as long as it
  * lives; the same shape has the same name and text there, which PostgreSQL's per-connection cache accepts.
  */
-export function preparedByShape<Shape extends string, Statement>(
+export function preparedByShape<Shape extends string, Statement extends object>(
   name: string,
   build: (db: Db, shape: Shape, statementName: string) => Statement,
 ): (db: Db, shape: Shape) => Statement {
@@ -22,7 +23,7 @@ export function preparedByShape<Shape extends string, Statement>(
     }
     let statement = statements.get(shape);
     if (statement === undefined) {
-      statement = build(db, shape, `${name}_${shape}`);
+      statement = withCompiledRows(build(db, shape, `${name}_${shape}`));
       statements.set(shape, statement);
     }
     return statement;
