@@ -7,8 +7,9 @@ import { withCompiledRows } from './compiled-rows.js';
  * first page or a later one): one statement per shape, built by the query builder on first use and kept
  * per database handle. PostgreSQL then parses each shape once per connection rather than once per request,
  * and no query builder runs on the hot path. Shapes are few and fixed by the code, never by a client's
- * values. Their rows are mapped by a plan made once per statement (compiled-rows.ts). A transaction is a handle of its own (its statements run on its connection), kept as long as it
- * lives; the same shape has the same name and text there, which PostgreSQL's per-connection cache accepts.
+ * values. Their rows are mapped by a plan made once per statement (compiled-rows.ts). A transaction is a
+ * handle of its own (its statements run on its connection), kept as long as it lives; the same shape has
+ * the same name and text there, which PostgreSQL's per-connection cache accepts.
  */
 export function preparedByShape<Shape extends string, Statement extends object>(
   name: string,
