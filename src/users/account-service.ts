@@ -17,7 +17,7 @@ const PER_ADDRESS_PER_HOUR = 3;
 /** Mail about an account. Implemented by the email channel (email/outbound/outbox.ts). */
 export interface AccountMail {
   /** This deployment sends mail (some process can; the row waits in the outbox until one does). */
-  sends(): Promise<boolean>;
+  sends(db?: Db): Promise<boolean>;
   queueAccountMail(
     tx: Db,
     mail: { purpose: EmailTokenPurpose; to: { address: string; name: string }; token: string; expiresInMs: number },
@@ -45,7 +45,7 @@ export class AccountService {
 
   /** Sends a verification mail for `user`'s address, in `tx` (sign-up) or on its own. */
   async sendVerification(db: Db, user: UserRow): Promise<number | undefined> {
-    if (user.emailVerifiedAt !== null || !(await this.mail.sends())) return undefined;
+    if (user.emailVerifiedAt !== null || !(await this.mail.sends(db))) return undefined;
     return this.issue(db, user, 'verify_email');
   }
 

@@ -18,32 +18,34 @@ export interface Sending {
  * knows the deployment has a mail channel, not each process's environment.
  */
 export class MailChannel {
+  /** This process's own channel: its SMTP settings and support address, when it has both. */
+  private readonly own: Sending | undefined;
   private known: Sending | undefined;
   private checkedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly config: MailConfig,
+    config: MailConfig,
     private readonly db: Db,
   ) {
     const { smtp, supportAddress, fromName } = config;
-    if (smtp && supportAddress) this.known = { supportAddress, fromName };
+    this.own = smtp && supportAddress ? { supportAddress, fromName } : undefined;
+    this.known = this.own;
   }
 
-  /** This process can send mail itself. */
-  get sendsHere(): boolean {
-    return this.config.smtp !== undefined && this.config.supportAddress !== undefined;
-  }
-
-  /** A process that can send says so, for the processes that cannot (called at start-up and by the outbox sweep). */
+  /** A process that can send says so at start-up, for the processes of the same database that cannot. */
   async announce(): Promise<void> {
-    if (this.known && this.sendsHere) await channels.announce(this.db, this.known.supportAddress, this.known.fromName);
+    if (this.own) await channels.announce(this.db, this.own.supportAddress, this.own.fromName);
   }
 
-  /** The channel, or undefined when no process of this deployment has announced one (yet). */
-  async current(): Promise<Sending | undefined> {
+  /**
+   * The channel, or undefined when no process of this deployment has announced one (yet). Inside a
+   * transaction pass it as `db`: PGlite has one connection, and a look-up outside the transaction that
+   * holds it would wait for it for ever.
+   */
+  async current(db: Db = this.db): Promise<Sending | undefined> {
     if (this.known || Date.now() - this.checkedAt < RECHECK_MS) return this.known;
     this.checkedAt = Date.now();
-    const row = await channels.latest(this.db);
+    const row = await channels.latest(db);
     if (row) this.known = { supportAddress: row.supportAddress, fromName: row.fromName };
     return this.known;
   }

@@ -41,8 +41,8 @@ export class Outbox implements AnswerMail, AccountMail {
    * Outgoing mail is on when this deployment has a mail channel: this process's SMTP settings, or a worker
    * of the same database that announced it (mail-channel.ts).
    */
-  async sends(): Promise<boolean> {
-    return (await this.channel.current()) !== undefined;
+  async sends(db?: Db): Promise<boolean> {
+    return (await this.channel.current(db)) !== undefined;
   }
 
   private newMessageId(sending: Sending): string {
@@ -63,7 +63,7 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { ticketId: number; ticketSubject: string; messageId: number; text: string; to: Recipient },
   ): Promise<number | undefined> {
-    const sending = await this.channel.current();
+    const sending = await this.channel.current(tx);
     if (!sending) return undefined;
     const thread = await this.threadHeaders(tx, input.ticketId);
     const row = await outboxRows.insert(tx, {
@@ -85,7 +85,7 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { ticketId: number; ticketSubject: string; inReplyTo: string; to: Recipient },
   ): Promise<number | undefined> {
-    const sending = await this.channel.current();
+    const sending = await this.channel.current(tx);
     if (!sending || !(await this.acknowledgementAllowed(tx, input.to.address))) return undefined;
     const row = await outboxRows.insert(tx, {
       kind: 'acknowledgement',
@@ -106,7 +106,7 @@ export class Outbox implements AnswerMail, AccountMail {
     tx: Db,
     input: { purpose: EmailTokenPurpose; to: Recipient; token: string; expiresInMs: number },
   ): Promise<number | undefined> {
-    const sending = await this.channel.current();
+    const sending = await this.channel.current(tx);
     if (!sending) return undefined;
     const { fromName } = sending;
     const { publicUrl } = this.config;
@@ -147,7 +147,7 @@ export class Outbox implements AnswerMail, AccountMail {
     return true;
   }
 
-  /** After commit: queue the rows, waiting at most QUEUE_WAIT_MS. A failure here loses nothing; the sweeper finds the rows. */
+  /** After commit: queue the rows, waiting at most QUEUE_WAIT_MS. Nothing is lost either way: the sweeper finds them. */
   async dispatch(ids: (number | undefined)[]): Promise<void> {
     const queued = ids
       .filter((outboxId) => outboxId !== undefined)
