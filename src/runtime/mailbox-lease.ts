@@ -77,6 +77,10 @@ export class MailboxLease {
         await this.watcher.stop();
       }
     });
+    // One failed start or stop must not end the chain (every later change waits on it).
+    this.applying = this.applying.catch((error: unknown) =>
+      this.log.error({ err: error, mailbox: this.watcher.mailbox }, 'mailbox watcher start/stop failed'),
+    );
     return this.applying;
   }
 
