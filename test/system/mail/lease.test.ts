@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { establishedRemotePorts, freePort, ManagedProcess, nodeLeaf, sleep } from '../../../scripts/soak/proc.js';
 import { SoakRedis } from '../../../scripts/soak/services.js';
+import { MailboxWatcher } from '../../../src/email/inbound/mailbox-watcher.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
 import { deliverRaw, type MailStack, mailEnv, newAddress, startMailStack } from '../../helpers/mail.js';
@@ -190,5 +191,36 @@ describe('two workers, one mailbox lease', { timeout: 90_000 }, () => {
     expect(Date.now() - allDead).toBeGreaterThan(5_000);
     expect(Date.parse(last.last_alive_at ?? '')).toBeLessThanOrEqual(allDead + 500);
     expect(Date.parse(last.last_alive_at ?? '')).toBeGreaterThan(allDead - 5_000);
+  });
+
+  it('a watcher started and stopped in quick succession keeps one IMAP session at most', async () => {
+    // A watcher in this process, on the desk's database (its API has Redis, so it runs none itself).
+    const imap = ctx.config.mail.imap;
+    if (!imap) throw new Error('no IMAP settings');
+    const { database, ingest } = ctx.app.services;
+    const watcher = new MailboxWatcher(imap, database.db, ingest, ctx.app.log, 5_000);
+    const mine = () => establishedRemotePorts(process.pid).filter((p) => p === stack.imapPort).length;
+    // Stopped while connecting, at different moments of the connection: nothing stays open.
+    for (let i = 0; i < 6; i++) {
+      watcher.start();
+      await sleep(i * 20);
+      await watcher.stop();
+    }
+    await waitUntil(async () => mine() === 0 && (await dovecotSessions()) === 0, 5_000, 50);
+    // Started again while a stop is still under way: one session, from the newest start.
+    watcher.start();
+    await sleep(50);
+    const stopping = watcher.stop();
+    watcher.start();
+    await stopping;
+    await waitUntil(async () => mine() === 1 && (await dovecotSessions()) === 1, 10_000, 50);
+    for (let i = 0; i < 10; i++) {
+      expect(mine()).toBe(1);
+      await sleep(100);
+    }
+    expect(await dovecotSessions()).toBe(1);
+    await expectIngested('One watcher after flapping');
+    await watcher.stop();
+    await waitUntil(async () => mine() === 0 && (await dovecotSessions()) === 0, 5_000, 50);
   });
 });
