@@ -24,6 +24,14 @@ export function useLiveEvents(token: string): void {
   const queryClient = useQueryClient();
   useEffect(() => {
     const source = new EventSource(`/api/events/stream?access_token=${encodeURIComponent(token)}`);
+    // Whether the stream is open, for styles and for tests that wait for it (`html[data-live="open"]`).
+    const root = document.documentElement;
+    source.onopen = () => {
+      root.dataset.live = 'open';
+    };
+    source.onerror = () => {
+      root.dataset.live = 'connecting';
+    };
     const onTicket = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as LiveEvent;
       if (event.ticket) applyTicket(queryClient, event.ticket, message.type === 'ticket.created');
@@ -38,7 +46,10 @@ export function useLiveEvents(token: string): void {
     for (const type of TICKET_EVENTS) source.addEventListener(type, onTicket);
     for (const type of CONVERSATION_EVENTS) source.addEventListener(type, onConversation);
     source.addEventListener('reset', onReset);
-    return () => source.close();
+    return () => {
+      source.close();
+      delete root.dataset.live;
+    };
   }, [token, queryClient]);
 }
 

@@ -78,7 +78,7 @@ function NewTicket() {
             {create.isError && <p role="alert">{create.error.message}</p>}
             <div className="row">
               <Button slot="close">Cancel</Button>
-              <Button type="submit" className="primary" isPending={create.isPending}>
+              <Button type="submit" className="primary" isDisabled={create.isPending}>
                 Create
               </Button>
             </div>

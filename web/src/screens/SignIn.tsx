@@ -36,7 +36,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) 
           <Input />
         </TextField>
         {problem && <p role="alert">{problem}</p>}
-        <Button type="submit" isPending={busy} className="primary">
+        <Button type="submit" isDisabled={busy} className="primary">
           Sign in
         </Button>
       </Form>

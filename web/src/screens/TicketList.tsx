@@ -69,7 +69,7 @@ export function TicketList({ filter, label }: { filter: ListFilter; label: strin
       )}
       <div ref={end} />
       {hasNextPage && (
-        <Button onPress={() => void fetchNextPage()} isPending={isFetchingNextPage}>
+        <Button onPress={() => void fetchNextPage()} isDisabled={isFetchingNextPage}>
           Load more
         </Button>
       )}

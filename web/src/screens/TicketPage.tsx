@@ -81,7 +81,7 @@ function Conversation({ id }: { id: number }) {
         ))}
       </ol>
       {messages.hasNextPage && (
-        <Button onPress={() => void messages.fetchNextPage()} isPending={messages.isFetchingNextPage}>
+        <Button onPress={() => void messages.fetchNextPage()} isDisabled={messages.isFetchingNextPage}>
           Show later messages
         </Button>
       )}
@@ -160,7 +160,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
           </Switch>
         )}
         <span className="hint">Ctrl+Enter sends</span>
-        <Button type="submit" className="primary" isPending={send.isPending}>
+        <Button type="submit" className="primary" isDisabled={send.isPending}>
           Send
         </Button>
       </div>
