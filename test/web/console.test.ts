@@ -130,15 +130,26 @@ describe('web console', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: `${first} 0`, exact: true }).waitFor(VISIBLE);
   });
 
-  it('shows a ticket created through the API in an open inbox without a reload', async () => {
+  it('shows a ticket created through the API, and then its change, in an open inbox without a reload', async () => {
     const page = await open(operator, '/');
     await page.getByRole('heading', { name: 'Inbox' }).waitFor(VISIBLE);
     await page.getByRole('link').first().waitFor(VISIBLE);
     // Once the live stream is open (the console marks it on <html>), a new ticket must show up by itself.
     await page.locator('html[data-live="open"]').waitFor({ state: 'attached', timeout: 10_000 });
     const subject = ctx.unique('Arrived live ');
-    await createTicket(customer, subject);
-    await page.getByRole('link', { name: subject }).waitFor(VISIBLE);
+    const id = await createTicket(customer, subject);
+    const row = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: subject }) });
+    await row.waitFor(VISIBLE);
+    expect(await row.locator('.badge.open').count()).toBe(1);
+
+    // A change made elsewhere shows in the row where it is.
+    await ctx.request({
+      method: 'PATCH',
+      url: `/api/tickets/${id}`,
+      headers: operator.auth,
+      payload: { status: 'in_progress' },
+    });
+    await row.getByText('In progress').waitFor(VISIBLE);
   });
 
   it('the operator answers and writes a note; the customer sees the answer and never the note', async () => {
