@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -9,24 +7,6 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
  * CHROMIUM_PATH overrides where it is.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const dist = path.join(root, 'web/dist/index.html');
-
-function newestIn(target: string): number {
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(target)) newest = Math.max(newest, newestIn(path.join(target, entry)));
-  return newest;
-}
-
-/** Builds web/dist when it is missing or older than the console's sources (the server serves what is built). */
-export function ensureWebBuilt(): void {
-  const sources = Math.max(newestIn(path.join(root, 'web/src')), newestIn(path.join(root, 'web/index.html')));
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'web:build'], { cwd: root, stdio: 'pipe' });
-}
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuilt, launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
+import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
 import { type Ok, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -19,7 +19,6 @@ const contexts: BrowserContext[] = [];
 const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   // One customer opens many tickets here: the per-account limits would answer 429 long before the tests end.
   ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
   await ctx.app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuilt } from '../helpers/browser.js';
 import { TestContext } from '../helpers/context.js';
 
 /** How the server hands out the built console: caching, the SPA fallback, the strict CSP. */
@@ -9,7 +8,6 @@ let ctx: TestContext;
 const html = { accept: 'text/html,application/xhtml+xml' };
 
 beforeAll(async () => {
-  ensureWebBuilt();
   ctx = await TestContext.create();
 }, 180_000);
 
