@@ -7,9 +7,12 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY web/package.json ./web/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
+# dist/ (the API) and web/dist (the console); the console's packages are build-time only, pruned here.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
@@ -22,6 +25,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY drizzle ./drizzle
 USER node
 EXPOSE 8000

@@ -17,6 +17,7 @@ import { limits } from './plugins/limits.js';
 import { security } from './plugins/security.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
+import { webConsole } from './plugins/web-console.js';
 import attachmentRoutes from './routes/attachments/index.js';
 import authRoutes from './routes/auth/index.js';
 import cannedResponseRoutes from './routes/canned-responses/index.js';
@@ -122,5 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/api' },
   );
+  // The web console (web/dist) at every path outside /api, when it is built.
+  await app.register(webConsole);
   return app;
 }

@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 /**
  * Security headers on every response (helmet), `Cache-Control: no-store` on the API's answers, and CORS only
  * for the origins the configuration names.
- * The CSP allows what Swagger UI needs (its scripts and styles are served from here); no
+ * The CSP allows what Swagger UI and the web console need (scripts and styles served from here, no inline
+ * script); no
  * upgrade-insecure-requests, which would break the docs of a plain-HTTP installation on a LAN.
  */
 export const security = fp(
@@ -17,7 +18,8 @@ export const security = fp(
     const securityHeaders = helmet({
       contentSecurityPolicy: {
         useDefaults: true,
-        directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'] },
+        // connect-src: the console's API calls and its live stream (EventSource) go to this origin only.
+        directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] },
       },
     });
     app.addHook('onRequest', (request, reply, done) => {

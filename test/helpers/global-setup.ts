@@ -7,6 +7,7 @@ import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { resolveTestServices } from './services.js';
+import { ensureWebBuilt } from './web-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +30,8 @@ declare module 'vitest' {
  * without it on PGlite, and only the files that need a server shared between processes use PostgreSQL.
  */
 export default async function setup(project: TestProject) {
+  // The web console's tests (test/web/) need web/dist as built from the current sources.
+  ensureWebBuilt();
   const services = resolveTestServices();
   project.provide('postgresUrl', services.postgresUrl);
   project.provide('redisUrl', services.redisUrl);

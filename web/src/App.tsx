@@ -1,0 +1,99 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { Button } from 'react-aria-components';
+import { api, type Me, session, setUnauthorizedHandler } from './api/client';
+import { useLiveEvents } from './live';
+import { navigate, useLocation } from './router';
+import { Inbox } from './screens/Inbox';
+import { SignIn } from './screens/SignIn';
+
+// The ticket screen is its own chunk: the inbox's first load carries only what the list needs.
+const TicketPage = lazy(() => import('./screens/TicketPage'));
+const Portal = lazy(() => import('./screens/Portal'));
+
+export function App() {
+  const [token, setToken] = useState(session.token());
+  const queryClient = useQueryClient();
+
+  const signOut = useCallback(() => {
+    session.clear();
+    setToken(null);
+    queryClient.clear();
+  }, [queryClient]);
+
+  useEffect(() => setUnauthorizedHandler(signOut), [signOut]);
+
+  if (!token) {
+    return (
+      <SignIn
+        onSignedIn={(newToken) => {
+          session.set(newToken);
+          setToken(newToken);
+        }}
+      />
+    );
+  }
+  return <SignedIn token={token} onSignOut={signOut} />;
+}
+
+function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }) {
+  const me = useQuery({
+    queryKey: ['me', token],
+    queryFn: async () => {
+      const { data, error } = await api.GET('/api/users/me');
+      if (error || !data) throw new Error('Could not load your account');
+      return data.data;
+    },
+  });
+  useLiveEvents(token);
+  const { path } = useLocation();
+
+  if (me.isPending) return <p className="loading">Loading…</p>;
+  if (me.isError) {
+    return (
+      <main className="narrow">
+        <p role="alert">{me.error.message}</p>
+        <Button onPress={onSignOut}>Sign out</Button>
+      </main>
+    );
+  }
+  const user: Me = me.data;
+  const staff = user.role !== 'customer';
+  const ticketMatch = /^\/tickets\/(\d+)$/.exec(path);
+
+  return (
+    <>
+      <header className="topbar">
+        <a
+          href="/"
+          className="brand"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/');
+          }}
+        >
+          Service Desk
+        </a>
+        <span className="who">
+          {user.username} · {user.role}
+        </span>
+        <Button className="quiet" onPress={onSignOut}>
+          Sign out
+        </Button>
+      </header>
+      <main>
+        {ticketMatch?.[1] ? (
+          <Suspense fallback={<p className="loading">Loading…</p>}>
+            <TicketPage id={Number(ticketMatch[1])} staff={staff} />
+          </Suspense>
+        ) : staff ? (
+          <Inbox />
+        ) : (
+          <Suspense fallback={<p className="loading">Loading…</p>}>
+            <Portal />
+          </Suspense>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,227 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { Button, Label, Switch, TextArea, TextField } from 'react-aria-components';
+import { ApiError, api, detailOf, type Ticket } from '../api/client';
+import { followLink } from '../router';
+import { newIdempotencyKey } from './idempotency';
+import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from './StatusSelect';
+import { STATUS_LABELS } from './TicketList';
+
+function useTicket(id: number) {
+  return useQuery({
+    queryKey: ['ticket', id],
+    queryFn: async ({ signal }) => {
+      const { data, error, response } = await api.GET('/api/tickets/{ticket_id}', {
+        params: { path: { ticket_id: id } },
+        signal,
+      });
+      if (!data) throw new ApiError(response.status, detailOf(error, 'Could not load the ticket'));
+      return { ticket: data.data, etag: response.headers.get('etag') };
+    },
+  });
+}
+
+export default function TicketPage({ id, staff }: { id: number; staff: boolean }) {
+  const ticket = useTicket(id);
+  if (ticket.isPending) return <p className="loading">Loading…</p>;
+  if (ticket.isError) return <p role="alert">{ticket.error.message}</p>;
+  const { ticket: row, etag } = ticket.data;
+  return (
+    <div className="ticket-page">
+      <div className="conversation-column">
+        <p>
+          <a href="/" onClick={(event) => followLink(event, '/')}>
+            ← {staff ? 'Inbox' : 'My tickets'}
+          </a>
+        </p>
+        <h1>{row.subject}</h1>
+        <p className="meta">
+          #{row.id} · <span className={`badge ${row.status}`}>{STATUS_LABELS[row.status]}</span> ·{' '}
+          {row.creator.username}
+        </p>
+        <p className="description">{row.description}</p>
+        <Conversation id={id} />
+        <Composer id={id} staff={staff} />
+      </div>
+      {staff && <SidePanel ticket={row} etag={etag} />}
+    </div>
+  );
+}
+
+function Conversation({ id }: { id: number }) {
+  const messages = useInfiniteQuery({
+    queryKey: ['messages', id],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) => {
+      const { data } = await api.GET('/api/tickets/{ticket_id}/messages', {
+        params: { path: { ticket_id: id }, query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } },
+        signal,
+      });
+      if (!data) throw new Error('Could not load the conversation');
+      return data;
+    },
+    getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
+  });
+  if (messages.isPending) return <p className="loading">Loading the conversation…</p>;
+  if (messages.isError) return <p role="alert">{messages.error.message}</p>;
+  const rows = messages.data.pages.flatMap((page) => page.data);
+  return (
+    <section aria-label="Conversation">
+      <ol className="conversation">
+        {rows.map((message) => (
+          <li key={message.id} className={message.internal ? 'message note' : 'message'}>
+            <div className="meta">
+              <strong>{message.author.username}</strong>
+              {message.internal && <span className="badge note-badge">Internal note</span>}
+              {message.channel === 'email' && <span className="badge">email</span>}
+              <time dateTime={message.created_at}>{new Date(message.created_at).toLocaleString()}</time>
+            </div>
+            <p>{message.text}</p>
+          </li>
+        ))}
+      </ol>
+      {messages.hasNextPage && (
+        <Button onPress={() => void messages.fetchNextPage()} isDisabled={messages.isFetchingNextPage}>
+          Show later messages
+        </Button>
+      )}
+    </section>
+  );
+}
+
+interface Send {
+  text: string;
+  internal: boolean;
+  key: string;
+}
+
+function Composer({ id, staff }: { id: number; staff: boolean }) {
+  const queryClient = useQueryClient();
+  const [text, setText] = useState('');
+  const [internal, setInternal] = useState(false);
+  // The key of the send in progress or last failed: pressing Send again retries it with the same key.
+  const pending = useRef<Send | null>(null);
+  const send = useMutation({
+    mutationFn: async (body: Send) => {
+      const { data, error, response } = await api.POST('/api/tickets/{ticket_id}/messages', {
+        params: { path: { ticket_id: id }, header: { 'idempotency-key': body.key } },
+        body: { text: body.text, ...(staff ? { internal: body.internal } : {}) },
+      });
+      if (!data) throw new ApiError(response.status, detailOf(error, 'Not sent'));
+      return data.data;
+    },
+    // A lost connection is retried (same key: posted once); an answer from the API is not.
+    retry: (count, error) => count < 2 && !(error instanceof ApiError),
+    onSuccess: () => {
+      pending.current = null;
+      setText('');
+      void queryClient.invalidateQueries({ queryKey: ['messages', id] });
+      void queryClient.invalidateQueries({ queryKey: ['ticket', id] });
+    },
+  });
+
+  function submit() {
+    const trimmed = text.trim();
+    if (trimmed === '' || send.isPending) return;
+    const current = pending.current;
+    const body =
+      current && current.text === trimmed && current.internal === internal
+        ? current
+        : { text: trimmed, internal, key: newIdempotencyKey() };
+    pending.current = body;
+    send.mutate(body);
+  }
+
+  return (
+    <form
+      className="composer stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <TextField value={text} onChange={setText} className={internal ? 'note' : undefined}>
+        <Label>Reply</Label>
+        <TextArea
+          rows={4}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+              event.preventDefault();
+              submit();
+            }
+          }}
+        />
+      </TextField>
+      <div className="row">
+        {staff && (
+          <Switch isSelected={internal} onChange={setInternal} className="switch">
+            <span className="indicator" aria-hidden="true" />
+            Internal note
+          </Switch>
+        )}
+        <span className="hint">Ctrl+Enter sends</span>
+        <Button type="submit" className="primary" isDisabled={send.isPending}>
+          Send
+        </Button>
+      </div>
+      {send.isError && (
+        <p role="alert">
+          {send.error instanceof ApiError ? send.error.message : 'Not sent: the connection failed.'} Press Send to try
+          again.
+        </p>
+      )}
+    </form>
+  );
+}
+
+function SidePanel({ ticket, etag }: { ticket: Ticket; etag: string | null }) {
+  const queryClient = useQueryClient();
+  const [notice, setNotice] = useState<string | null>(null);
+  const change = useMutation({
+    mutationFn: async (changes: { status?: Ticket['status']; priority?: Ticket['priority'] }) => {
+      const { data, error, response } = await api.PATCH('/api/tickets/{ticket_id}', {
+        params: { path: { ticket_id: ticket.id }, header: etag ? { 'if-match': etag } : {} },
+        body: changes,
+      });
+      if (!data) throw new ApiError(response.status, detailOf(error, 'Not changed'));
+      return data.data;
+    },
+    onMutate: () => setNotice(null),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] }),
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 412) {
+        setNotice(
+          'Someone else changed this ticket meanwhile. It has been reloaded: check it and apply your change again.',
+        );
+        void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] });
+      } else {
+        setNotice(error.message);
+      }
+    },
+  });
+  return (
+    <aside className="side-panel stack" aria-label="Ticket details">
+      <OptionSelect
+        label="Status"
+        options={STATUS_OPTIONS}
+        value={ticket.status}
+        isDisabled={change.isPending}
+        onChange={(value) => value !== ticket.status && change.mutate({ status: value as Ticket['status'] })}
+      />
+      <OptionSelect
+        label="Priority"
+        options={PRIORITY_OPTIONS}
+        value={ticket.priority}
+        isDisabled={change.isPending}
+        onChange={(value) => value !== ticket.priority && change.mutate({ priority: value as Ticket['priority'] })}
+      />
+      {notice && <p role="alert">{notice}</p>}
+      <dl>
+        <dt>Assignee</dt>
+        <dd>{ticket.operator?.username ?? 'Unassigned'}</dd>
+        <dt>Tags</dt>
+        <dd>{ticket.tags.length > 0 ? ticket.tags.join(', ') : 'None'}</dd>
+      </dl>
+    </aside>
+  );
+}

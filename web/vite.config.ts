@@ -1,0 +1,11 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// `npm run dev:web`: the console on Vite's dev server, the API (and its live stream) behind the proxy.
+const api = process.env.API_URL ?? 'http://127.0.0.1:8000';
+
+export default defineConfig({
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', modulePreload: { polyfill: false } },
+  server: { proxy: { '/api': { target: api, changeOrigin: false } } },
+});
