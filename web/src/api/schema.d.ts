@@ -3351,7 +3351,14 @@ export interface operations {
                     "application/json": {
                         data: {
                             mailbox: string;
+                            /** @description A watcher is connected to the mailbox now: it said so and its heartbeat (every 3 s) is less than 10 s old. */
                             connected: boolean;
+                            /**
+                             * Format: date-time
+                             * @description The watcher's last heartbeat: when some process was last seen watching this mailbox.
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            last_alive_at: string | null;
                             uid_validity: number | null;
                             last_uid: number;
                             /**
