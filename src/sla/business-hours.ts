@@ -91,9 +91,9 @@ export const MAX_BUSINESS_WEEKS = 52;
 /** The zone's offset from UTC at `instant`, in milliseconds (local = UTC + offset). */
 function offsetAt(timezone: string, instant: number): number {
   const whole = Math.floor(instant / 1000) * 1000;
-  const parts: Record<string, number> = {};
+  const parts = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
   for (const part of formatterOf(timezone).formatToParts(new Date(whole))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    if (part.type in parts) parts[part.type as keyof typeof parts] = Number(part.value);
   }
   const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
   return local - whole;
@@ -107,8 +107,7 @@ function instantOf(timezone: string, wall: number): number {
   const late = wall - Math.min(before, after);
   const valid = [early, late].filter((t) => t + offsetAt(timezone, t) === wall);
   // Autumn: both are valid, the first wins. Spring gap: none is; shift forward by the gap.
-  if (valid.length > 0) return valid[0];
-  return wall - before;
+  return valid[0] ?? wall - before;
 }
 
 /** The local calendar date (as Date.UTC of its midnight) of `instant` in `timezone`. */
