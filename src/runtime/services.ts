@@ -19,6 +19,7 @@ import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
 import type { JobRunner } from '../jobs/job.js';
 import { MessageService } from '../messages/message-service.js';
+import { SlaPolicyService } from '../sla/sla-policy-service.js';
 import { MergeService } from '../tickets/merge-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { AccountService } from '../users/account-service.js';
@@ -43,6 +44,7 @@ export interface Services {
   messages: MessageService;
   attachments: AttachmentService;
   groups: GroupService;
+  slaPolicies: SlaPolicyService;
   cannedResponses: CannedResponseService;
   idempotency: IdempotencyService;
   outbox: Outbox;
@@ -124,6 +126,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     messages,
     attachments,
     groups: new GroupService(db),
+    slaPolicies: new SlaPolicyService(db),
     cannedResponses: new CannedResponseService(db),
     idempotency,
     outbox,

@@ -143,7 +143,16 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
   );
   const { id, subject, description, status, creatorId, operatorId, channel, version, idempotencyKey } = inserted;
   const { priority, tags, groupId, mergedIntoId, createdAt, updatedAt } = inserted;
+  const { slaPolicyId, slaFirstResponseDueAt, slaResolutionStartedAt, slaResolutionDueAt } = inserted;
+  const { slaFirstRespondedAt, slaFirstResponseBreachedAt, slaResolutionBreachedAt } = inserted;
   const ticket = {
+    slaPolicyId,
+    slaFirstResponseDueAt,
+    slaResolutionStartedAt,
+    slaResolutionDueAt,
+    slaFirstRespondedAt,
+    slaFirstResponseBreachedAt,
+    slaResolutionBreachedAt,
     id,
     subject,
     description,
