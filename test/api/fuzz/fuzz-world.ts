@@ -11,6 +11,7 @@ import { outboxRepository } from '../../../src/email/outbound/outbox-repository.
 import { groupRepository } from '../../../src/groups/group-repository.js';
 import { hashPassword } from '../../../src/lib/password.js';
 import { messageRepository } from '../../../src/messages/message-repository.js';
+import { slaPolicyRepository } from '../../../src/sla/sla-policy-repository.js';
 import { ticketRepository } from '../../../src/tickets/ticket-repository.js';
 import { emailTokenRepository } from '../../../src/users/email-token-repository.js';
 import { userRepository } from '../../../src/users/user-repository.js';
@@ -284,6 +285,22 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     )
     .returning();
 
+  const policy = (name: string, priority: 'urgent' | 'high' | null, withHours: boolean) =>
+    slaPolicyRepository.insert(db, {
+      name,
+      priority,
+      firstResponseMinutes: 30,
+      resolutionMinutes: 480,
+      businessHours: withHours
+        ? { timezone: 'Europe/Moscow', days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' }
+        : null,
+    });
+  const policyRows = [
+    await policy('Urgent', 'urgent', true),
+    await policy('High', 'high', false),
+    await policy('Any', null, false),
+  ];
+
   const allUsers = [...Object.values(users), spareOperator, victim, inactive];
   const staff = [users.operator.id, users.admin.id, spareOperator.id, inactive.id, users.owner.id];
   const ticketIds = [open, assigned, closed, strangers, byOperator].map((t) => t.id);
@@ -296,6 +313,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     canned_response: cannedRows.map((c) => c.id),
     webhook: webhookRows.map((w) => w.id),
     delivery: deliveryRows.map((d) => d.id),
+    policy: policyRows.map((p) => p.id),
   };
   const pathExamples = new Map<string, Record<string, number>[]>([
     [
