@@ -16,7 +16,7 @@ import type { Viewer } from '../users/user-schemas.js';
 import { normalizeTag, normalizeTags } from './tags.js';
 import { asksForTriage, changesOf, type TicketChangeRequest } from './ticket-changes.js';
 import { decodeTicketCursor, encodeTicketCursor, positionOf, ticketPage } from './ticket-cursor.js';
-import { readGroup, readInstant, readSearch } from './ticket-list-query.js';
+import { readGroup, readInstant, readSearch, readSlaFilter } from './ticket-list-query.js';
 import {
   type NewOwnTicket,
   type TicketListFilter,
@@ -175,6 +175,10 @@ export class TicketService {
     if ((filter.tag !== undefined || filter.groupId !== undefined) && !isStaff(await caller.user())) {
       throw errors.forbidden('Only operators can filter by tag or group');
     }
+    // Nor SLA (always null for them).
+    if (filter.sla !== undefined && !isStaff(await caller.user())) {
+      throw errors.forbidden('Only operators can filter by SLA');
+    }
     const { result: rows, as } = await asCaller(
       caller,
       (as) => tickets.listAs(this.db, caller, as, filter),
@@ -291,6 +295,7 @@ function readListFilter(query: Static<typeof ListTicketsQuery>): TicketListFilte
     createdBefore: query.created_before === undefined ? undefined : readInstant('created_before', query.created_before),
     updatedAfter: query.updated_after === undefined ? undefined : readInstant('updated_after', query.updated_after),
     search: query.q === undefined ? undefined : readSearch(query.q),
+    sla: query.sla === undefined ? undefined : readSlaFilter(query.sla),
     sort,
     after: query.cursor === undefined ? undefined : decodeTicketCursor(sort, query.cursor, query.q),
     limit: query.limit + 1,

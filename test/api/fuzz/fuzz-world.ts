@@ -275,6 +275,13 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
       events: ['ticket.created'],
       secret: hookSecret,
     }),
+    // A third, so the admins' DELETEs of the run rarely leave none to read.
+    await webhookRepository.insert(db, {
+      url: 'https://hooks.example.com/c',
+      description: '',
+      events: ['sla.breached'],
+      secret: hookSecret,
+    }),
   ];
   // Deliveries written as the trigger would have (the webhooks came after the events).
   const someEvents = await db.select({ id: ticketEvents.id, type: ticketEvents.type }).from(ticketEvents).limit(3);
@@ -425,6 +432,16 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
           { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...active), { maxLength: 3 }) },
           fc.uniqueArray(fc.constantFrom(...active, inactive.id, victim.id), { minLength: 1, maxLength: 4 }),
         );
+      }
+      // Mostly real zones and a working day, so that policies get created; now and then nonsense (a 422).
+      if (name === 'business_hours') {
+        const real = fc.record({
+          timezone: fc.constantFrom('Europe/Moscow', 'UTC', 'America/New_York', 'Asia/Kolkata'),
+          days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }),
+          start: fc.constantFrom('00:00', '08:30', '09:00'),
+          end: fc.constantFrom('17:00', '18:00', '23:59'),
+        });
+        return fc.oneof({ weight: 3, arbitrary: real }, fc.constant(null));
       }
       if (name === 'password' && operationId.endsWith('/auth/token')) return fc.constant(FUZZ_PASSWORD);
       if (name === 'current_password') return fc.constant(FUZZ_PASSWORD);
