@@ -1,8 +1,10 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ticketEvents, tickets } from '../../src/db/schema.js';
+import { ticketEvents, tickets, webhookDeliveries } from '../../src/db/schema.js';
 import type { TicketEventView } from '../../src/events/event-schemas.js';
 import type { TicketView } from '../../src/tickets/ticket-schemas.js';
+import { renderPayload } from '../../src/webhooks/webhook-payload.js';
+import { webhookRepository } from '../../src/webhooks/webhook-repository.js';
 import { type Ok, TestContext, type TestUser } from '../helpers/context.js';
 
 let ctx: TestContext;
@@ -85,6 +87,33 @@ describe('the SLA breach sweep', () => {
     const staffHistory = await history(id, operator);
     expect(staffHistory.filter((e) => e.type === 'sla.breached')).toHaveLength(2);
     expect(staffHistory.find((e) => e.type === 'sla.breached')?.actor).toBeNull();
+  });
+
+  it('sends the breach to webhooks subscribed to sla.breached, with the ticket as staff see it', async () => {
+    const hook = await webhookRepository.insert(ctx.db, {
+      url: 'https://hooks.example.com/sla',
+      description: '',
+      events: ['sla.breached'],
+      secret: `whsec_${Buffer.alloc(32, 3).toString('base64')}`,
+    });
+    const id = await openTicket();
+    await overdue([id], 'first_response');
+    expect(await sweep()).toBe(1);
+    const deliveries = await ctx.db
+      .select({ eventId: webhookDeliveries.eventId, eventType: webhookDeliveries.eventType })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.webhookId, hook.id));
+    expect(deliveries.map((d) => d.eventType)).toEqual(['sla.breached']);
+    const body = await renderPayload(ctx.db, 'support@example.com', deliveries[0]?.eventId ?? 0);
+    const payload = JSON.parse(body ?? '{}') as {
+      type: string;
+      data: { ticket_id: number; event: TicketEventView; ticket: TicketView };
+    };
+    expect(payload.type).toBe('sla.breached');
+    expect(payload.data.ticket_id).toBe(id);
+    expect(payload.data.event.changes).toEqual({ breached: { from: [], to: ['first_response'] } });
+    expect(payload.data.ticket.sla?.breached).toEqual(['first_response']);
+    await webhookRepository.delete(ctx.db, hook.id);
   });
 
   it('keeps breaches from customers: no sla, no sla.breached in their history', async () => {
