@@ -2,6 +2,8 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketEvents, tickets, webhookDeliveries } from '../../src/db/schema.js';
 import type { TicketEventView } from '../../src/events/event-schemas.js';
+import { declaredJobs } from '../../src/jobs/catalog.js';
+import { sweepSlaJob } from '../../src/jobs/sweep-sla-job.js';
 import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import { renderPayload } from '../../src/webhooks/webhook-payload.js';
 import { webhookRepository } from '../../src/webhooks/webhook-repository.js';
@@ -66,6 +68,11 @@ const history = async (id: number, who: TestUser) =>
   ).body.data;
 
 describe('the SLA breach sweep', () => {
+  it('runs by itself often enough to notice a breach within a minute', () => {
+    expect(declaredJobs).toContain(sweepSlaJob);
+    expect(sweepSlaJob.everyMs).toBeLessThanOrEqual(30_000);
+  });
+
   it('notices a breach once, even with two sweeps at the same time, and records it as an event', async () => {
     const id = await openTicket();
     expect(await sweep()).toBe(0);
