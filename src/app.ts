@@ -26,6 +26,7 @@ import groupRoutes from './routes/groups/index.js';
 import healthRoutes from './routes/health/index.js';
 import mailRoutes from './routes/mail/index.js';
 import messageRoutes from './routes/messages/index.js';
+import slaPolicyRoutes from './routes/sla-policies/index.js';
 import ticketRoutes from './routes/tickets/index.js';
 import userRoutes from './routes/users/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(attachmentRoutes);
       await api.register(mailRoutes);
       await api.register(groupRoutes);
+      await api.register(slaPolicyRoutes);
       await api.register(cannedResponseRoutes);
       await api.register(eventRoutes);
       await api.register(webhookRoutes);

@@ -12,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
@@ -87,6 +88,32 @@ export const groups = pgTable(
   (t) => [uniqueIndex('groups_name_lower_key').on(sql`lower(${t.name})`)],
 );
 
+/** Business hours of an SLA policy (sla/business-hours.ts): its zone, ISO weekdays and local HH:MM window. */
+export interface SlaBusinessHours {
+  timezone: string;
+  days: number[];
+  start: string;
+  end: string;
+}
+
+/**
+ * Service-level targets (src/sla): one policy per priority, and one for any priority (null), which a
+ * ticket takes when its own priority has none. NULLS NOT DISTINCT: there is at most one null one too.
+ */
+export const slaPolicies = pgTable(
+  'sla_policies',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: varchar('name', { length: 100 }).notNull(),
+    priority: ticketPriority('priority'),
+    firstResponseMinutes: integer('first_response_minutes').notNull(),
+    resolutionMinutes: integer('resolution_minutes').notNull(),
+    businessHours: jsonb('business_hours').$type<SlaBusinessHours>(),
+    ...timestamps,
+  },
+  (t) => [unique('sla_policies_priority_key').on(t.priority).nullsNotDistinct()],
+);
+
 export const tickets = pgTable(
   'tickets',
   {
@@ -113,9 +140,25 @@ export const tickets = pgTable(
     version: integer('version').notNull().default(1),
     /** `<caller id>:<Idempotency-Key>` of the request that created it: a retried POST finds it, never a twin. */
     idempotencyKey: varchar('idempotency_key', { length: 300 }),
+    // Its SLA (src/sla): the policy it runs under (none: no SLA), the due times computed from it, when the
+    // resolution clock (re)started (creation, the last reopening), the first public staff answer, and when
+    // each breach was noticed (null: not breached). Computed in the transaction of the change that moves them.
+    slaPolicyId: integer('sla_policy_id').references(() => slaPolicies.id, { onDelete: 'set null' }),
+    slaFirstResponseDueAt: timestamp('sla_first_response_due_at', { withTimezone: true, precision: 3 }),
+    slaResolutionStartedAt: timestamp('sla_resolution_started_at', { withTimezone: true, precision: 3 }),
+    slaResolutionDueAt: timestamp('sla_resolution_due_at', { withTimezone: true, precision: 3 }),
+    slaFirstRespondedAt: timestamp('sla_first_responded_at', { withTimezone: true, precision: 3 }),
+    slaFirstResponseBreachedAt: timestamp('sla_first_response_breached_at', { withTimezone: true, precision: 3 }),
+    slaResolutionBreachedAt: timestamp('sla_resolution_breached_at', { withTimezone: true, precision: 3 }),
     ...timestamps,
   },
   (t) => [
+    // The breach sweep and `sla=due_within` look for tickets due soon among those not yet breached.
+    index('tickets_sla_first_response_due_idx')
+      .on(t.slaFirstResponseDueAt)
+      .where(sql`${t.slaFirstRespondedAt} IS NULL AND ${t.slaFirstResponseBreachedAt} IS NULL`),
+    index('tickets_sla_resolution_due_idx').on(t.slaResolutionDueAt).where(sql`${t.slaResolutionBreachedAt} IS NULL`),
+    index('tickets_sla_policy_id_idx').on(t.slaPolicyId),
     uniqueIndex('tickets_idempotency_key_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     // One index per list query: all tickets, by status, a customer's own (optionally by status).
     index('tickets_created_at_id_idx').on(t.createdAt, t.id),
@@ -363,6 +406,7 @@ export const ticketEventType = pgEnum('ticket_event_type', [
   'email.received',
   'email.sent',
   'ticket.merged',
+  'sla.breached',
 ]);
 
 /** A field's value in a ticket's history: a status or priority, an id, the tag list, or none. */
@@ -528,6 +572,7 @@ export type TicketPriority = (typeof ticketPriority.enumValues)[number];
 export type TicketEventType = (typeof ticketEventType.enumValues)[number];
 export type TicketEventRow = typeof ticketEvents.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
+export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
 export type CannedResponseRow = typeof cannedResponses.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
 export type EmailMessageRow = typeof emailMessages.$inferSelect;

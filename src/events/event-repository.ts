@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, notInArray, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, ticketIdOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
@@ -72,7 +72,7 @@ function selectEvents(db: Db, as: Standing) {
 /**
  * Which events a reader as `as` sees, in SQL, for every statement that reads the history (one ticket's page,
  * the live feed across tickets): staff all; customers those of tickets open to them (the caller is checked:
- * placeholders of `callerParams`), never `note.created`, and no update left empty once `changesFor` removed
+ * placeholders of `callerParams`), never `note.created` nor `sla.breached`, and no update left empty once `changesFor` removed
  * the staff-only fields.
  */
 function eventsVisibleTo(db: Db, as: Standing, ticketId: SQL | Placeholder): SQL | undefined {
@@ -80,7 +80,8 @@ function eventsVisibleTo(db: Db, as: Standing, ticketId: SQL | Placeholder): SQL
   return and(
     callerActs(db, as),
     ticketIdOpenTo(db, as, ticketId),
-    ne(ticketEvents.type, 'note.created'),
+    // Internal notes, and SLA breaches (targets are staff's measure of themselves: see toTicketView).
+    notInArray(ticketEvents.type, ['note.created', 'sla.breached']),
     sql`not (${ticketEvents.type} = 'ticket.updated' and ${changesFor(as)} = '{}'::jsonb)`,
   );
 }

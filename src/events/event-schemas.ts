@@ -20,7 +20,9 @@ export const TicketEvent = Type.Object({
   changes: Type.Record(Type.String(), FieldChange, {
     description:
       '`ticket.updated`: each changed field (status, operator_id, priority, tags, group_id) with its values; ' +
-      '`ticket.merged`: merged_into_id (on the merged ticket) or merged_ticket_id (on the ticket it joined).',
+      '`ticket.merged`: merged_into_id (on the merged ticket) or merged_ticket_id (on the ticket it joined); ' +
+      '`sla.breached` (staff only, actor null): breached, the targets missed before and after ' +
+      '(`first_response`, `resolution`).',
     examples: [{ status: { from: 'open', to: 'in_progress' } }],
   }),
   message_id: Nullable(Id),

@@ -148,6 +148,23 @@ export const errors = {
       },
     ]),
 
+  slaPolicyNotFound: () => new DomainError('sla_policy_not_found', 404, 'SLA policy not found'),
+  slaPolicyPriorityTaken: (priority: string | null) =>
+    new DomainError(
+      'sla_policy_priority_taken',
+      409,
+      priority === null
+        ? 'An SLA policy for any priority (null) already exists'
+        : `An SLA policy for priority '${priority}' already exists`,
+    ),
+  // What the schema cannot judge about a policy: a time zone Intl does not know, an end before the start.
+  badSlaPolicy: (problems: { loc: (string | number)[]; msg: string }[]) =>
+    new DomainError(
+      'bad_sla_policy',
+      422,
+      problems.map(({ loc, msg }) => ({ loc: ['body', ...loc], msg, type: 'value_error' })),
+    ),
+
   // A query value the schema cannot judge alone (an id out of range, a date no calendar has, a combination).
   badQueryValue: (name: string, msg: string, type = 'value_error') =>
     new DomainError('bad_query', 422, [{ loc: ['query', name], msg, type }]),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Caller, Standing } from '../access/caller.js';
 import { callerActs, callerParams, messageVisibleTo, ticketIdOpenTo, ticketOpenTo } from '../access/ticket-access.js';
 import type { Db } from '../db/client.js';
@@ -27,7 +27,7 @@ export interface MessageWithAuthor {
 
 /** A written message, and what its ticket is now (the channel that wrote it may need to say so). */
 export interface PostedMessage extends MessageWithAuthor {
-  ticket: Pick<TicketRow, 'id' | 'subject' | 'status' | 'creatorId' | 'channel'>;
+  ticket: Pick<TicketRow, 'id' | 'subject' | 'status' | 'creatorId' | 'channel'> & { previousStatus: TicketStatus };
 }
 
 /** A listed message says whether files came with it, so a page without any skips the attachments query. */
@@ -48,6 +48,35 @@ export type NewMessage = Pick<MessageRow, 'text' | 'internal' | 'channel'> & { i
 type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 
 const writerShape = { staff: 'o', customer: 'c', channel: 'm' } as const;
+
+/**
+ * What a message does to its ticket's SLA (src/sla): the first public answer by staff (through the API or
+ * a mail from a staff account) is its first response; a reopening by the creator's message restarts the
+ * resolution clock — its due time is left empty here and computed right after (sla/ticket-sla.ts), since
+ * business hours are counted in code.
+ */
+function slaAfterMessage(db: Db, writer: Writer) {
+  const internal = sql`${sql.placeholder('internal')}::boolean`;
+  const byStaff =
+    writer === 'staff'
+      ? sql`true`
+      : writer === 'customer'
+        ? sql`false`
+        : sql`exists (${db
+            .select({ one: sql`1` })
+            .from(users)
+            .where(and(eq(users.id, sql.placeholder('callerId')), inArray(users.role, ['operator', 'admin'])))})`;
+  const answered = sql`case when ${tickets.slaFirstRespondedAt} is null and not ${internal} and ${byStaff}
+    then now() else ${tickets.slaFirstRespondedAt} end`;
+  if (writer === 'staff') return { slaFirstRespondedAt: answered };
+  const reopens = sql`${tickets.status} = 'closed' and ${tickets.creatorId} = ${sql.placeholder('callerId')}`;
+  return {
+    slaFirstRespondedAt: answered,
+    slaResolutionStartedAt: sql`case when ${reopens} then now() else ${tickets.slaResolutionStartedAt} end`,
+    slaResolutionDueAt: sql`case when ${reopens} then null else ${tickets.slaResolutionDueAt} end`,
+    slaResolutionBreachedAt: sql`case when ${reopens} then null else ${tickets.slaResolutionBreachedAt} end`,
+  };
+}
 
 /**
  * The ticket a message goes onto, locked and read first (`prior`: its status before), then updated
@@ -72,7 +101,11 @@ function ticketTouchedBy(db: Db, writer: Writer) {
   const writable = db.$with('writable').as(
     db
       .update(tickets)
-      .set({ ...ticketActivity(), ...statusAfterMessage(writer !== 'staff', sql.placeholder('callerId')) })
+      .set({
+        ...ticketActivity(),
+        ...statusAfterMessage(writer !== 'staff', sql.placeholder('callerId')),
+        ...slaAfterMessage(db, writer),
+      })
       .from(prior)
       .where(eq(tickets.id, prior.id))
       .returning({
@@ -126,6 +159,7 @@ const postStatement = preparedByShape('message_post', (db, shape: 'o' | 'c' | 'm
         status: writable.status,
         creatorId: writable.creatorId,
         channel: writable.channel,
+        previousStatus: writable.previousStatus,
       },
     })
     .from(inserted)

@@ -10,6 +10,7 @@ import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
+import { refreshTicketSla } from '../sla/ticket-sla.js';
 import { ticketRepository as tickets } from '../tickets/ticket-repository.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
@@ -66,14 +67,19 @@ export class MessageService {
    * statement, which also applies what a message does to its ticket (see `statusAfterMessage`); nothing
    * back when there is no ticket this writer may write on. `db` may be the channel's transaction.
    */
-  post(
+  async post(
     db: Db,
     author: Caller,
     writer: Writer,
     ticketId: number,
     message: NewMessage,
   ): Promise<PostedMessage | undefined> {
-    return messages.post(db, author, writer, ticketId, message);
+    const posted = await messages.post(db, author, writer, ticketId, message);
+    // A reopening restarted the resolution clock in that statement; its due time is counted here.
+    if (posted && posted.ticket.previousStatus === 'closed' && posted.ticket.status !== 'closed') {
+      await refreshTicketSla(db, posted.ticket.id);
+    }
+    return posted;
   }
 
   /** POST /tickets/{id}/messages. With an idempotency key, a retry finds the message (and the one email) its first attempt created. */

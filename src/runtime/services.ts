@@ -19,6 +19,8 @@ import { BullmqRunner } from '../jobs/bullmq-runner.js';
 import { InProcessRunner } from '../jobs/in-process-runner.js';
 import type { JobRunner } from '../jobs/job.js';
 import { MessageService } from '../messages/message-service.js';
+import { SlaBreachSweeper } from '../sla/breach-sweeper.js';
+import { SlaPolicyService } from '../sla/sla-policy-service.js';
 import { MergeService } from '../tickets/merge-service.js';
 import { TicketService } from '../tickets/ticket-service.js';
 import { AccountService } from '../users/account-service.js';
@@ -43,6 +45,8 @@ export interface Services {
   messages: MessageService;
   attachments: AttachmentService;
   groups: GroupService;
+  slaPolicies: SlaPolicyService;
+  slaSweeper: SlaBreachSweeper;
   cannedResponses: CannedResponseService;
   idempotency: IdempotencyService;
   outbox: Outbox;
@@ -105,10 +109,11 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
   const waker = takesJobs
     ? new DeliveryWaker(database, webhookSender, log.child({ component: 'webhooks' }))
     : undefined;
+  const slaSweeper = new SlaBreachSweeper(db, log.child({ component: 'sla' }));
   const background = new Background(
     config,
     jobs,
-    { mailSender, idempotency, webhookSender, mailChannel },
+    { mailSender, idempotency, webhookSender, mailChannel, slaSweeper },
     watcher,
     log,
     waker,
@@ -124,6 +129,8 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     messages,
     attachments,
     groups: new GroupService(db),
+    slaPolicies: new SlaPolicyService(db),
+    slaSweeper,
     cannedResponses: new CannedResponseService(db),
     idempotency,
     outbox,

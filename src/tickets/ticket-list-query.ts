@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { ticketPriority } from '../db/schema.js';
 import { errors } from '../lib/errors.js';
 import { Id, Text } from '../lib/schemas.js';
+import { MAX_SLA_MINUTES } from '../sla/sla-schemas.js';
 import { normalizeUsername } from '../users/username.js';
 import { tagField } from './tags.js';
 
@@ -33,6 +34,15 @@ export const TicketListFilters = {
   created_after: Type.Optional(DateTime('Created at or after (ISO 8601 with a time zone).')),
   created_before: Type.Optional(DateTime('Created before (ISO 8601 with a time zone).')),
   updated_after: Type.Optional(DateTime('Updated at or after (ISO 8601 with a time zone).')),
+  sla: Type.Optional(
+    Type.String({
+      pattern: '^(?:breached|due_within:[0-9]{1,7})$',
+      description:
+        '`breached`: a target was missed; `due_within:<minutes>` (1–525600): a target not yet met nor breached ' +
+        'comes due within that many minutes (or is overdue). Staff only (403).',
+      examples: ['breached', 'due_within:60'],
+    }),
+  ),
   q: Type.Optional(
     Text(
       1,
@@ -72,6 +82,18 @@ export function readInstant(name: string, value: string): Date {
     throw errors.badQueryValue(name, 'Input should be a valid datetime', 'datetime_parsing');
   }
   return new Date(ms);
+}
+
+/** `sla`: breached tickets, or tickets with a target coming due within `minutes`. */
+export type SlaFilter = { kind: 'breached' } | { kind: 'due_within'; minutes: number };
+
+export function readSlaFilter(value: string): SlaFilter {
+  if (value === 'breached') return { kind: 'breached' };
+  const minutes = Number(value.slice('due_within:'.length));
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SLA_MINUTES) {
+    throw errors.badQueryValue('sla', `due_within takes 1 to ${MAX_SLA_MINUTES} minutes`);
+  }
+  return { kind: 'due_within', minutes };
 }
 
 /** A search: its text, and the exact hits it may name. */

@@ -52,7 +52,9 @@ const FLAGS = {
 /** The shape of this list when it runs prepared; undefined when it is built per request. */
 export async function listShapeOf(db: Db, as: Standing, filter: TicketListFilter): Promise<ListShape | undefined> {
   const { sort, after, limit, search, updatedAfter, tag } = filter;
-  if (search || updatedAfter || (sort !== 'created_at_desc' && sort !== 'created_at_asc')) return undefined;
+  // An SLA filter's plan depends on how many tickets are due: built per request too.
+  if (search || updatedAfter || filter.sla || (sort !== 'created_at_desc' && sort !== 'created_at_asc'))
+    return undefined;
   const tagFlag = tag === undefined ? '' : (await taggedCount(db, tag)) > FEW_TAGGED ? FLAGS.commonTag : FLAGS.rareTag;
   const flags = [
     filter.status ? FLAGS.status : '',

@@ -7,8 +7,10 @@ import {
   gt,
   gte,
   inArray,
+  isNotNull,
   isNull,
   lt,
+  lte,
   or,
   type Placeholder,
   type SQL,
@@ -35,7 +37,7 @@ import {
 import { eventsFromSelect, eventType } from '../events/event-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 import type { TicketPosition, TicketSort } from './ticket-cursor.js';
-import type { TicketSearch } from './ticket-list-query.js';
+import type { SlaFilter, TicketSearch } from './ticket-list-query.js';
 import { type ListShape, listShapeOf, shapeParams, shapeQuery, shapeRows, shapeStanding } from './ticket-list-shape.js';
 import { countHits, creatorMatches, type HitCounts, messageMatches, searchedIds, tsQuery } from './ticket-search.js';
 
@@ -66,6 +68,8 @@ export interface TicketListFilter {
   /** Inclusive. */
   updatedAfter?: Date;
   search?: TicketSearch;
+  /** Staff only (the service refuses customers). */
+  sla?: SlaFilter;
   sort: TicketSort;
   /** A position of `sort`'s kind (ticket-cursor.ts decodes only those). */
   after?: TicketPosition;
@@ -143,7 +147,16 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
   );
   const { id, subject, description, status, creatorId, operatorId, channel, version, idempotencyKey } = inserted;
   const { priority, tags, groupId, mergedIntoId, createdAt, updatedAt } = inserted;
+  const { slaPolicyId, slaFirstResponseDueAt, slaResolutionStartedAt, slaResolutionDueAt } = inserted;
+  const { slaFirstRespondedAt, slaFirstResponseBreachedAt, slaResolutionBreachedAt } = inserted;
   const ticket = {
+    slaPolicyId,
+    slaFirstResponseDueAt,
+    slaResolutionStartedAt,
+    slaResolutionDueAt,
+    slaFirstRespondedAt,
+    slaFirstResponseBreachedAt,
+    slaResolutionBreachedAt,
     id,
     subject,
     description,
@@ -371,8 +384,30 @@ function listConditions(db: Db, as: Standing, filter: TicketListFilter): (SQL | 
     createdAfter ? gte(tickets.createdAt, createdAfter) : undefined,
     createdBefore ? lt(tickets.createdAt, createdBefore) : undefined,
     updatedAfter ? gte(tickets.updatedAt, updatedAfter) : undefined,
+    filter.sla ? slaCondition(filter.sla) : undefined,
     ticketOpenTo(db, as),
   ];
+}
+
+/** `sla=breached` / `sla=due_within:N` (src/sla): the due-time conditions match the sweep's partial indexes. */
+function slaCondition(filter: SlaFilter): SQL | undefined {
+  if (filter.kind === 'breached') {
+    return or(isNotNull(tickets.slaFirstResponseBreachedAt), isNotNull(tickets.slaResolutionBreachedAt));
+  }
+  const horizon = sql`now() + ${`${filter.minutes} minutes`}::interval`;
+  return or(
+    and(
+      isNull(tickets.slaFirstRespondedAt),
+      isNull(tickets.slaFirstResponseBreachedAt),
+      lte(tickets.slaFirstResponseDueAt, horizon),
+      sql`${tickets.status} <> 'closed'`,
+    ),
+    and(
+      isNull(tickets.slaResolutionBreachedAt),
+      lte(tickets.slaResolutionDueAt, horizon),
+      sql`${tickets.status} <> 'closed'`,
+    ),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { ticketPriority, ticketStatus } from '../db/schema.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
+import { TicketSla, toTicketSlaView } from '../sla/sla-schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import { MAX_TAGS, Tag } from './tags.js';
 import { TICKET_SORTS } from './ticket-cursor.js';
@@ -39,6 +40,7 @@ export const Ticket = Type.Object({
   }),
   group: Nullable(GroupRef, { description: 'Always null for customers (staff only).' }),
   merged_into_id: Nullable(Id, { description: 'The ticket this one was merged into (it is closed).' }),
+  sla: Nullable(TicketSla),
 });
 
 export const CreateTicketBody = Type.Object(
@@ -113,6 +115,8 @@ export function toTicketView({ ticket, creator, operator, group }: TicketWithPeo
     tags: customer ? [] : ticket.tags,
     group: customer ? null : group,
     merged_into_id: ticket.mergedIntoId,
+    // Targets and breaches are how staff measure themselves: customers get null (and no sla.breached event).
+    sla: viewer?.standing === 'staff' ? toTicketSlaView(ticket) : null,
   };
 }
 

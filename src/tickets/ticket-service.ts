@@ -10,12 +10,13 @@ import { groupRepository as groups } from '../groups/group-repository.js';
 import { DomainError, errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
+import { refreshTicketSla } from '../sla/ticket-sla.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
 import { normalizeTag, normalizeTags } from './tags.js';
 import { asksForTriage, changesOf, type TicketChangeRequest } from './ticket-changes.js';
 import { decodeTicketCursor, encodeTicketCursor, positionOf, ticketPage } from './ticket-cursor.js';
-import { readGroup, readInstant, readSearch } from './ticket-list-query.js';
+import { readGroup, readInstant, readSearch, readSlaFilter } from './ticket-list-query.js';
 import {
   type NewOwnTicket,
   type TicketListFilter,
@@ -82,9 +83,10 @@ export class TicketService {
         return await this.createFor(caller, input.creator_id, values);
       }
       await this.checkLimit(caller);
-      const own = await this.open(this.db, caller, { ...values, channel: 'api' });
-      // The only person in it is the caller (its creator): nothing to hide from them.
-      return { view: toTicketView(own), version: own.ticket.version };
+      const own = await this.db.transaction((tx) => this.open(tx, caller, { ...values, channel: 'api' }));
+      // The only person in it is the caller (its creator): nothing to hide from them but staff's own (its SLA).
+      const as: Standing = isStaff(await caller.user()) ? 'staff' : 'customer';
+      return { view: toTicketView(own, { ...this.viewer(as), standing: as }), version: own.ticket.version };
     } catch (error) {
       if (rowKey && isUniqueViolation(error, 'tickets_idempotency_key_key')) {
         const existing = await tickets.findByIdempotencyKey(this.db, rowKey);
@@ -122,7 +124,8 @@ export class TicketService {
   async open(db: Db, creator: Caller, values: NewOwnTicket): Promise<TicketWithPeople> {
     const opened = await tickets.insertOwn(db, creator, values);
     if (!opened) throw errors.invalidToken();
-    return opened;
+    const sla = await refreshTicketSla(db, opened.ticket.id);
+    return { ...opened, ticket: { ...opened.ticket, ...sla } };
   }
 
   /**
@@ -137,9 +140,11 @@ export class TicketService {
     if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
     const creator = await users.findById(this.db, creatorId);
     if (!creator?.isActive) throw errors.creatorNotFound(creatorId);
-    const ticket = await this.db.transaction((tx) =>
-      tickets.insert(tx, { ...values, creatorId: creator.id }, caller.id),
-    );
+    const ticket = await this.db.transaction(async (tx) => {
+      const inserted = await tickets.insert(tx, { ...values, creatorId: creator.id }, caller.id);
+      await refreshTicketSla(tx, inserted.id);
+      return inserted;
+    });
     const found = await tickets.findWithPeople(this.db, ticket.id);
     if (!found) throw errors.ticketNotFound();
     return { view: toTicketView(found, this.viewer('staff')), version: found.ticket.version };
@@ -169,6 +174,10 @@ export class TicketService {
     // Customers never see tags or groups (see toTicketView): filtering by them would reveal them.
     if ((filter.tag !== undefined || filter.groupId !== undefined) && !isStaff(await caller.user())) {
       throw errors.forbidden('Only operators can filter by tag or group');
+    }
+    // Nor SLA (always null for them).
+    if (filter.sla !== undefined && !isStaff(await caller.user())) {
+      throw errors.forbidden('Only operators can filter by SLA');
     }
     const { result: rows, as } = await asCaller(
       caller,
@@ -254,6 +263,10 @@ export class TicketService {
     if (Object.keys(recorded).length === 0) return;
     await tickets.update(tx, ticket.id, columns);
     await events.insert(tx, [{ ticketId: ticket.id, type: 'ticket.updated', actorId: user.id, changes: recorded }]);
+    // Its SLA follows: another priority, another policy; a reopening starts the resolution clock again.
+    const reopened = ticket.status === 'closed' && columns.status !== undefined && columns.status !== 'closed';
+    if (columns.priority !== undefined || reopened)
+      await refreshTicketSla(tx, ticket.id, { restartResolution: reopened });
   }
 }
 
@@ -282,6 +295,7 @@ function readListFilter(query: Static<typeof ListTicketsQuery>): TicketListFilte
     createdBefore: query.created_before === undefined ? undefined : readInstant('created_before', query.created_before),
     updatedAfter: query.updated_after === undefined ? undefined : readInstant('updated_after', query.updated_after),
     search: query.q === undefined ? undefined : readSearch(query.q),
+    sla: query.sla === undefined ? undefined : readSlaFilter(query.sla),
     sort,
     after: query.cursor === undefined ? undefined : decodeTicketCursor(sort, query.cursor, query.q),
     limit: query.limit + 1,

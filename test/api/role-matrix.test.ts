@@ -51,6 +51,7 @@ const groupUrl = (w: World) => `/api/groups/${w.groupId}`;
 const sharedUrl = (w: World) => `/api/canned-responses/${w.sharedResponseId}`;
 const privateUrl = (w: World) => `/api/canned-responses/${w.privateResponseId}`;
 const webhookUrl = (w: World) => `/api/webhooks/${w.webhookId}`;
+const slaPolicyUrl = (w: World) => `/api/sla-policies/${w.slaPolicyId}`;
 const signUp = (role?: string) => () => {
   const username = ctx.unique('signup');
   return { email: `${username}@example.com`, username, password: 'secure_password', ...(role ? { role } : {}) };
@@ -120,6 +121,11 @@ const ACTIONS: Action[] = [
   { route: 'DELETE /api/canned-responses/:canned_response_id', variant: "admin's private", url: privateUrl, expect: signedIn(403, 403, 404, 200) },
   { route: 'POST /api/canned-responses/:canned_response_id/render', url: (w) => `${sharedUrl(w)}/render`, payload: (w) => ({ ticket_id: w.ticket.id }), expect: signedIn(403, 403, 200, 200) },
 
+  { route: 'POST /api/sla-policies', url: () => '/api/sla-policies', payload: () => ({ name: 'Low', priority: 'low', first_response_minutes: 60, resolution_minutes: 600, business_hours: null }), expect: signedIn(403, 403, 403, 201) },
+  { route: 'GET /api/sla-policies', url: () => '/api/sla-policies', expect: signedIn(403, 403, 200, 200) },
+  { route: 'GET /api/sla-policies/:policy_id', url: slaPolicyUrl, expect: signedIn(403, 403, 200, 200) },
+  { route: 'PATCH /api/sla-policies/:policy_id', url: slaPolicyUrl, payload: () => ({ name: 'Urgent, changed' }), expect: signedIn(403, 403, 403, 200) },
+  { route: 'DELETE /api/sla-policies/:policy_id', url: slaPolicyUrl, expect: signedIn(403, 403, 403, 200) },
   { route: 'POST /api/webhooks', url: () => '/api/webhooks', payload: () => ({ url: 'https://hooks.example.com/new', events: ['*'] }), expect: signedIn(403, 403, 403, 201) },
   { route: 'GET /api/webhooks', url: () => '/api/webhooks', expect: signedIn(403, 403, 403, 200) },
   { route: 'GET /api/webhooks/:webhook_id', url: webhookUrl, expect: signedIn(403, 403, 403, 200) },

@@ -4,6 +4,7 @@ import type { TicketRow } from '../../src/db/schema.js';
 import { outboxRepository } from '../../src/email/outbound/outbox-repository.js';
 import { eventRepository } from '../../src/events/event-repository.js';
 import { groupRepository } from '../../src/groups/group-repository.js';
+import { slaPolicyRepository } from '../../src/sla/sla-policy-repository.js';
 import { userRepository } from '../../src/users/user-repository.js';
 import { webhookRepository } from '../../src/webhooks/webhook-repository.js';
 import type { TestContext, TestUser } from './context.js';
@@ -32,6 +33,8 @@ export interface World {
   /** A webhook (to a URL nobody answers; jobs do not run in the access tests) with one delivery. */
   webhookId: number;
   deliveryId: number;
+  /** The SLA policy for urgent tickets (one per priority: shared by the worlds of a file, made when missing). */
+  slaPolicyId: number;
 }
 
 /**
@@ -81,6 +84,15 @@ export async function newWorld(ctx: TestContext): Promise<World> {
   await eventRepository.insert(ctx.db, [{ ticketId: ticket.id, type: 'ticket.updated', actorId: null }]);
   const [delivery] = await webhookRepository.listDeliveries(ctx.db, webhook.id, { limit: 1 });
   if (!delivery) throw new Error(`no delivery was recorded for webhook ${webhook.id}`);
+  const urgent =
+    (await slaPolicyRepository.list(ctx.db)).find((policy) => policy.priority === 'urgent') ??
+    (await slaPolicyRepository.insert(ctx.db, {
+      name: 'Urgent',
+      priority: 'urgent',
+      firstResponseMinutes: 30,
+      resolutionMinutes: 240,
+      businessHours: null,
+    }));
   return {
     owner,
     other,
@@ -95,5 +107,6 @@ export async function newWorld(ctx: TestContext): Promise<World> {
     privateResponseId: privateOne.id,
     webhookId: webhook.id,
     deliveryId: delivery.id,
+    slaPolicyId: urgent.id,
   };
 }

@@ -37,6 +37,7 @@ describe('the job registry', () => {
       mailSender: { sendOne: noop, sweep: noop },
       idempotency: { expire: noop },
       webhookSender: { deliverOne: noop, sweep: noop },
+      slaSweeper: { sweep: noop },
     };
     const registry = new JobRegistry(declaredJobs, jobHandlers(deps));
     expect(declaredJobs.map((job) => registry.definition(job.name)?.name)).toEqual(declaredJobs.map((j) => j.name));

@@ -11,6 +11,7 @@ import { outboxRepository } from '../../../src/email/outbound/outbox-repository.
 import { groupRepository } from '../../../src/groups/group-repository.js';
 import { hashPassword } from '../../../src/lib/password.js';
 import { messageRepository } from '../../../src/messages/message-repository.js';
+import { slaPolicyRepository } from '../../../src/sla/sla-policy-repository.js';
 import { ticketRepository } from '../../../src/tickets/ticket-repository.js';
 import { emailTokenRepository } from '../../../src/users/email-token-repository.js';
 import { userRepository } from '../../../src/users/user-repository.js';
@@ -274,6 +275,13 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
       events: ['ticket.created'],
       secret: hookSecret,
     }),
+    // A third, so the admins' DELETEs of the run rarely leave none to read.
+    await webhookRepository.insert(db, {
+      url: 'https://hooks.example.com/c',
+      description: '',
+      events: ['sla.breached'],
+      secret: hookSecret,
+    }),
   ];
   // Deliveries written as the trigger would have (the webhooks came after the events).
   const someEvents = await db.select({ id: ticketEvents.id, type: ticketEvents.type }).from(ticketEvents).limit(3);
@@ -283,6 +291,22 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
       someEvents.map((event) => ({ webhookId: webhookRows[0]?.id ?? 1, eventId: event.id, eventType: event.type })),
     )
     .returning();
+
+  const policy = (name: string, priority: 'urgent' | 'high' | null, withHours: boolean) =>
+    slaPolicyRepository.insert(db, {
+      name,
+      priority,
+      firstResponseMinutes: 30,
+      resolutionMinutes: 480,
+      businessHours: withHours
+        ? { timezone: 'Europe/Moscow', days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' }
+        : null,
+    });
+  const policyRows = [
+    await policy('Urgent', 'urgent', true),
+    await policy('High', 'high', false),
+    await policy('Any', null, false),
+  ];
 
   const allUsers = [...Object.values(users), spareOperator, victim, inactive];
   const staff = [users.operator.id, users.admin.id, spareOperator.id, inactive.id, users.owner.id];
@@ -296,6 +320,7 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
     canned_response: cannedRows.map((c) => c.id),
     webhook: webhookRows.map((w) => w.id),
     delivery: deliveryRows.map((d) => d.id),
+    policy: policyRows.map((p) => p.id),
   };
   const pathExamples = new Map<string, Record<string, number>[]>([
     [
@@ -407,6 +432,16 @@ export async function seedWorld(app: FastifyInstance, db: Db, secret: string): P
           { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...active), { maxLength: 3 }) },
           fc.uniqueArray(fc.constantFrom(...active, inactive.id, victim.id), { minLength: 1, maxLength: 4 }),
         );
+      }
+      // Mostly real zones and a working day, so that policies get created; now and then nonsense (a 422).
+      if (name === 'business_hours') {
+        const real = fc.record({
+          timezone: fc.constantFrom('Europe/Moscow', 'UTC', 'America/New_York', 'Asia/Kolkata'),
+          days: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }),
+          start: fc.constantFrom('00:00', '08:30', '09:00'),
+          end: fc.constantFrom('17:00', '18:00', '23:59'),
+        });
+        return fc.oneof({ weight: 3, arbitrary: real }, fc.constant(null));
       }
       if (name === 'password' && operationId.endsWith('/auth/token')) return fc.constant(FUZZ_PASSWORD);
       if (name === 'current_password') return fc.constant(FUZZ_PASSWORD);

@@ -172,7 +172,8 @@ export class ResponseChecker {
    * the list of common ones, a username mixing scripts, a group member who is not active staff (all
    * documented in the field's description), a group id that does not exist, more than 20 tags once added
    * to a ticket's, a merge the tickets refuse, `sort_by=relevance` without `q`, a webhook URL that leads to
-   * a private address or a secret that does not decode to 24–64 bytes.
+   * a private address or a secret that does not decode to 24–64 bytes, an SLA policy's business hours with
+   * a time zone Intl does not know or an end before the start, or more minutes than a year of those hours.
    */
   private semantic422(response: Answer): boolean {
     if (response.statusCode !== 422) return false;
@@ -190,6 +191,10 @@ export class ResponseChecker {
         (d.loc[0] === 'body' && d.type === 'too_many_tags') ||
         (d.loc[0] === 'body' && d.loc[1] === 'into_ticket_id' && d.type === 'merge_refused') ||
         (d.loc[0] === 'query' && d.loc[1] === 'sort_by' && d.type === 'value_error') ||
+        (d.loc[0] === 'body' && d.loc[1] === 'business_hours' && d.type === 'value_error') ||
+        (d.loc[0] === 'body' &&
+          (d.loc[1] === 'first_response_minutes' || d.loc[1] === 'resolution_minutes') &&
+          d.type === 'value_error') ||
         (d.loc[0] === 'body' && (d.loc[1] === 'url' || d.loc[1] === 'secret') && d.type === 'value_error'));
     return Array.isArray(detail) && detail.length > 0 && detail.every(semantic);
   }

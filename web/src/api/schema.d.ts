@@ -420,6 +420,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sla-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every SLA policy, by priority, the any-priority one last (operators and admins; at most five) */
+        get: operations["listSlaPolicies"];
+        put?: never;
+        /** Create an SLA policy for a priority, or for any priority (admins) */
+        post: operations["createSlaPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sla-policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an SLA policy (operators and admins) */
+        get: operations["getSlaPolicy"];
+        put?: never;
+        post?: never;
+        /** Delete an SLA policy (admins); its tickets lose their SLA */
+        delete: operations["deleteSlaPolicy"];
+        options?: never;
+        head?: never;
+        /** Change an SLA policy (admins); tickets take it at their next recomputation */
+        patch: operations["updateSlaPolicy"];
+        trace?: never;
+    };
     "/api/canned-responses": {
         parameters: {
             query?: never;
@@ -1728,6 +1765,8 @@ export interface operations {
                  * @example 2025-01-14T13:32:48.417Z
                  */
                 updated_after?: string;
+                /** @description `breached`: a target was missed; `due_within:<minutes>` (1–525600): a target not yet met nor breached comes due within that many minutes (or is overdue). Staff only (403). */
+                sla?: string;
                 /** @description Full-text search in subject, description and messages (Russian and English stemming; web search syntax: "phrase", -word, or). `#123` or `123` also finds ticket 123; for staff, a user's email or username also finds the tickets that user opened. */
                 q?: string;
                 /** @description `priority_desc`: urgent first, then newest. `relevance`: best search matches first (needs `q`). `updated_at_*` pages: a ticket updated while you page moves (see the README). */
@@ -1825,6 +1864,27 @@ export interface operations {
                             } | null;
                             /** @description The ticket this one was merged into (it is closed). */
                             merged_into_id: number | null;
+                            /** @description The ticket under its SLA policy; null without one. Staff only: always null for customers. Resolution counts from creation or the last reopening, and stops at closing. */
+                            sla: {
+                                policy_id: number;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_response_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                resolution_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_responded_at: string | null;
+                                /** @description Targets missed (noticed within a minute): `first_response`, `resolution`, both, or none. */
+                                breached: ("first_response" | "resolution")[];
+                            } | null;
                         }[];
                         message: string;
                         meta: {
@@ -1999,6 +2059,27 @@ export interface operations {
                             } | null;
                             /** @description The ticket this one was merged into (it is closed). */
                             merged_into_id: number | null;
+                            /** @description The ticket under its SLA policy; null without one. Staff only: always null for customers. Resolution counts from creation or the last reopening, and stops at closing. */
+                            sla: {
+                                policy_id: number;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_response_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                resolution_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_responded_at: string | null;
+                                /** @description Targets missed (noticed within a minute): `first_response`, `resolution`, both, or none. */
+                                breached: ("first_response" | "resolution")[];
+                            } | null;
                         };
                         message: string;
                     };
@@ -2303,6 +2384,27 @@ export interface operations {
                             } | null;
                             /** @description The ticket this one was merged into (it is closed). */
                             merged_into_id: number | null;
+                            /** @description The ticket under its SLA policy; null without one. Staff only: always null for customers. Resolution counts from creation or the last reopening, and stops at closing. */
+                            sla: {
+                                policy_id: number;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_response_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                resolution_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_responded_at: string | null;
+                                /** @description Targets missed (noticed within a minute): `first_response`, `resolution`, both, or none. */
+                                breached: ("first_response" | "resolution")[];
+                            } | null;
                         };
                         message: string;
                     };
@@ -2479,6 +2581,27 @@ export interface operations {
                             } | null;
                             /** @description The ticket this one was merged into (it is closed). */
                             merged_into_id: number | null;
+                            /** @description The ticket under its SLA policy; null without one. Staff only: always null for customers. Resolution counts from creation or the last reopening, and stops at closing. */
+                            sla: {
+                                policy_id: number;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_response_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                resolution_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_responded_at: string | null;
+                                /** @description Targets missed (noticed within a minute): `first_response`, `resolution`, both, or none. */
+                                breached: ("first_response" | "resolution")[];
+                            } | null;
                         };
                         message: string;
                     };
@@ -2669,6 +2792,27 @@ export interface operations {
                             } | null;
                             /** @description The ticket this one was merged into (it is closed). */
                             merged_into_id: number | null;
+                            /** @description The ticket under its SLA policy; null without one. Staff only: always null for customers. Resolution counts from creation or the last reopening, and stops at closing. */
+                            sla: {
+                                policy_id: number;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_response_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                resolution_due_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @example 2025-01-14T13:32:48.417Z
+                                 */
+                                first_responded_at: string | null;
+                                /** @description Targets missed (noticed within a minute): `first_response`, `resolution`, both, or none. */
+                                breached: ("first_response" | "resolution")[];
+                            } | null;
                         };
                         message: string;
                     };
@@ -2773,7 +2917,7 @@ export interface operations {
                             /** @description Global and increasing: resume from the last one you saw. */
                             id: number;
                             /** @enum {unknown} */
-                            type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged";
+                            type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached";
                             /** @description Who did it; null for the system. */
                             actor: {
                                 id: number;
@@ -2805,7 +2949,7 @@ export interface operations {
                              */
                             created_at: string;
                             /**
-                             * @description `ticket.updated`: each changed field (status, operator_id, priority, tags, group_id) with its values; `ticket.merged`: merged_into_id (on the merged ticket) or merged_ticket_id (on the ticket it joined).
+                             * @description `ticket.updated`: each changed field (status, operator_id, priority, tags, group_id) with its values; `ticket.merged`: merged_into_id (on the merged ticket) or merged_ticket_id (on the ticket it joined); `sla.breached` (staff only, actor null): breached, the targets missed before and after (`first_response`, `resolution`).
                              * @example {
                              *       "status": {
                              *         "from": "open",
@@ -4317,6 +4461,666 @@ export interface operations {
             };
         };
     };
+    listSlaPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: number;
+                            name: string;
+                            /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                            priority: ("low" | "normal" | "high" | "urgent") | (never | null);
+                            /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                            first_response_minutes: number;
+                            /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                            resolution_minutes: number;
+                            /** @description null: the clock runs around the clock. */
+                            business_hours: {
+                                /**
+                                 * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                                 * @example Europe/Moscow
+                                 */
+                                timezone: string;
+                                /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                                days: number[];
+                                /**
+                                 * @description Local start of the working day (HH:MM).
+                                 * @example 09:00
+                                 */
+                                start: string;
+                                /**
+                                 * @description Local end of the working day (HH:MM), after `start` (else 422).
+                                 * @example 09:00
+                                 */
+                                end: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            updated_at: string;
+                        }[];
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    createSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (a UUID). The same key with the same request returns the first response (header Idempotency-Replayed: true) without doing it twice; with another request: 422. Kept 24 h. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Urgent",
+                 *       "priority": "urgent",
+                 *       "first_response_minutes": 30,
+                 *       "resolution_minutes": 240,
+                 *       "business_hours": {
+                 *         "timezone": "Europe/Moscow",
+                 *         "days": [
+                 *           1,
+                 *           2,
+                 *           3,
+                 *           4,
+                 *           5
+                 *         ],
+                 *         "start": "09:00",
+                 *         "end": "18:00"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                    priority: ("low" | "normal" | "high" | "urgent") | (never | null);
+                    /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                    first_response_minutes: number;
+                    /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                    resolution_minutes: number;
+                    /** @description null: the clock runs around the clock. */
+                    business_hours: {
+                        /**
+                         * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                         * @example Europe/Moscow
+                         */
+                        timezone: string;
+                        /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                        days: number[];
+                        /**
+                         * @description Local start of the working day (HH:MM).
+                         * @example 09:00
+                         */
+                        start: string;
+                        /**
+                         * @description Local end of the working day (HH:MM), after `start` (else 422).
+                         * @example 09:00
+                         */
+                        end: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: number;
+                            name: string;
+                            /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                            priority: ("low" | "normal" | "high" | "urgent") | (never | null);
+                            /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                            first_response_minutes: number;
+                            /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                            resolution_minutes: number;
+                            /** @description null: the clock runs around the clock. */
+                            business_hours: {
+                                /**
+                                 * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                                 * @example Europe/Moscow
+                                 */
+                                timezone: string;
+                                /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                                days: number[];
+                                /**
+                                 * @description Local start of the working day (HH:MM).
+                                 * @example 09:00
+                                 */
+                                start: string;
+                                /**
+                                 * @description Local end of the working day (HH:MM), after `start` (else 422).
+                                 * @example 09:00
+                                 */
+                                end: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            updated_at: string;
+                        };
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: number;
+                            name: string;
+                            /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                            priority: ("low" | "normal" | "high" | "urgent") | (never | null);
+                            /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                            first_response_minutes: number;
+                            /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                            resolution_minutes: number;
+                            /** @description null: the clock runs around the clock. */
+                            business_hours: {
+                                /**
+                                 * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                                 * @example Europe/Moscow
+                                 */
+                                timezone: string;
+                                /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                                days: number[];
+                                /**
+                                 * @description Local start of the working day (HH:MM).
+                                 * @example 09:00
+                                 */
+                                start: string;
+                                /**
+                                 * @description Local end of the working day (HH:MM), after `start` (else 422).
+                                 * @example 09:00
+                                 */
+                                end: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            updated_at: string;
+                        };
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {object|null} */
+                        data: never | null;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    updateSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                    priority?: ("low" | "normal" | "high" | "urgent") | (never | null);
+                    /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                    first_response_minutes?: number;
+                    /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                    resolution_minutes?: number;
+                    /** @description null: the clock runs around the clock. */
+                    business_hours?: {
+                        /**
+                         * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                         * @example Europe/Moscow
+                         */
+                        timezone: string;
+                        /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                        days: number[];
+                        /**
+                         * @description Local start of the working day (HH:MM).
+                         * @example 09:00
+                         */
+                        start: string;
+                        /**
+                         * @description Local end of the working day (HH:MM), after `start` (else 422).
+                         * @example 09:00
+                         */
+                        end: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: number;
+                            name: string;
+                            /** @description The priority it covers; null: any priority without a policy of its own. One policy each (409). */
+                            priority: ("low" | "normal" | "high" | "urgent") | (never | null);
+                            /** @description Minutes (of business hours, when given) to the first public staff answer. */
+                            first_response_minutes: number;
+                            /** @description Minutes (of business hours, when given) to closing, from creation or reopening. */
+                            resolution_minutes: number;
+                            /** @description null: the clock runs around the clock. */
+                            business_hours: {
+                                /**
+                                 * @description An IANA time zone (unknown: 422). Daylight saving time is followed.
+                                 * @example Europe/Moscow
+                                 */
+                                timezone: string;
+                                /** @description Working days, ISO weekdays: 1 = Monday … 7 = Sunday. */
+                                days: number[];
+                                /**
+                                 * @description Local start of the working day (HH:MM).
+                                 * @example 09:00
+                                 */
+                                start: string;
+                                /**
+                                 * @description Local end of the working day (HH:MM), after `start` (else 422).
+                                 * @example 09:00
+                                 */
+                                end: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2025-01-14T13:32:48.417Z
+                             */
+                            updated_at: string;
+                        };
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
     listCannedResponses: {
         parameters: {
             query?: {
@@ -5109,7 +5913,7 @@ export interface operations {
                             id: number;
                             url: string;
                             description: string;
-                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                             enabled: boolean;
                             /** @description Why the server disabled it (every delivery failed for 5 days); null otherwise. */
                             disabled_reason: string | null;
@@ -5210,7 +6014,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or ["*"] for every type. */
-                    events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                    events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                     description?: string;
                     /** @description `whsec_` + base64 of 24 to 64 random bytes; generated (32 bytes) when not given. */
                     secret?: string;
@@ -5229,7 +6033,7 @@ export interface operations {
                             id: number;
                             url: string;
                             description: string;
-                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                             enabled: boolean;
                             /** @description Why the server disabled it (every delivery failed for 5 days); null otherwise. */
                             disabled_reason: string | null;
@@ -5333,7 +6137,7 @@ export interface operations {
                             id: number;
                             url: string;
                             description: string;
-                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                             enabled: boolean;
                             /** @description Why the server disabled it (every delivery failed for 5 days); null otherwise. */
                             disabled_reason: string | null;
@@ -5521,7 +6325,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive, or ["*"] for every type. */
-                    events?: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                    events?: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                     description?: string;
                     /** @description true also clears disabled_reason. */
                     enabled?: boolean;
@@ -5547,7 +6351,7 @@ export interface operations {
                             id: number;
                             url: string;
                             description: string;
-                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "*")[];
+                            events: ("ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached" | "*")[];
                             enabled: boolean;
                             /** @description Why the server disabled it (every delivery failed for 5 days); null otherwise. */
                             disabled_reason: string | null;
@@ -5658,7 +6462,7 @@ export interface operations {
                             webhook_id: number;
                             event_id: number;
                             /** @enum {unknown} */
-                            event_type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged";
+                            event_type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached";
                             /** @description The webhook-id header: the same for every attempt of this delivery. */
                             message_id: string;
                             /** @enum {unknown} */
@@ -5787,7 +6591,7 @@ export interface operations {
                             webhook_id: number;
                             event_id: number;
                             /** @enum {unknown} */
-                            event_type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged";
+                            event_type: "ticket.created" | "ticket.updated" | "message.created" | "note.created" | "email.received" | "email.sent" | "ticket.merged" | "sla.breached";
                             /** @description The webhook-id header: the same for every attempt of this delivery. */
                             message_id: string;
                             /** @enum {unknown} */
