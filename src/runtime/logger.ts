@@ -1,10 +1,28 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config.js';
+import { currentRequestId } from '../lib/request-context.js';
 
-/** pino options: human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them). */
-export function loggerOptions(config: Config) {
+export type Role = 'api' | 'worker';
+
+/**
+ * pino options: human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them).
+ * Every line says which kind of process wrote it. In a worker, the lines written while running a job that a
+ * request caused carry that request's `reqId` (the API's request logger already has its own).
+ */
+export function loggerOptions(config: Config, role: Role) {
+  const common = {
+    level: config.logLevel,
+    base: { pid: process.pid, hostname: hostname(), role },
+    ...(role === 'worker' ? { mixin: () => requestBinding() } : {}),
+  };
   return process.stdout.isTTY
-    ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-    : { level: config.logLevel };
+    ? { ...common, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+    : common;
+}
+
+function requestBinding(): { reqId?: string } {
+  const reqId = currentRequestId();
+  return reqId ? { reqId } : {};
 }
 
 /** Query parameters whose value must never reach a log: the live stream's `access_token` (a bearer token). */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { MailboxWatcher } from '../email/inbound/mailbox-watcher.js';
+import { watchRedis } from '../lib/redis-watch.js';
 import { LeaderLease } from './leader-lease.js';
 
 /** Often enough that a waiting worker takes over within seconds of a release (15 s after a crash). */
@@ -22,8 +23,7 @@ export class MailboxLease {
     private readonly watcher: MailboxWatcher,
     log: FastifyBaseLogger,
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    this.redis.on('error', (error) => log.warn({ err: error }, 'redis error (lease)'));
+    this.redis = watchRedis(new Redis(redisUrl, { maxRetriesPerRequest: 1 }), log, 'lease');
     this.lease = new LeaderLease(this.redis, `${prefix}:watcher:${watcher.mailbox}`);
   }
 

@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { observeRequest } from '../lib/metrics.js';
+import { runWithRequest } from '../lib/request-context.js';
+
+/** The route pattern a request matched (`/api/tickets/:ticket_id`), never the raw URL; unmatched: none. */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
+
+async function callerFields(request: FastifyRequest): Promise<{ userId?: number; userRole?: string }> {
+  const caller = request.caller;
+  if (!caller) return {};
+  // The account is loaded once per request (access/callers.ts): the route's own check already did it.
+  const role = await caller
+    .user()
+    .then((user) => user.role)
+    .catch(() => undefined);
+  return role ? { userId: caller.id, userRole: role } : { userId: caller.id };
+}
+
+/**
+ * One log line per request, when its response has gone (Fastify's own two lines are off): method, route
+ * pattern, status, duration, request id, and who called when the request was authenticated. Every request
+ * also runs in a request context, so jobs it queues carry its id (lib/request-context.ts).
+ */
+export const requestLog = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onRequest', (request, _reply, done) => {
+      runWithRequest({ reqId: request.id }, done);
+    });
+    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+      const route = routeOf(request);
+      const durationMs = Math.round(reply.elapsedTime * 10) / 10;
+      observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      const fields = {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        durationMs,
+        ...(await callerFields(request)),
+      };
+      request.log.info(fields, 'request');
+    });
+  },
+  { name: 'request-log' },
+);
