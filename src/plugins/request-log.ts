@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { observeRequest } from '../lib/metrics.js';
 import { runWithRequest } from '../lib/request-context.js';
+import { redactUrl } from '../runtime/logger.js';
 
 /** The route pattern a request matched (`/api/tickets/:ticket_id`), never the raw URL; unmatched: none. */
 export function routeOf(request: FastifyRequest): string {
@@ -21,7 +22,7 @@ async function callerFields(request: FastifyRequest): Promise<{ userId?: number;
 
 /**
  * One log line per request, when its response has gone (Fastify's own two lines are off): method, route
- * pattern, status, duration, request id, and who called when the request was authenticated. Every request
+ * pattern, URL (redacted), status, duration, request id, and who called when the request was authenticated. Every request
  * also runs in a request context, so jobs it queues carry its id (lib/request-context.ts).
  */
 export const requestLog = fp(
@@ -36,6 +37,8 @@ export const requestLog = fp(
       const fields = {
         method: request.method,
         route,
+        // The URL as well (ids, query), with secrets in its query redacted (the live stream's access_token).
+        url: redactUrl(request.url),
         status: reply.statusCode,
         durationMs,
         ...(await callerFields(request)),

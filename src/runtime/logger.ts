@@ -6,23 +6,24 @@ export type Role = 'api' | 'worker';
 
 /**
  * pino options: human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them).
- * Every line says which kind of process wrote it. In a worker, the lines written while running a job that a
- * request caused carry that request's `reqId` (the API's request logger already has its own).
+ * Every line says which kind of process wrote it. Lines written for a request's work carry its `reqId`: in a
+ * worker, those of a job the request queued; in the API, those of any logger (a service's, an in-process
+ * job's) while it is handled. The request's own logger already has the binding, so it is not added twice.
  */
 export function loggerOptions(config: Config, role: Role) {
   const common = {
     level: config.logLevel,
     base: { pid: process.pid, hostname: hostname(), role },
-    ...(role === 'worker' ? { mixin: () => requestBinding() } : {}),
+    mixin: requestBinding,
   };
   return process.stdout.isTTY
     ? { ...common, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
     : common;
 }
 
-function requestBinding(): { reqId?: string } {
+function requestBinding(_object: object, _level: number, logger: { bindings(): { reqId?: unknown } }) {
   const reqId = currentRequestId();
-  return reqId ? { reqId } : {};
+  return reqId && logger.bindings().reqId === undefined ? { reqId } : {};
 }
 
 /** Query parameters whose value must never reach a log: the live stream's `access_token` (a bearer token). */
