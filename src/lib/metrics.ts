@@ -6,7 +6,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  * are computed when scraped, from the sources the entry point hands to `setMetricSources`.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+
+let defaults = false;
+/** prom-client's process metrics (memory, CPU, event loop lag, GC), once, where metrics are served. */
+export function collectProcessMetrics(): void {
+  if (defaults) return;
+  defaults = true;
+  collectDefaultMetrics({ register: registry });
+}
 
 const requestDuration = new Histogram({
   name: 'http_request_duration_seconds',

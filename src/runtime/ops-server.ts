@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import { type MetricSources, registry } from '../lib/metrics.js';
+import { collectProcessMetrics, type MetricSources, registry } from '../lib/metrics.js';
 import type { Readiness } from './readiness.js';
 
 /** A gauge's source that does not answer in this long (Redis or the database down) is left out of a scrape. */
@@ -28,6 +28,7 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<Server> {
   const { readiness, log } = options;
+  collectProcessMetrics();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { detail: 'Method Not Allowed' });

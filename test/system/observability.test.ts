@@ -150,6 +150,7 @@ describe('an API process and a worker, observed', { timeout: 60_000 }, () => {
       expect(text).toMatch(/^outbox_oldest_age_seconds [\d.e+-]+$/m);
       expect(text).toMatch(/^queue_jobs\{state="waiting"\} \d+$/m);
       expect(text).toMatch(/^mailbox_lease_held 0$/m);
+      expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
       for (const name of ['mail_received_total', 'mail_sent_total', 'mail_failed_total', 'webhook_deliveries_total'])
         expect(text).toContain(`# TYPE ${name} counter`);
     } finally {
