@@ -14,6 +14,14 @@ export function runWithRequest<T>(context: RequestContext, work: () => T): T {
   return storage.run(context, work);
 }
 
+/**
+ * Runs `work` outside any request: for something a request merely starts and that outlives it (the live
+ * hub's listener and timers), whose later log lines must not carry that first request's id.
+ */
+export function outsideRequest<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
 /** The id of the request the current work belongs to, if any. */
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.reqId;
