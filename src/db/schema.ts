@@ -505,6 +505,8 @@ export const mailboxState = pgTable('mailbox_state', {
   lastErrorAt: timestamp('last_error_at', { withTimezone: true, precision: 3 }),
   lastError: text('last_error'),
   consecutiveErrors: integer('consecutive_errors').notNull().default(0),
+  /** The watcher's heartbeat (every few seconds while its IMAP connection is up): stale means nobody watches. */
+  lastAliveAt: timestamp('last_alive_at', { withTimezone: true, precision: 3 }),
   updatedAt: timestamps.updatedAt,
 });
 

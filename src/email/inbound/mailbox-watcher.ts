@@ -14,6 +14,8 @@ const BATCH_FETCH_MAX_BYTES = 1024 * 1024;
 const INGEST_LANES = 4;
 /** A mail that fails this many times in a row is recorded as failed and skipped: one bad mail never blocks a mailbox. */
 const MAX_FAILURES_PER_MAIL = 3;
+/** How often a connected watcher records that it is alive (the API calls it disconnected after 10 s without). */
+const HEARTBEAT_MS = 3_000;
 
 /**
  * Watches one IMAP folder: IMAP IDLE delivers new mail within a second; every sync fetches UIDs above the
@@ -30,6 +32,11 @@ export class MailboxWatcher {
   private readonly failures = new Map<number, number>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Counts starts and stops: a connection opened for an older run is not this run's. */
+  private generation = 0;
+  /** The connection being opened, if any: stop() closes it. */
+  private connecting: ImapFlow | undefined;
   private backoffMs = 1000;
 
   constructor(
@@ -50,32 +57,40 @@ export class MailboxWatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const generation = ++this.generation;
+    this.backoffMs = 1000;
     // The fallback when IDLE is not delivering (a proxy that drops it, a server without it).
     this.pollTimer = setInterval(() => void this.requestSync().catch((error) => this.fail(error)), this.pollMs);
-    void this.connect();
+    // "Last alive" for /api/mail/mailboxes: written while the IMAP connection is up.
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(generation), HEARTBEAT_MS);
+    void this.connect(generation);
   }
 
   /**
    * Bounded: a sync finishes the mail it is on (a mail is only marked \Seen after its commit, so stopping
-   * mid-sync loses nothing) but a hung server cannot hold a shutdown, or the mailbox's lease, for long.
+   * mid-sync loses nothing) but a hung server cannot hold a shutdown, or the mailbox's lease, for long. A
+   * connection still being opened is closed; one that opens anyway logs out as soon as it does.
    */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    const generation = ++this.generation;
     clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     clearInterval(this.pollTimer);
+    clearInterval(this.heartbeatTimer);
+    this.connecting?.close();
+    this.connecting = undefined;
     const client = this.client;
     this.client = undefined;
     await withTimeout(
       this.syncing.catch(() => undefined),
       5_000,
     );
-    if (client)
-      await withTimeout(
-        client.logout().catch(() => undefined),
-        2_000,
-      );
-    client?.close();
-    await states.upsert(this.db, this.mailbox, { connected: false }).catch(() => undefined);
+    if (client) await logout(client);
+    // Started again meanwhile: the new run says how the mailbox is.
+    if (generation === this.generation)
+      await states.upsert(this.db, this.mailbox, { connected: false }).catch(() => undefined);
   }
 
   /** Asks for a sync now (an IDLE event, or the poll job); syncs never overlap. */
@@ -90,8 +105,9 @@ export class MailboxWatcher {
     return this.syncing;
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
+  /** One IMAP session per run: a connection that opens after its run ended (stop, or a newer start) logs out. */
+  private async connect(generation: number): Promise<void> {
+    if (this.stopped || generation !== this.generation) return;
     const client = new ImapFlow({
       host: this.imap.host,
       port: this.imap.port,
@@ -104,6 +120,7 @@ export class MailboxWatcher {
       maxIdleTime: 60_000,
       connectionTimeout: 15_000,
     });
+    const current = () => !this.stopped && generation === this.generation;
     client.on('exists', () => void this.requestSync().catch((error) => this.fail(error)));
     client.on('error', (error: Error) => this.log.warn({ err: error, mailbox: this.mailbox }, 'imap error'));
     client.on('close', () => {
@@ -112,19 +129,33 @@ export class MailboxWatcher {
         this.scheduleReconnect(new Error('connection closed'));
       }
     });
+    this.connecting = client;
     try {
       await client.connect();
-      await client.mailboxOpen(this.imap.folder);
+      if (current()) await client.mailboxOpen(this.imap.folder);
+      if (this.connecting === client) this.connecting = undefined;
+      if (!current()) {
+        await logout(client);
+        return;
+      }
       this.client = client;
       this.backoffMs = 1000;
       await states.recordSuccess(this.db, this.mailbox);
       this.log.info({ mailbox: this.mailbox }, 'mailbox connected');
       await this.requestSync();
     } catch (error) {
+      if (this.connecting === client) this.connecting = undefined;
       client.close();
       if (this.client === client) this.client = undefined;
-      this.scheduleReconnect(error);
+      if (current()) this.scheduleReconnect(error);
     }
+  }
+
+  private async heartbeat(generation: number): Promise<void> {
+    if (generation !== this.generation || !this.client?.usable) return;
+    await states.heartbeat(this.db, this.mailbox).catch((error) => {
+      this.log.warn({ err: error, mailbox: this.mailbox }, 'mailbox heartbeat not recorded');
+    });
   }
 
   private fail(error: unknown): void {
@@ -141,11 +172,12 @@ export class MailboxWatcher {
     if (this.stopped || this.reconnectTimer) return;
     void states.recordError(this.db, this.mailbox, errorText(error)).catch(() => undefined);
     const delay = this.backoffMs;
+    const generation = this.generation;
     this.backoffMs = Math.min(this.backoffMs * 2, 60_000);
     this.log.warn({ mailbox: this.mailbox, retryInMs: delay, reason: errorText(error) }, 'mailbox disconnected');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.connect();
+      void this.connect(generation);
     }, delay);
   }
 
@@ -288,6 +320,15 @@ function lanes<T>(queues: T[][], work: (item: T) => Promise<boolean>): Promise<v
       for (const item of queue) if (!(await work(item))) return;
     }
   });
+}
+
+/** LOGOUT, bounded (a hung server cannot hold us), then the socket is closed whatever happened. */
+async function logout(client: ImapFlow): Promise<void> {
+  await withTimeout(
+    client.logout().catch(() => undefined),
+    2_000,
+  );
+  client.close();
 }
 
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {

@@ -13,7 +13,13 @@ import { Id, Nullable, PageQuery, Timestamp } from '../../lib/schemas.js';
 /** What operators see of the email channel: mailboxes, the mail log, the outbox. Enums from the database. */
 export const Mailbox = Type.Object({
   mailbox: Type.String(),
-  connected: Type.Boolean(),
+  connected: Type.Boolean({
+    description:
+      'A watcher is connected to the mailbox now: it said so and its heartbeat (every 3 s) is less than 10 s old.',
+  }),
+  last_alive_at: Nullable(Timestamp, {
+    description: "The watcher's last heartbeat: when some process was last seen watching this mailbox.",
+  }),
   uid_validity: Nullable(Type.Integer()),
   last_uid: Type.Integer(),
   last_success_at: Nullable(Timestamp),
@@ -77,10 +83,11 @@ export type OutboxEntryView = Static<typeof OutboxEntry>;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toMailboxView(row: MailboxStateRow): MailboxView {
+export function toMailboxView(row: MailboxStateRow & { alive: boolean }): MailboxView {
   return {
     mailbox: row.mailbox,
-    connected: row.connected,
+    connected: row.connected && row.alive,
+    last_alive_at: iso(row.lastAliveAt),
     uid_validity: row.uidValidity,
     last_uid: row.lastUid,
     last_success_at: iso(row.lastSuccessAt),

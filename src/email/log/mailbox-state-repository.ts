@@ -1,6 +1,14 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { type MailboxStateRow, mailboxState } from '../../db/schema.js';
+
+/**
+ * A watcher writes its heartbeat every 3 s while connected: one older than this means no process watches
+ * the mailbox (every worker died, or none holds the lease), whatever `connected` last said.
+ */
+export const ALIVE_SECONDS = 10;
+
+export type MailboxStateWithLiveness = MailboxStateRow & { alive: boolean };
 
 /** Where each mailbox's watcher is (last UID, UIDVALIDITY) and how its connection fares. */
 export const mailboxStateRepository = {
@@ -9,8 +17,23 @@ export const mailboxStateRepository = {
     return row;
   },
 
-  async list(db: Db): Promise<MailboxStateRow[]> {
-    return db.select().from(mailboxState).orderBy(asc(mailboxState.mailbox));
+  /** Each mailbox, with whether its watcher's heartbeat is recent (by the database's clock, not ours). */
+  async list(db: Db): Promise<MailboxStateWithLiveness[]> {
+    return db
+      .select({
+        ...getTableColumns(mailboxState),
+        alive: sql<boolean>`coalesce(${mailboxState.lastAliveAt} > now() - ${sql.raw(`interval '${ALIVE_SECONDS} seconds'`)}, false)`,
+      })
+      .from(mailboxState)
+      .orderBy(asc(mailboxState.mailbox));
+  },
+
+  /** The watcher is connected and alive now. */
+  async heartbeat(db: Db, mailbox: string): Promise<void> {
+    await db
+      .insert(mailboxState)
+      .values({ mailbox, connected: true, lastAliveAt: sql`now()` })
+      .onConflictDoUpdate({ target: mailboxState.mailbox, set: { connected: true, lastAliveAt: sql`now()` } });
   },
 
   async upsert(db: Db, mailbox: string, changes: Partial<Omit<MailboxStateRow, 'mailbox'>>): Promise<void> {
@@ -47,10 +70,16 @@ export const mailboxStateRepository = {
   async recordSuccess(db: Db, mailbox: string): Promise<void> {
     await db
       .insert(mailboxState)
-      .values({ mailbox, connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0 })
+      .values({ mailbox, connected: true, lastSuccessAt: sql`now()`, lastAliveAt: sql`now()`, consecutiveErrors: 0 })
       .onConflictDoUpdate({
         target: mailboxState.mailbox,
-        set: { connected: true, lastSuccessAt: sql`now()`, consecutiveErrors: 0, updatedAt: sql`now()` },
+        set: {
+          connected: true,
+          lastSuccessAt: sql`now()`,
+          lastAliveAt: sql`now()`,
+          consecutiveErrors: 0,
+          updatedAt: sql`now()`,
+        },
       });
   },
 };

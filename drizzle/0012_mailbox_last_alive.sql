@@ -1,0 +1,1 @@
+ALTER TABLE "mailbox_state" ADD COLUMN "last_alive_at" timestamp (3) with time zone;
