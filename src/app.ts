@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
+  LogController,
 } from 'fastify';
 import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
@@ -14,6 +15,7 @@ import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { idempotency } from './plugins/idempotency.js';
 import { limits } from './plugins/limits.js';
+import { requestLog } from './plugins/request-log.js';
 import { security } from './plugins/security.js';
 import { services } from './plugins/services.js';
 import { openapi } from './plugins/swagger.js';
@@ -78,6 +80,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: redactingLogger(options.logger),
     genReqId: (request) => requestId(request.headers['x-request-id']),
+    // One line per request, written by plugins/request-log.ts when the response is sent.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: trustProxyOption(config.http.trustProxy),
     // A client that sends its request slowly (a byte now and then) must not hold a connection for ever:
@@ -100,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(requestLog);
   await app.register(errorHandler);
   await app.register(security, { config });
   await app.register(limits, { config });

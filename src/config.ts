@@ -92,6 +92,10 @@ const EnvSchema = Type.Object({
   webhook_allow_private_networks: Type.Boolean({ default: false }),
   /** How long one attempt may take, connection to the end of the answer. */
   webhook_timeout_seconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+  /** Prometheus `/metrics` of an API process on its own listener (HOST:METRICS_PORT); unset: none. */
+  metrics_port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  /** A worker's `/health`, `/ready` and `/metrics` (HOST:WORKER_HEALTH_PORT); unset: none. */
+  worker_health_port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -109,6 +113,11 @@ export interface Config {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
   };
+  /**
+   * Operations listeners, apart from the public API port and off by default: an API's Prometheus metrics,
+   * a worker's health checks and metrics (runtime/ops-server.ts). Both listen on `http.host`.
+   */
+  ops: { metricsPort: number | undefined; workerHealthPort: number | undefined };
   /** Live event streams: heartbeat and account re-check periods. */
   live: { heartbeatMs: number; recheckMs: number };
   /** PGlite folder, and home of the generated development secret. */
@@ -295,6 +304,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       requestTimeoutMs: env.request_timeout_seconds * 1000,
       headersTimeoutMs: env.headers_timeout_seconds * 1000,
     },
+    ops: { metricsPort: env.metrics_port, workerHealthPort: env.worker_health_port },
     live: { heartbeatMs: env.live_heartbeat_seconds * 1000, recheckMs: env.live_recheck_seconds * 1000 },
     dataDir,
     databaseUrl: env.database_url ? normaliseDatabaseUrl(env.database_url) : undefined,

@@ -1,8 +1,11 @@
+import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfigOrExit, sharedSecretProblem } from './config.js';
+import { setMetricSources } from './lib/metrics.js';
 import { openConfiguredDatabase } from './runtime/database.js';
 import { loggerOptions } from './runtime/logger.js';
+import { closeOpsServer, metricSources, startOpsServer } from './runtime/ops-server.js';
 import { schemaAtStart } from './runtime/schema-at-start.js';
 import { logStartupNotices } from './runtime/startup-notices.js';
 
@@ -16,7 +19,7 @@ if (secretProblem) {
 // The pool reports idle connections lost (a database restart) before the app's logger exists.
 let logIdleError = (error: Error) => console.warn(error);
 const database = await openConfiguredDatabase(config, (error) => logIdleError(error));
-const app = await buildApp({ config, database, logger: loggerOptions(config) });
+const app = await buildApp({ config, database, logger: loggerOptions(config, 'api') });
 
 logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection lost');
 
@@ -46,10 +49,18 @@ app.log.info(
 );
 logStartupNotices(app.log, config, 'api');
 
+// Prometheus metrics on a port of their own (METRICS_PORT), never on the public API port.
+let ops: Server | undefined;
+if (config.ops.metricsPort) {
+  setMetricSources(metricSources(app.services, () => app.services.live.size));
+  ops = await startOpsServer({ host: config.http.host, port: config.ops.metricsPort, log: app.log });
+}
+
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
   const started = Date.now();
+  await closeOpsServer(ops);
   await app.close();
   app.log.info({ ms: Date.now() - started }, 'HTTP server and email channel closed');
   await database.close();

@@ -16,6 +16,8 @@ export interface Caller {
    * picks the shape of a statement that checks it (ticket-access.ts). Never a grant.
    */
   readonly seenAs: Standing | undefined;
+  /** The account's role as this process last saw it (undefined at first sight): for logs, never a grant. */
+  readonly seenRole: UserRow['role'] | undefined;
   /** The account, loaded and checked once: throws 401 when it may no longer act (deactivated, new token version). */
   user(): Promise<UserRow>;
 }

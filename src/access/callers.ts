@@ -2,9 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
 import { errors } from '../lib/errors.js';
-import { type Caller, type Standing, standingOf } from './caller.js';
+import { type Caller, standingOf } from './caller.js';
 
-/** Accounts whose standing is remembered as a guess; past this the guesses start over. */
+/** Accounts whose role (and so standing) is remembered as a guess; past this the guesses start over. */
 const MAX_GUESSES = 100_000;
 
 /**
@@ -14,7 +14,7 @@ const MAX_GUESSES = 100_000;
 export class Callers {
   /** Built once and prepared: every authenticated request that is not checked by its own statement runs it. */
   private readonly userById;
-  private readonly seen = new Map<number, Standing>();
+  private readonly seen = new Map<number, UserRow['role']>();
 
   constructor(db: Db) {
     this.userById = db
@@ -35,6 +35,10 @@ export class Callers {
       id,
       tokenVersion: ver,
       get seenAs() {
+        const role = seen.get(id);
+        return role ? standingOf({ role }) : undefined;
+      },
+      get seenRole() {
         return seen.get(id);
       },
       user: () => {
@@ -47,14 +51,20 @@ export class Callers {
   /** The account of a mail's sender, loaded by the mail channel in its transaction. */
   forAccount(account: UserRow): Caller {
     const user = Promise.resolve(account);
-    return { id: account.id, tokenVersion: account.tokenVersion, seenAs: standingOf(account), user: () => user };
+    return {
+      id: account.id,
+      tokenVersion: account.tokenVersion,
+      seenAs: standingOf(account),
+      seenRole: account.role,
+      user: () => user,
+    };
   }
 
   private async load(id: number, tokenVersion: number): Promise<UserRow> {
     const [user] = await this.userById.execute({ id });
     if (!user?.isActive || user.tokenVersion !== tokenVersion) throw errors.invalidToken();
     if (this.seen.size >= MAX_GUESSES) this.seen.clear();
-    this.seen.set(id, standingOf(user));
+    this.seen.set(id, user.role);
     return user;
   }
 }

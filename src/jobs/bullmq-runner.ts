@@ -2,11 +2,16 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Static, TSchema } from 'typebox';
+import { isConnectionError, watchRedis } from '../lib/redis-watch.js';
+import { currentRequestId, runWithRequest } from '../lib/request-context.js';
 import type { JobDefinition, JobRunner } from './job.js';
 import { BadJobPayload, checkPayload, type JobRegistry } from './registry.js';
 
 const QUEUE = 'service-desk';
 const SCHEDULE_CHECK_MS = 5_000;
+/** The key a job's data keeps the id of the request that queued it under, beside its payload. */
+const REQUEST_ID = 'reqId';
+type JobData = Record<string, unknown> | undefined;
 
 /**
  * Jobs on Redis with BullMQ. Every process can queue; only processes started with `work: true`
@@ -39,26 +44,31 @@ export class BullmqRunner implements JobRunner {
   private connect(): Redis {
     // maxRetriesPerRequest null: a worker's blocking commands must wait through a Redis restart.
     const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-    connection.on('error', (error) => this.log.warn({ err: error }, 'redis connection error'));
+    watchRedis(connection, this.log, this.connections.length === 0 ? 'queue' : 'worker');
     this.connections.push(connection);
     return connection;
   }
 
   async start(registry: JobRegistry): Promise<void> {
     if (!this.options.work) return;
-    this.worker = new Worker(QUEUE, async (job) => this.process(registry, job.name, job.data), {
+    this.worker = new Worker(QUEUE, async (job) => this.process(registry, job.name, job.data as JobData), {
       connection: this.connect(),
       prefix: this.prefix,
       concurrency: this.options.concurrency ?? 4,
     });
     this.worker.on('failed', (job, error) => this.log.error({ err: error, job: job?.name }, 'job failed'));
-    this.worker.on('error', (error) => this.log.warn({ err: error }, 'worker error'));
+    // A lost connection is logged once by its watcher; BullMQ repeats it here on every retry.
+    this.worker.on('error', (error) => {
+      if (!isConnectionError(error)) this.log.warn({ err: error }, 'worker error');
+    });
     for (const job of registry.declared) if (job.everyMs !== undefined) await this.schedule(job, job.everyMs);
   }
 
-  private async process(registry: JobRegistry, name: string, data: unknown): Promise<void> {
+  private async process(registry: JobRegistry, name: string, data: JobData): Promise<void> {
+    const { [REQUEST_ID]: reqId, ...payload } = data ?? {};
     try {
-      await registry.run(name, data);
+      if (typeof reqId === 'string') await runWithRequest({ reqId }, () => registry.run(name, payload));
+      else await registry.run(name, payload);
     } catch (error) {
       if (error instanceof BadJobPayload) throw new UnrecoverableError(error.message);
       throw error;
@@ -72,7 +82,8 @@ export class BullmqRunner implements JobRunner {
   ): Promise<void> {
     checkPayload(job, payload);
     const jobId = job.jobId?.(payload);
-    await this.queue.add(job.name, payload, {
+    const reqId = currentRequestId();
+    await this.queue.add(job.name, reqId ? { ...payload, [REQUEST_ID]: reqId } : payload, {
       jobId,
       // An id dedupes live jobs only: once finished, the same id may be queued again (a retry, a sweep).
       ...(jobId !== undefined ? { removeOnComplete: true, removeOnFail: true } : {}),
@@ -80,6 +91,11 @@ export class BullmqRunner implements JobRunner {
       backoff: { type: 'exponential', delay: job.retry.backoffMs },
       delay: options.delayMs,
     });
+  }
+
+  /** Jobs by state (waiting, active, delayed, failed, …): the queue gauges of /metrics. */
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
   }
 
   private async schedule(job: JobDefinition, everyMs: number): Promise<void> {

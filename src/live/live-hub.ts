@@ -6,6 +6,7 @@ import type { Callers } from '../access/callers.js';
 import type { Database, Listening } from '../db/client.js';
 import { eventRepository as events, type FeedEvent } from '../events/event-repository.js';
 import { DomainError } from '../lib/errors.js';
+import { outsideRequest } from '../lib/request-context.js';
 import { type LiveMessage, LiveRenderer } from './live-render.js';
 import { SseStream } from './sse-stream.js';
 
@@ -72,7 +73,8 @@ export class LiveHub {
 
   /** Starts listening (once); resolves when the hub knows where the table ends. */
   start(): Promise<void> {
-    this.started ??= this.listen().catch((error: unknown) => {
+    // Started by the first stream's request, but serves every stream after it: not in that request's context.
+    this.started ??= outsideRequest(() => this.listen()).catch((error: unknown) => {
       this.started = undefined;
       throw error;
     });

@@ -8,6 +8,7 @@ import { MemoryThrottleStore } from '../auth/memory-throttle-store.js';
 import { RedisThrottleStore } from '../auth/redis-throttle-store.js';
 import type { Config } from '../config.js';
 import { errors } from '../lib/errors.js';
+import { watchRedis } from '../lib/redis-watch.js';
 
 /** Route options that limit a route per client address (empty with RATE_LIMITS=off). */
 type RouteLimit = { config?: { rateLimit: RateLimitOptions } };
@@ -50,8 +51,7 @@ export const limits = fp(
     let redis: Redis | undefined;
     if (config.redisUrl) {
       // One retry, then the request fails (503): a limit that cannot be checked does not let guesses through.
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-      redis.on('error', (error) => app.log.warn({ err: error }, 'redis error (limits)'));
+      redis = watchRedis(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), app.log, 'limits');
       const client = redis;
       app.addHook('onClose', async () => client.disconnect());
     }

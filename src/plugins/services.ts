@@ -35,6 +35,7 @@ export const services = fp(
     app.addHook('preClose', async () => live.close());
     app.addHook('onClose', async () => {
       built.idempotency.close();
+      built.readiness.close();
       await built.background.close();
     });
   },

@@ -28,6 +28,11 @@ export class Background {
     private readonly waker?: { start(): Promise<void>; close(): Promise<void> },
   ) {}
 
+  /** Whether this process watches the support mailbox now (holds its lease, with Redis). */
+  get watchingMailbox(): boolean {
+    return this.watcher?.running ?? false;
+  }
+
   /** Checks the job registry (a declared job without a handler stops start-up), then starts. */
   async start(): Promise<void> {
     await this.deps.mailChannel.announce();

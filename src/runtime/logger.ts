@@ -1,10 +1,29 @@
+import { hostname } from 'node:os';
 import type { Config } from '../config.js';
+import { currentRequestId } from '../lib/request-context.js';
 
-/** pino options: human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them). */
-export function loggerOptions(config: Config) {
+export type Role = 'api' | 'worker';
+
+/**
+ * pino options: human-readable lines in a terminal, JSON lines everywhere else (log collectors parse them).
+ * Every line says which kind of process wrote it. Lines written for a request's work carry its `reqId`: in a
+ * worker, those of a job the request queued; in the API, those of any logger (a service's, an in-process
+ * job's) while it is handled. The request's own logger already has the binding, so it is not added twice.
+ */
+export function loggerOptions(config: Config, role: Role) {
+  const common = {
+    level: config.logLevel,
+    base: { pid: process.pid, hostname: hostname(), role },
+    mixin: requestBinding,
+  };
   return process.stdout.isTTY
-    ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
-    : { level: config.logLevel };
+    ? { ...common, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } }
+    : common;
+}
+
+function requestBinding(_object: object, _level: number, logger: { bindings(): { reqId?: unknown } }) {
+  const reqId = currentRequestId();
+  return reqId && logger.bindings().reqId === undefined ? { reqId } : {};
 }
 
 /** Query parameters whose value must never reach a log: the live stream's `access_token` (a bearer token). */

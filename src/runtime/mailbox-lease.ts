@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { MailboxWatcher } from '../email/inbound/mailbox-watcher.js';
+import { watchRedis } from '../lib/redis-watch.js';
 import { DEFAULT_LEASE, LeaderLease, type LeaseTiming } from './leader-lease.js';
 
 /** Each worker asks this long after its previous answer: a dead holder is replaced within ~4.3 s. */
@@ -42,8 +43,7 @@ export class MailboxLease {
     private readonly log: FastifyBaseLogger,
     timing: Partial<LeaseTiming> = {},
   ) {
-    this.redis = leaseConnection(redisUrl);
-    this.redis.on('error', (error) => log.debug({ err: error }, 'redis error (lease)'));
+    this.redis = watchRedis(leaseConnection(redisUrl), log, 'lease');
     this.lease = new LeaderLease(this.redis, `${prefix}:watcher:${watcher.mailbox}`, { ...DEFAULT_LEASE, ...timing });
   }
 

@@ -29,6 +29,7 @@ import { DeliveryWaker } from '../webhooks/delivery-waker.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
 import { WebhookService } from '../webhooks/webhook-service.js';
 import { Background } from './background.js';
+import { Readiness } from './readiness.js';
 
 /** How staff appear to customers when no support address is configured (documented in the README). */
 export const STAFF_EMAIL_STAND_IN = 'support@service-desk.invalid';
@@ -55,6 +56,8 @@ export interface Services {
   mailAdmin: MailAdminService;
   webhooks: WebhookService;
   webhookSender: WebhookSender;
+  /** Whether the database (and Redis, when configured) answer: readiness probes. */
+  readiness: Readiness;
   /** Jobs and the mailbox watcher of this process; started by the entry point, closed with the services. */
   background: Background;
 }
@@ -139,6 +142,7 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
     mailAdmin: new MailAdminService(db, outbox),
     webhooks: new WebhookService(db, config.webhooks, jobs),
     webhookSender,
+    readiness: new Readiness(database, config.redisUrl, log.child({ component: 'readiness' })),
     background,
   };
   return services;

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.js';
 import { deliverWebhookJob } from '../jobs/deliver-webhook-job.js';
 import type { JobQueue } from '../jobs/job.js';
+import { webhookDeliveries } from '../lib/metrics.js';
 import { whileUnavailable } from '../lib/while-unavailable.js';
 import { RefusedAddress, resolveTarget } from './address-policy.js';
 import { type AttemptRecord, deliveryRepository as deliveries } from './delivery-repository.js';
@@ -106,6 +107,7 @@ export class WebhookSender {
       }
       return deliveries.markWebhookFailing(tx, delivery.webhookId, DISABLE_AFTER_MS);
     });
+    webhookDeliveries.inc({ outcome: outcome.kind });
     const fields = { deliveryId: delivery.id, webhookId: delivery.webhookId, status: record.statusCode };
     if (outcome.kind === 'delivered') this.log.info(fields, 'webhook delivered');
     else this.log.warn({ ...fields, outcome: outcome.kind, error: outcome.error }, 'webhook attempt failed');

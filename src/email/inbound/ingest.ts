@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { MailConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { EmailMessageRow } from '../../db/schema.js';
+import { mailReceived } from '../../lib/metrics.js';
 import { mailLogRepository as mails, type NewEmailMessage } from '../log/mail-log-repository.js';
 import type { Outbox } from '../outbound/outbox.js';
 import { type InboundMail, MailParseError, parseMail } from '../parsing/parse-mail.js';
@@ -48,6 +49,12 @@ export class MailIngest {
    * its header, which is enough to record the drop under the right Message-ID.
    */
   async ingest(raw: Buffer, source: MailSource, options: { declaredSize?: number } = {}): Promise<IngestResult> {
+    const result = await this.take(raw, source, options);
+    mailReceived.inc({ outcome: result.outcome });
+    return result;
+  }
+
+  private async take(raw: Buffer, source: MailSource, options: { declaredSize?: number }): Promise<IngestResult> {
     const size = Math.max(options.declaredSize ?? 0, raw.length);
     let mail: InboundMail;
     try {

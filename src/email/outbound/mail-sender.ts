@@ -5,6 +5,7 @@ import type { OutboxRow } from '../../db/schema.js';
 import { eventRepository as events } from '../../events/event-repository.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
+import { mailFailed, mailSent } from '../../lib/metrics.js';
 import { whileUnavailable } from '../../lib/while-unavailable.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
 import { headerText } from '../rules/safe-header.js';
@@ -75,6 +76,7 @@ export class MailSender {
         }
       });
     await whileUnavailable(recorded, claimedBy);
+    mailSent.inc();
     this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
     return 'sent';
   }
@@ -92,6 +94,7 @@ export class MailSender {
       error instanceof Error ? error.message : String(error),
       retryInMs,
     );
+    mailFailed.inc({ final: String(retryInMs === null) });
     this.log.warn({ outboxId: row.id, attempts, retryInMs, err: error }, 'sending mail failed');
     // The next attempt on time; if this job is lost, the sweeper still finds the row when it is due.
     if (retryInMs !== null) {

@@ -105,6 +105,18 @@ export const outboxRepository = {
     return row;
   },
 
+  /** Pending rows and the age of the oldest in seconds (0 when none): the outbox gauges of /metrics. */
+  async backlog(db: Db): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+    const [row] = await db
+      .select({
+        backlog: sql<number>`count(*)::int`,
+        oldestAgeSeconds: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
+      })
+      .from(outbox)
+      .where(eq(outbox.status, 'pending'));
+    return { backlog: row?.backlog ?? 0, oldestAgeSeconds: Number(row?.oldestAgeSeconds ?? 0) };
+  },
+
   /** Acknowledgements sent (or waiting) within `sinceMs`, to `toAddress` or (undefined) to anyone. */
   async countRecentAutomatic(db: Db, toAddress: string | undefined, sinceMs: number): Promise<number> {
     const [row] = await db

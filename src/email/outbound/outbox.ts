@@ -148,6 +148,11 @@ export class Outbox implements AnswerMail, AccountMail {
   }
 
   /** After commit: queue the rows, waiting at most QUEUE_WAIT_MS. Nothing is lost either way: the sweeper finds them. */
+  /** Mails waiting to be sent, and how long the oldest has waited (metrics). */
+  backlog(): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+    return outboxRows.backlog(this.db);
+  }
+
   async dispatch(ids: (number | undefined)[]): Promise<void> {
     const queued = ids
       .filter((outboxId) => outboxId !== undefined)

@@ -24,18 +24,17 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'getReadiness',
-        summary: 'Readiness: the database answers',
+        summary: 'Readiness: the database answers, and Redis when it is configured',
         security: publicSecurity,
         tags: ['health'],
         response: { 200: Status, 503: ErrorBody },
       },
     },
     async (request, reply) => {
-      try {
-        await app.services.database.ping();
-      } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed');
-        return reply.code(503).header('Retry-After', '5').send({ detail: 'Database unavailable' });
+      const problem = await app.services.readiness.problem();
+      if (problem) {
+        request.log.warn({ problem }, 'readiness check failed');
+        return reply.code(503).header('Retry-After', '5').send({ detail: problem });
       }
       return { data: { status: 'ready' }, message: 'Service is ready' };
     },

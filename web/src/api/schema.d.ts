@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /** Readiness: the database answers, and Redis when it is configured */
         get: operations["getReadiness"];
         put?: never;
         post?: never;

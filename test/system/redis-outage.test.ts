@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, ManagedProcess, sleep } from '../../scripts/soak/proc.js';
+import { SoakRedis } from '../../scripts/soak/services.js';
+import { TestContext } from '../helpers/context.js';
+import { waitUntil } from '../helpers/wait.js';
+
+/**
+ * Issue 13, point 6: a Redis outage as operators see it. An API process and a worker on a private
+ * redis-server of this file (never the shared one), which the test stops and starts again: readiness says
+ * 503 `Redis unavailable` meanwhile, and each Redis connection logs the outage once when it starts and once
+ * when it ends (before, ~42 warnings with stack traces per worker in 5 s).
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+
+let ctx: TestContext;
+let dir: string;
+let redis: SoakRedis;
+let api: ManagedProcess;
+let worker: ManagedProcess;
+let base: string;
+let workerBase: string;
+const lines = { api: [] as string[], worker: [] as string[] };
+
+type LogLine = Record<string, unknown>;
+const parsed = (from: string[]): LogLine[] => from.map((line) => JSON.parse(line) as LogLine);
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sd-redis-outage-'));
+  redis = new SoakRedis(dir, await freePort(), dir);
+  await redis.start();
+  const settings = { REDIS_URL: redis.url };
+  ctx = await TestContext.create(settings, { postgres: true });
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...settings,
+    DATABASE_URL: ctx.databaseUrl ?? '',
+    SECRET_KEY: ctx.config.auth.secretKey,
+    LOG_LEVEL: 'info',
+  };
+  const [port, healthPort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${port}`;
+  workerBase = `http://127.0.0.1:${healthPort}`;
+  const tsx = path.join(root, 'node_modules/.bin/tsx');
+  api = ManagedProcess.start('api', tsx, ['src/server.ts'], {
+    cwd: root,
+    env: { ...env, PORT: String(port) },
+    logFile: path.join(dir, 'api.log'),
+    onLine: (line) => lines.api.push(line),
+  });
+  worker = ManagedProcess.start('worker', tsx, ['src/worker.ts'], {
+    cwd: root,
+    env: { ...env, WORKER_HEALTH_PORT: String(healthPort) },
+    logFile: path.join(dir, 'worker.log'),
+    onLine: (line) => lines.worker.push(line),
+  });
+  for (const [child, url] of [
+    [api, `${base}/api/health/ready`],
+    [worker, `${workerBase}/ready`],
+  ] as const) {
+    await waitUntil(async () => {
+      if (!child.running) throw new Error(`${child.name} exited:\n${child.lastLines(30).join('\n')}`);
+      return (await fetch(url).catch(() => undefined))?.ok;
+    }, 60_000);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([api, worker].map((child) => child?.stop('SIGTERM', 10_000)));
+  await redis?.destroy();
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function readiness(url: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+/** `msg` lines of one process, counted per Redis connection (`redis`: limits, queue, worker, lease, …). */
+function perConnection(from: string[], msg: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of parsed(from).filter((l) => l.msg === msg)) {
+    const name = String(line.redis);
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('a Redis outage', { timeout: 90_000 }, () => {
+  it('makes readiness 503 "Redis unavailable", logged once per connection, and once more when it ends', async () => {
+    const before = { api: lines.api.length, worker: lines.worker.length };
+    await redis.shutdown();
+
+    const unready = { status: 503, body: { detail: 'Redis unavailable' } };
+    await waitUntil(async () => (await readiness(`${base}/api/health/ready`)).status === 503, 10_000);
+    expect(await readiness(`${base}/api/health/ready`)).toEqual(unready);
+    await waitUntil(async () => (await readiness(`${workerBase}/ready`)).status === 503, 10_000);
+    expect(await readiness(`${workerBase}/ready`)).toEqual(unready);
+    // Liveness is not readiness: the worker still answers /health.
+    expect((await fetch(`${workerBase}/health`)).status).toBe(200);
+
+    // The outage lasts: ioredis keeps reconnecting (and failing) all this while.
+    await sleep(5_000);
+    const during = {
+      api: lines.api.slice(before.api).filter((line) => line.includes('"level":40') || line.includes('"level":50')),
+      worker: lines.worker
+        .slice(before.worker)
+        .filter((line) => line.includes('"level":40') || line.includes('"level":50')),
+    };
+    const apiDown = perConnection(lines.api, 'redis unavailable');
+    const workerDown = perConnection(lines.worker, 'redis unavailable');
+    expect(Object.keys(apiDown).sort()).toEqual(['limits', 'queue', 'readiness']);
+    expect(Object.keys(workerDown).sort()).toEqual(['queue', 'readiness', 'worker']);
+    for (const count of [...Object.values(apiDown), ...Object.values(workerDown)]) expect(count).toBe(1);
+    // A few lines in all, none with a stack trace (the readiness probes' own warnings aside).
+    for (const line of [...during.api, ...during.worker]) expect(line).not.toContain('"stack"');
+    expect(during.worker.length).toBeLessThanOrEqual(5);
+
+    await redis.start();
+    await waitUntil(async () => (await readiness(`${base}/api/health/ready`)).status === 200, 30_000);
+    await waitUntil(async () => (await readiness(`${workerBase}/ready`)).status === 200, 30_000);
+    const apiBack = await waitUntil(async () => {
+      const back = perConnection(lines.api, 'redis available again');
+      return Object.keys(back).length === Object.keys(apiDown).length && back;
+    }, 15_000);
+    const workerBack = await waitUntil(async () => {
+      const back = perConnection(lines.worker, 'redis available again');
+      return Object.keys(back).length === Object.keys(workerDown).length && back;
+    }, 15_000);
+    expect(apiBack).toEqual(apiDown);
+    expect(workerBack).toEqual(workerDown);
+    for (const line of parsed(lines.worker).filter((l) => l.msg === 'redis available again'))
+      expect(line.downMs).toEqual(expect.any(Number));
+  });
+});
