@@ -1,10 +1,20 @@
 import { type InfiniteData, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { Ticket, TicketPage } from './api/client';
+import type { Me, Ticket, TicketPage } from './api/client';
+import { belongs } from './screens/inbox/views';
 
+/** A ticket list's query (the API's filters), plus `notClosed`: open and in progress, kept out of closed. */
 export interface ListFilter {
   status: string;
   q: string;
+  priority?: string;
+  tag?: string;
+  group_id?: string;
+  assignee?: string;
+  operator_id?: number;
+  sla?: string;
+  sort_by?: string;
+  notClosed?: boolean;
 }
 
 interface LiveEvent {
@@ -54,6 +64,7 @@ export function useLiveEvents(token: string): void {
 }
 
 function applyTicket(queryClient: QueryClient, ticket: Ticket, created: boolean): void {
+  const me = queryClient.getQueriesData<Me>({ queryKey: ['me'] }).find(([, data]) => data)?.[1];
   for (const [key, data] of queryClient.getQueriesData<InfiniteData<TicketPage>>({ queryKey: ['tickets'] })) {
     if (!data) continue;
     const filter = key[1] as ListFilter | undefined;
@@ -66,7 +77,7 @@ function applyTicket(queryClient: QueryClient, ticket: Ticket, created: boolean)
           data: page.data.map((row) => (row.id === ticket.id ? ticket : row)),
         })),
       });
-    } else if (created && filter && filter.q === '' && (filter.status === '' || filter.status === ticket.status)) {
+    } else if (created && filter && belongs(filter, ticket, me?.id)) {
       const [first, ...rest] = data.pages;
       if (!first) continue;
       queryClient.setQueryData<InfiniteData<TicketPage>>(key, {

@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Button } from 'react-aria-components';
-import { api, type Ticket } from '../api/client';
+import { api, type paths, type Ticket } from '../api/client';
 import type { ListFilter } from '../live';
 import { followLink } from '../router';
 
@@ -11,21 +11,50 @@ export const STATUS_LABELS: Record<Ticket['status'], string> = {
   closed: 'Closed',
 };
 
+type TicketQuery = NonNullable<paths['/api/tickets']['get']['parameters']['query']>;
+
+/** The API's query for a list filter (`notClosed` is applied to the rows, the API has one status at a time). */
+function queryOf(filter: ListFilter, cursor: string | undefined): TicketQuery {
+  return {
+    limit: 50,
+    ...(cursor ? { cursor } : {}),
+    ...(filter.status ? { status: filter.status as Ticket['status'] } : {}),
+    ...(filter.q ? { q: filter.q } : {}),
+    ...(filter.priority ? { priority: filter.priority as Ticket['priority'] } : {}),
+    ...(filter.tag ? { tag: filter.tag } : {}),
+    ...(filter.group_id ? { group_id: filter.group_id } : {}),
+    ...(filter.assignee ? { assignee: filter.assignee as 'me' | 'none' } : {}),
+    ...(filter.operator_id ? { operator_id: filter.operator_id } : {}),
+    ...(filter.sla ? { sla: filter.sla } : {}),
+    ...(filter.sort_by ? { sort_by: filter.sort_by as NonNullable<TicketQuery['sort_by']> } : {}),
+  };
+}
+
+/** Selection and the keyboard's current row, for the operators' inbox (the portal's list has neither). */
+export interface ListSelection {
+  selected: ReadonlySet<number>;
+  onToggle: (id: number, on: boolean) => void;
+  activeId: number | null;
+  onRows: (rows: Ticket[]) => void;
+}
+
 /** Tickets, newest first, a page at a time (keyset cursor): the next page loads as the end scrolls into view. */
-export function TicketList({ filter, label }: { filter: ListFilter; label: string }) {
+export function TicketList({
+  filter,
+  label,
+  selection,
+}: {
+  filter: ListFilter;
+  label: string;
+  selection?: ListSelection;
+}) {
   const tickets = useInfiniteQuery({
     queryKey: ['tickets', filter],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) => {
-      const query = {
-        limit: 50,
-        ...(pageParam ? { cursor: pageParam } : {}),
-        ...(filter.status ? { status: filter.status as Ticket['status'] } : {}),
-        ...(filter.q ? { q: filter.q } : {}),
-      };
-      const { data, error } = await api.GET('/api/tickets', { params: { query }, signal });
+      const { data, error } = await api.GET('/api/tickets', { params: { query: queryOf(filter, pageParam) }, signal });
       if (!data) throw new Error(error ? 'Could not load tickets' : 'No answer');
-      return data;
+      return filter.notClosed ? { ...data, data: data.data.filter((row) => row.status !== 'closed') } : data;
     },
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
   });
@@ -42,25 +71,56 @@ export function TicketList({ filter, label }: { filter: ListFilter; label: strin
     return () => observer.disconnect();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
+  const pages = tickets.data?.pages;
+  const rows = useMemo(() => pages?.flatMap((page) => page.data), [pages]);
+  const onRows = selection?.onRows;
+  useEffect(() => {
+    if (onRows) onRows(rows ?? []);
+  }, [rows, onRows]);
+
   if (tickets.isPending) return <p className="loading">Loading tickets…</p>;
   if (tickets.isError) return <p role="alert">{tickets.error.message}</p>;
-  const rows = tickets.data.pages.flatMap((page) => page.data);
   return (
     <section aria-label={label}>
-      {rows.length === 0 ? (
+      {!rows || rows.length === 0 ? (
         <p>No tickets.</p>
       ) : (
         <ul className="tickets">
           {rows.map((ticket) => (
-            <li key={ticket.id}>
-              <a href={`/tickets/${ticket.id}`} onClick={(event) => followLink(event, `/tickets/${ticket.id}`)}>
-                {ticket.subject}
-              </a>
+            <li
+              key={ticket.id}
+              className={selection?.activeId === ticket.id ? 'active' : undefined}
+              aria-current={selection?.activeId === ticket.id ? 'true' : undefined}
+            >
+              <span className="subject-line">
+                {selection && (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${ticket.subject}`}
+                    checked={selection.selected.has(ticket.id)}
+                    onChange={(event) => selection.onToggle(ticket.id, event.currentTarget.checked)}
+                  />
+                )}
+                <a
+                  href={`/tickets/${ticket.id}`}
+                  data-ticket-id={ticket.id}
+                  onClick={(event) => followLink(event, `/tickets/${ticket.id}`)}
+                >
+                  {ticket.subject}
+                </a>
+              </span>
               <span className="meta">
                 <span className={`badge ${ticket.status}`}>{STATUS_LABELS[ticket.status]}</span>
                 <span className={`badge prio-${ticket.priority}`}>{ticket.priority}</span>
                 <span>#{ticket.id}</span>
                 <span>{ticket.creator.username}</span>
+                {ticket.operator && <span>→ {ticket.operator.username}</span>}
+                {ticket.group && <span>{ticket.group.name}</span>}
+                {ticket.tags.map((tag) => (
+                  <span key={tag} className="tag">
+                    {tag}
+                  </span>
+                ))}
                 <time dateTime={ticket.updated_at}>{new Date(ticket.updated_at).toLocaleString()}</time>
               </span>
             </li>

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useRef, useState } from 'react';
 import { Button, Label, Switch, TextArea, TextField } from 'react-aria-components';
 import { ApiError, api, detailOf, type Ticket } from '../api/client';
+import { useTicketShortcuts } from '../keyboard/shortcuts';
 import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
 import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from './StatusSelect';
@@ -23,6 +24,7 @@ function useTicket(id: number) {
 
 export default function TicketPage({ id, staff }: { id: number; staff: boolean }) {
   const ticket = useTicket(id);
+  useTicketShortcuts();
   if (ticket.isPending) return <p className="loading">Loading…</p>;
   if (ticket.isError) return <p role="alert">{ticket.error.message}</p>;
   const { ticket: row, etag } = ticket.data;
