@@ -25,7 +25,8 @@ export function isTyping(target: EventTarget | null): boolean {
   return target.getAttribute('role') === 'textbox' || target.getAttribute('role') === 'combobox';
 }
 
-export type ShortcutHandlers = Partial<Record<string, (event: KeyboardEvent) => void>>;
+/** A handler that returns `false` leaves the key to the browser (e.g. Enter on a focused link). */
+export type ShortcutHandlers = Partial<Record<string, (event: KeyboardEvent) => boolean | undefined>>;
 
 /** Calls `handlers[event.key]` on a key press outside fields, without modifiers, and not under a dialog. */
 export function useShortcuts(handlers: ShortcutHandlers): void {
@@ -38,8 +39,7 @@ export function useShortcuts(handlers: ShortcutHandlers): void {
       if (document.querySelector('[role="dialog"], [role="alertdialog"], [role="listbox"]')) return;
       const handler = current.current[event.key];
       if (!handler) return;
-      event.preventDefault();
-      handler(event);
+      if (handler(event) !== false) event.preventDefault();
     };
     document.addEventListener('keydown', onKeyDown);
     return () => document.removeEventListener('keydown', onKeyDown);
@@ -49,12 +49,16 @@ export function useShortcuts(handlers: ShortcutHandlers): void {
 /** The ticket page's keys: `r` focuses the reply box, `n` switches it to an internal note and focuses it. */
 export function useTicketShortcuts(): void {
   useShortcuts({
-    r: () => replyBox()?.focus(),
+    r: () => {
+      replyBox()?.focus();
+      return true;
+    },
     n: () => {
       const internal = document.querySelector<HTMLInputElement>('.composer input[role="switch"]');
       if (internal && !internal.checked) internal.click();
       // The switch re-renders the composer: focus once React has committed.
       requestAnimationFrame(() => replyBox()?.focus());
+      return true;
     },
   });
 }

@@ -91,17 +91,18 @@ export function Inbox() {
     });
   }, []);
 
-  function move(step: number) {
-    if (rows.length === 0) return;
+  function move(step: number): boolean {
+    if (rows.length === 0) return true;
     const index = rows.findIndex((row) => row.id === activeId);
     const nextIndex =
       index === -1 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, index + step));
     const next = rows[nextIndex];
-    if (!next) return;
+    if (!next) return true;
     setActiveId(next.id);
     const link = document.querySelector<HTMLAnchorElement>(`a[data-ticket-id="${next.id}"]`);
     link?.focus();
     link?.scrollIntoView({ block: 'nearest' });
+    return true;
   }
 
   useShortcuts({
@@ -109,11 +110,19 @@ export function Inbox() {
     k: () => move(-1),
     [ENTER]: (event) => {
       // A focused link or button does its own thing with Enter.
-      if (event.target instanceof HTMLAnchorElement || event.target instanceof HTMLButtonElement) return;
-      if (activeId !== null) navigate(`/tickets/${activeId}`);
+      if (event.target instanceof HTMLAnchorElement || event.target instanceof HTMLButtonElement) return false;
+      if (activeId === null) return false;
+      navigate(`/tickets/${activeId}`);
+      return true;
     },
-    '/': () => searchBox.current?.focus(),
-    '?': () => setShowShortcuts(true),
+    '/': () => {
+      searchBox.current?.focus();
+      return true;
+    },
+    '?': () => {
+      setShowShortcuts(true);
+      return true;
+    },
   });
 
   const loadedIds = rows.map((row) => row.id);

@@ -1,0 +1,256 @@
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
+import { type Ok, TestContext, type TestUser } from '../helpers/context.js';
+import { waitUntil } from '../helpers/wait.js';
+
+/**
+ * The operators' inbox in a real browser (Debian's Chromium) against the real server on PostgreSQL: views,
+ * filters, bulk actions through `PATCH /api/tickets`, and the keyboard.
+ */
+let ctx: TestContext;
+let browser: Browser;
+let base: string;
+let operator: TestUser;
+let admin: TestUser;
+let customer: TestUser;
+const contexts: BrowserContext[] = [];
+
+const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
+
+interface TicketView {
+  id: number;
+  status: string;
+  priority: string;
+  tags: string[];
+  operator: { id: number } | null;
+}
+
+beforeAll(async () => {
+  ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+  operator = await ctx.newUser('operator');
+  admin = await ctx.newUser('admin');
+  customer = await ctx.newUser('customer');
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await ctx?.close();
+});
+
+async function open(user: TestUser, url: string): Promise<Page> {
+  const context = await signedInContext(browser, base, user.token);
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+async function createTicket(subject: string): Promise<number> {
+  const response = await ctx.request<Ok<{ id: number }>>({
+    method: 'POST',
+    url: '/api/tickets',
+    headers: customer.auth,
+    payload: { subject, description: 'Created through the API' },
+  });
+  expect(response.status).toBe(201);
+  return response.body.data.id;
+}
+
+async function change(id: number, payload: Record<string, unknown>): Promise<void> {
+  const response = await ctx.request({ method: 'PATCH', url: `/api/tickets/${id}`, headers: operator.auth, payload });
+  expect(response.status).toBe(200);
+}
+
+async function ticket(id: number): Promise<TicketView> {
+  const response = await ctx.request<Ok<TicketView>>({
+    method: 'GET',
+    url: `/api/tickets/${id}`,
+    headers: operator.auth,
+  });
+  return response.body.data;
+}
+
+async function isFocused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => element.ownerDocument.activeElement === element);
+}
+
+describe('operators inbox', { timeout: 60_000 }, () => {
+  it('views show my open tickets, the unassigned ones and a group; the view survives a reload', async () => {
+    const group = await ctx.request<Ok<{ id: number }>>({
+      method: 'POST',
+      url: '/api/groups',
+      headers: admin.auth,
+      payload: { name: ctx.unique('Hardware ') },
+    });
+    expect(group.status).toBe(201);
+    const groupId = group.body.data.id;
+    const mine = ctx.unique('Mine open ');
+    const mineInProgress = ctx.unique('Mine in progress ');
+    const mineClosed = ctx.unique('Mine closed ');
+    const unassigned = ctx.unique('Nobody yet ');
+    const grouped = ctx.unique('Grouped ');
+    await change(await createTicket(mine), { operator_id: operator.user.id });
+    await change(await createTicket(mineInProgress), { operator_id: operator.user.id, status: 'in_progress' });
+    await change(await createTicket(mineClosed), { operator_id: operator.user.id, status: 'closed' });
+    await createTicket(unassigned);
+    await change(await createTicket(grouped), { group_id: groupId, operator_id: admin.user.id });
+
+    const page = await open(operator, '/?view=mine');
+    await page.getByRole('link', { name: mine }).waitFor(VISIBLE);
+    await page.getByRole('link', { name: mineInProgress }).waitFor(VISIBLE);
+    expect(await page.getByRole('link', { name: mineClosed }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: unassigned }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: grouped }).count()).toBe(0);
+
+    const views = page.getByRole('navigation', { name: 'Views' });
+    await views.getByRole('link', { name: 'Unassigned' }).click();
+    await page.getByRole('link', { name: unassigned }).waitFor(VISIBLE);
+    await waitUntil(async () => (await page.getByRole('link', { name: mine }).count()) === 0);
+    expect(await page.getByRole('link', { name: grouped }).count()).toBe(0);
+    expect(page.url()).toContain('view=unassigned');
+
+    const groupName = (
+      await ctx.request<Ok<{ name: string }>>({
+        method: 'GET',
+        url: `/api/groups/${groupId}`,
+        headers: operator.auth,
+      })
+    ).body.data.name;
+    await views.getByRole('link', { name: groupName }).click();
+    await page.getByRole('link', { name: grouped }).waitFor(VISIBLE);
+    await waitUntil(async () => (await page.getByRole('link', { name: unassigned }).count()) === 0);
+    expect(await page.getByRole('link', { name: mine }).count()).toBe(0);
+
+    await page.reload();
+    await page.getByRole('link', { name: grouped }).waitFor(VISIBLE);
+    expect(await views.getByRole('link', { name: groupName }).getAttribute('aria-current')).toBe('page');
+    expect(await page.getByRole('link', { name: unassigned }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('filters by priority (kept in the URL)', async () => {
+    const urgent = ctx.unique('Server down ');
+    const low = ctx.unique('Font too small ');
+    await change(await createTicket(urgent), { priority: 'urgent' });
+    await change(await createTicket(low), { priority: 'low' });
+    const page = await open(operator, '/?view=all');
+    await page.getByRole('link', { name: low }).waitFor(VISIBLE);
+
+    await page.getByRole('button', { name: /Priority filter/ }).click();
+    await page.getByRole('option', { name: 'Urgent' }).click();
+    await page.getByRole('link', { name: urgent }).waitFor(VISIBLE);
+    await waitUntil(async () => (await page.getByRole('link', { name: low }).count()) === 0);
+    expect(page.url()).toContain('priority=urgent');
+  });
+
+  it('closes and tags three checked tickets in bulk', async () => {
+    const subjects = [ctx.unique('Spam A '), ctx.unique('Spam B '), ctx.unique('Spam C ')];
+    const ids: number[] = [];
+    for (const subject of subjects) ids.push(await createTicket(subject));
+    const keep = ctx.unique('Real question ');
+    const keepId = await createTicket(keep);
+    const page = await open(operator, '/?view=all');
+    await page.getByRole('link', { name: keep }).waitFor(VISIBLE);
+
+    for (const subject of subjects)
+      await page.getByRole('checkbox', { name: `Select ${subject}`, exact: true }).check();
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    await bar.waitFor(VISIBLE);
+    await page.getByText('3 selected').waitFor(VISIBLE);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await bar.getByRole('textbox', { name: 'Tag to add' }).fill('Spam');
+    await bar.getByRole('button', { name: 'Add tag' }).click();
+    await waitUntil(async () => (await Promise.all(ids.map(ticket))).every((row) => row.tags.includes('spam')));
+    // A bulk action that went through everywhere clears the selection.
+    await bar.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    for (const subject of subjects)
+      await page.getByRole('checkbox', { name: `Select ${subject}`, exact: true }).check();
+    await bar.getByRole('button', { name: 'Close' }).click();
+    await waitUntil(async () => (await Promise.all(ids.map(ticket))).every((row) => row.status === 'closed'));
+    const untouched = await ticket(keepId);
+    expect(untouched.status).toBe('open');
+    expect(untouched.tags).toEqual([]);
+    // The rows show the change without a reload.
+    const row = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: subjects[0] }) });
+    await row.getByText('Closed').waitFor(VISIBLE);
+  });
+
+  it('"Select all loaded" checks every row and the bulk bar assigns them to me', async () => {
+    const subject = ctx.unique('Assign me ');
+    const id = await createTicket(subject);
+    const page = await open(operator, `/?view=all&priority=normal`);
+    await page.getByRole('link', { name: subject }).waitFor(VISIBLE);
+    await page.getByRole('checkbox', { name: 'Select all loaded' }).check();
+    expect(await page.getByRole('checkbox', { name: `Select ${subject}`, exact: true }).isChecked()).toBe(true);
+    await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Assign to me' }).click();
+    await waitUntil(async () => (await ticket(id)).operator?.id === operator.user.id);
+  });
+
+  it('j/k move in the list, Enter opens; / focuses Search; typing j there does not move; ? shows the shortcuts', async () => {
+    const older = ctx.unique('Second in line ');
+    const newer = ctx.unique('First in line ');
+    await createTicket(older);
+    await createTicket(newer);
+    const page = await open(operator, '/?view=all');
+    await page.getByRole('link', { name: older }).waitFor(VISIBLE);
+    const current = page.locator('.tickets li[aria-current="true"]');
+
+    await page.keyboard.press('j');
+    await current.getByRole('link', { name: newer }).waitFor(VISIBLE);
+    await page.keyboard.press('j');
+    await current.getByRole('link', { name: older }).waitFor(VISIBLE);
+    await page.keyboard.press('k');
+    await current.getByRole('link', { name: newer }).waitFor(VISIBLE);
+    expect(await isFocused(page.getByRole('link', { name: newer }))).toBe(true);
+
+    // `/` focuses Search (and is not typed into it); a `j` typed there is text, not a move.
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await page.keyboard.press('/');
+    expect(await isFocused(search)).toBe(true);
+    expect(await search.inputValue()).toBe('');
+    await page.keyboard.type('j');
+    expect(await search.inputValue()).toBe('j');
+    await current.getByRole('link', { name: newer }).waitFor(VISIBLE);
+    await search.fill('');
+
+    // `?` from outside a field opens the shortcuts dialog; Escape closes it.
+    await page.getByRole('heading', { name: 'Inbox' }).click();
+    await page.keyboard.press('?');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Keyboard shortcuts' }).waitFor(VISIBLE);
+    expect(await dialog.getByText('Next ticket in the list').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    // With Ctrl held nothing fires (the browser's shortcut stays the browser's).
+    await page.getByRole('heading', { name: 'Inbox' }).click();
+    await page.keyboard.press('Control+j');
+    await current.getByRole('link', { name: newer }).waitFor(VISIBLE);
+
+    await page.keyboard.press('j');
+    await current.getByRole('link', { name: older }).waitFor(VISIBLE);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: older }).waitFor(VISIBLE);
+
+    // On the ticket: `r` focuses the reply, `n` switches to an internal note and focuses it.
+    const reply = page.getByRole('textbox', { name: 'Reply' });
+    await reply.waitFor(VISIBLE);
+    await page.keyboard.press('r');
+    await waitUntil(async () => isFocused(reply));
+    expect(await reply.inputValue()).toBe('');
+    await page.getByRole('heading', { name: older }).click();
+    await page.keyboard.press('n');
+    await waitUntil(async () => isFocused(reply));
+    expect(await page.getByRole('switch', { name: 'Internal note' }).isChecked()).toBe(true);
+    expect(await reply.inputValue()).toBe('');
+  });
+});
