@@ -194,6 +194,52 @@ describe('operators inbox', { timeout: 60_000 }, () => {
     await waitUntil(async () => (await ticket(id)).operator?.id === operator.user.id);
   });
 
+  it('lists the tickets a bulk action could not change, with why, and changes the others', async () => {
+    const full = ctx.unique('Too many tags ');
+    const fine = ctx.unique('Room for a tag ');
+    const fullId = await createTicket(full);
+    const fineId = await createTicket(fine);
+    await change(fullId, { tags: Array.from({ length: 20 }, (_, index) => `t${index}`) });
+    const page = await open(operator, '/?view=all');
+    await page.getByRole('link', { name: full }).waitFor(VISIBLE);
+    await page.getByRole('checkbox', { name: `Select ${full}`, exact: true }).check();
+    await page.getByRole('checkbox', { name: `Select ${fine}`, exact: true }).check();
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    await bar.getByRole('textbox', { name: 'Tag to add' }).fill('vip');
+    await bar.getByRole('button', { name: 'Add tag' }).click();
+    await bar
+      .getByRole('alert')
+      .filter({ hasText: `#${fullId}:` })
+      .waitFor(VISIBLE);
+    expect((await ticket(fineId)).tags).toEqual(['vip']);
+    expect((await ticket(fullId)).tags).not.toContain('vip');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('a ticket arriving live keeps the checked rows and the current row', async () => {
+    const first = ctx.unique('Checked before ');
+    const second = ctx.unique('Current before ');
+    await createTicket(first);
+    await createTicket(second);
+    const page = await open(operator, '/?view=open');
+    await page.getByRole('link', { name: first }).waitFor(VISIBLE);
+    await page.locator('html[data-live="open"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByRole('checkbox', { name: `Select ${first}`, exact: true }).check();
+    await page.getByRole('heading', { name: 'Inbox' }).click();
+    await page.keyboard.press('j');
+    const current = page.locator('.tickets li[aria-current="true"]');
+    await current.getByRole('link', { name: second }).waitFor(VISIBLE);
+
+    const arrived = ctx.unique('Arrived live ');
+    await createTicket(arrived);
+    await page.getByRole('link', { name: arrived }).waitFor(VISIBLE);
+    expect(await page.getByRole('checkbox', { name: `Select ${first}`, exact: true }).isChecked()).toBe(true);
+    expect(await current.getByRole('link', { name: second }).count()).toBe(1);
+    // The next `j` goes on from where the current row is, not from the top.
+    await page.keyboard.press('j');
+    await current.getByRole('link', { name: first }).waitFor(VISIBLE);
+  });
+
   it('j/k move in the list, Enter opens; / focuses Search; typing j there does not move; ? shows the shortcuts', async () => {
     const older = ctx.unique('Second in line ');
     const newer = ctx.unique('First in line ');
