@@ -141,12 +141,16 @@ describe('operators inbox', { timeout: 60_000 }, () => {
     await change(await createTicket(low), { priority: 'low' });
     const page = await open(operator, '/?view=all');
     await page.getByRole('link', { name: low }).waitFor(VISIBLE);
+    await page.getByRole('checkbox', { name: `Select ${urgent}`, exact: true }).check();
 
     await page.getByRole('button', { name: /Priority filter/ }).click();
     await page.getByRole('option', { name: 'Urgent' }).click();
     await page.getByRole('link', { name: urgent }).waitFor(VISIBLE);
     await waitUntil(async () => (await page.getByRole('link', { name: low }).count()) === 0);
     expect(page.url()).toContain('priority=urgent');
+    // Another list starts with nothing checked: a bulk action never reaches rows left behind.
+    expect(await page.getByRole('checkbox', { name: `Select ${urgent}`, exact: true }).isChecked()).toBe(false);
+    expect(await page.getByRole('region', { name: 'Bulk actions' }).count()).toBe(0);
   });
 
   it('closes and tags three checked tickets in bulk', async () => {

@@ -81,6 +81,12 @@ export function Inbox() {
   const [activeId, setActiveId] = useState<number | null>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
   const searchBox = useRef<HTMLInputElement>(null);
+  // Another list: a bulk action must not reach tickets checked in the list left behind.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the list's filter changes
+  useEffect(() => {
+    setSelected(new Set());
+    setActiveId(null);
+  }, [filterKey]);
 
   const onToggle = useCallback((id: number, on: boolean) => {
     setSelected((previous) => {
