@@ -6,6 +6,7 @@ import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
 import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from './StatusSelect';
 import { STATUS_LABELS } from './TicketList';
+import { Timeline } from './ticket/Timeline';
 
 function useTicket(id: number) {
   return useQuery({
@@ -40,7 +41,7 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
           {row.creator.username}
         </p>
         <p className="description">{row.description}</p>
-        <Conversation id={id} />
+        {staff ? <Timeline id={id} /> : <Conversation id={id} />}
         <Composer id={id} staff={staff} />
       </div>
       {staff && <SidePanel ticket={row} etag={etag} />}
@@ -117,6 +118,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
       setText('');
       void queryClient.invalidateQueries({ queryKey: ['messages', id] });
       void queryClient.invalidateQueries({ queryKey: ['ticket', id] });
+      void queryClient.invalidateQueries({ queryKey: ['events', id] });
     },
   });
 
