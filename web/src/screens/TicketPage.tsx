@@ -1,11 +1,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Button, Label, Switch, TextArea, TextField } from 'react-aria-components';
-import { ApiError, api, detailOf, type Ticket } from '../api/client';
+import { ApiError, api, detailOf } from '../api/client';
 import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
-import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from './StatusSelect';
 import { STATUS_LABELS } from './TicketList';
+import { SidePanel } from './ticket/SidePanel';
 import { Timeline } from './ticket/Timeline';
 
 function useTicket(id: number) {
@@ -173,57 +173,5 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
         </p>
       )}
     </form>
-  );
-}
-
-function SidePanel({ ticket, etag }: { ticket: Ticket; etag: string | null }) {
-  const queryClient = useQueryClient();
-  const [notice, setNotice] = useState<string | null>(null);
-  const change = useMutation({
-    mutationFn: async (changes: { status?: Ticket['status']; priority?: Ticket['priority'] }) => {
-      const { data, error, response } = await api.PATCH('/api/tickets/{ticket_id}', {
-        params: { path: { ticket_id: ticket.id }, header: etag ? { 'if-match': etag } : {} },
-        body: changes,
-      });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not changed'));
-      return data.data;
-    },
-    onMutate: () => setNotice(null),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] }),
-    onError: (error) => {
-      if (error instanceof ApiError && error.status === 412) {
-        setNotice(
-          'Someone else changed this ticket meanwhile. It has been reloaded: check it and apply your change again.',
-        );
-        void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] });
-      } else {
-        setNotice(error.message);
-      }
-    },
-  });
-  return (
-    <aside className="side-panel stack" aria-label="Ticket details">
-      <OptionSelect
-        label="Status"
-        options={STATUS_OPTIONS}
-        value={ticket.status}
-        isDisabled={change.isPending}
-        onChange={(value) => value !== ticket.status && change.mutate({ status: value as Ticket['status'] })}
-      />
-      <OptionSelect
-        label="Priority"
-        options={PRIORITY_OPTIONS}
-        value={ticket.priority}
-        isDisabled={change.isPending}
-        onChange={(value) => value !== ticket.priority && change.mutate({ priority: value as Ticket['priority'] })}
-      />
-      {notice && <p role="alert">{notice}</p>}
-      <dl>
-        <dt>Assignee</dt>
-        <dd>{ticket.operator?.username ?? 'Unassigned'}</dd>
-        <dt>Tags</dt>
-        <dd>{ticket.tags.length > 0 ? ticket.tags.join(', ') : 'None'}</dd>
-      </dl>
-    </aside>
   );
 }
