@@ -179,7 +179,10 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
     await search.pressSequentially(title.slice(0, 12));
     await page.getByRole('menuitem', { name: title }).waitFor(VISIBLE);
     await search.press('Enter');
-    await waitUntil(async () => (await reply.inputValue()) === `Hello ${customer.user.username}, about ticket ${id}:`);
+    await waitUntil(async () => {
+      expect(await reply.inputValue()).toBe(`Hello ${customer.user.username}, about ticket ${id}:`);
+      return true;
+    });
 
     // The picker button does the same.
     await reply.fill('');

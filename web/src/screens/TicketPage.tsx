@@ -5,6 +5,7 @@ import { ApiError, api, detailOf } from '../api/client';
 import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
 import { STATUS_LABELS } from './TicketList';
+import { CannedPicker } from './ticket/CannedPicker';
 import { SidePanel } from './ticket/SidePanel';
 import { Timeline } from './ticket/Timeline';
 
@@ -100,6 +101,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
   const queryClient = useQueryClient();
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(false);
+  const [cannedOpen, setCannedOpen] = useState(false);
   // The key of the send in progress or last failed: pressing Send again retries it with the same key.
   const pending = useRef<Send | null>(null);
   const send = useMutation({
@@ -150,6 +152,10 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
             if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
               event.preventDefault();
               submit();
+            } else if (staff && event.key === '/' && text === '' && !event.ctrlKey && !event.metaKey) {
+              // `/` at the start of the reply opens the canned responses, its search taking what follows.
+              event.preventDefault();
+              setCannedOpen(true);
             }
           }}
         />
@@ -161,7 +167,17 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
             Internal note
           </Switch>
         )}
-        <span className="hint">Ctrl+Enter sends</span>
+        {staff && (
+          <CannedPicker
+            ticketId={id}
+            isOpen={cannedOpen}
+            onOpenChange={setCannedOpen}
+            onInsert={(inserted) =>
+              setText((current) => (current.trim() === '' ? inserted : `${current}\n${inserted}`))
+            }
+          />
+        )}
+        <span className="hint">Ctrl+Enter sends{staff ? ' · / canned responses' : ''}</span>
         <Button type="submit" className="primary" isDisabled={send.isPending}>
           Send
         </Button>
