@@ -6,6 +6,7 @@ import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
 import { STATUS_LABELS } from './TicketList';
 import { CannedPicker } from './ticket/CannedPicker';
+import { MergeDialog } from './ticket/MergeDialog';
 import { SidePanel } from './ticket/SidePanel';
 import { Timeline } from './ticket/Timeline';
 
@@ -40,12 +41,29 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
         <p className="meta">
           #{row.id} · <span className={`badge ${row.status}`}>{STATUS_LABELS[row.status]}</span> ·{' '}
           {row.creator.username}
+          {row.merged_into_id !== null && (
+            <>
+              {' · '}
+              <a
+                href={`/tickets/${row.merged_into_id}`}
+                onClick={(event) => followLink(event, `/tickets/${row.merged_into_id}`)}
+              >
+                Merged into #{row.merged_into_id}
+              </a>
+            </>
+          )}
         </p>
         <p className="description">{row.description}</p>
         {staff ? <Timeline id={id} /> : <Conversation id={id} />}
         <Composer id={id} staff={staff} />
       </div>
-      {staff && <SidePanel ticket={row} etag={etag} />}
+      {staff && (
+        <SidePanel
+          ticket={row}
+          etag={etag}
+          actions={row.merged_into_id === null && <MergeDialog ticketId={row.id} />}
+        />
+      )}
     </div>
   );
 }
