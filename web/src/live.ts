@@ -46,11 +46,16 @@ export function useLiveEvents(token: string): void {
       const event = JSON.parse(message.data) as LiveEvent;
       if (event.ticket) applyTicket(queryClient, event.ticket, message.type === 'ticket.created');
       void queryClient.invalidateQueries({ queryKey: ['ticket', event.ticket_id] });
+      // The ticket page's timeline (web-ticket): its history.
+      void queryClient.invalidateQueries({ queryKey: ['events', event.ticket_id] });
     };
     const onConversation = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as LiveEvent;
       if (event.ticket) applyTicket(queryClient, event.ticket, false);
       void queryClient.invalidateQueries({ queryKey: ['messages', event.ticket_id] });
+      // The ticket page's timeline (web-ticket): mail events and delivery states.
+      void queryClient.invalidateQueries({ queryKey: ['events', event.ticket_id] });
+      void queryClient.invalidateQueries({ queryKey: ['outbox', event.ticket_id] });
     };
     const onReset = () => void queryClient.invalidateQueries();
     for (const type of TICKET_EVENTS) source.addEventListener(type, onTicket);

@@ -1,12 +1,15 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Button, Label, Switch, TextArea, TextField } from 'react-aria-components';
-import { ApiError, api, detailOf, type Ticket } from '../api/client';
+import { ApiError, api, detailOf } from '../api/client';
 import { useTicketShortcuts } from '../keyboard/shortcuts';
 import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
-import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from './StatusSelect';
 import { STATUS_LABELS } from './TicketList';
+import { CannedPicker } from './ticket/CannedPicker';
+import { MergeDialog } from './ticket/MergeDialog';
+import { SidePanel } from './ticket/SidePanel';
+import { Timeline } from './ticket/Timeline';
 
 function useTicket(id: number) {
   return useQuery({
@@ -40,12 +43,29 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
         <p className="meta">
           #{row.id} · <span className={`badge ${row.status}`}>{STATUS_LABELS[row.status]}</span> ·{' '}
           {row.creator.username}
+          {row.merged_into_id !== null && (
+            <>
+              {' · '}
+              <a
+                href={`/tickets/${row.merged_into_id}`}
+                onClick={(event) => followLink(event, `/tickets/${row.merged_into_id}`)}
+              >
+                Merged into #{row.merged_into_id}
+              </a>
+            </>
+          )}
         </p>
         <p className="description">{row.description}</p>
-        <Conversation id={id} />
+        {staff ? <Timeline id={id} /> : <Conversation id={id} />}
         <Composer id={id} staff={staff} />
       </div>
-      {staff && <SidePanel ticket={row} etag={etag} />}
+      {staff && (
+        <SidePanel
+          ticket={row}
+          etag={etag}
+          actions={row.merged_into_id === null && <MergeDialog ticketId={row.id} />}
+        />
+      )}
     </div>
   );
 }
@@ -101,6 +121,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
   const queryClient = useQueryClient();
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(false);
+  const [cannedOpen, setCannedOpen] = useState(false);
   // The key of the send in progress or last failed: pressing Send again retries it with the same key.
   const pending = useRef<Send | null>(null);
   const send = useMutation({
@@ -119,6 +140,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
       setText('');
       void queryClient.invalidateQueries({ queryKey: ['messages', id] });
       void queryClient.invalidateQueries({ queryKey: ['ticket', id] });
+      void queryClient.invalidateQueries({ queryKey: ['events', id] });
     },
   });
 
@@ -150,6 +172,10 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
             if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
               event.preventDefault();
               submit();
+            } else if (staff && event.key === '/' && text === '' && !event.ctrlKey && !event.metaKey) {
+              // `/` at the start of the reply opens the canned responses, its search taking what follows.
+              event.preventDefault();
+              setCannedOpen(true);
             }
           }}
         />
@@ -161,7 +187,17 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
             Internal note
           </Switch>
         )}
-        <span className="hint">Ctrl+Enter sends</span>
+        {staff && (
+          <CannedPicker
+            ticketId={id}
+            isOpen={cannedOpen}
+            onOpenChange={setCannedOpen}
+            onInsert={(inserted) =>
+              setText((current) => (current.trim() === '' ? inserted : `${current}\n${inserted}`))
+            }
+          />
+        )}
+        <span className="hint">Ctrl+Enter sends{staff ? ' · / canned responses' : ''}</span>
         <Button type="submit" className="primary" isDisabled={send.isPending}>
           Send
         </Button>
@@ -173,57 +209,5 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
         </p>
       )}
     </form>
-  );
-}
-
-function SidePanel({ ticket, etag }: { ticket: Ticket; etag: string | null }) {
-  const queryClient = useQueryClient();
-  const [notice, setNotice] = useState<string | null>(null);
-  const change = useMutation({
-    mutationFn: async (changes: { status?: Ticket['status']; priority?: Ticket['priority'] }) => {
-      const { data, error, response } = await api.PATCH('/api/tickets/{ticket_id}', {
-        params: { path: { ticket_id: ticket.id }, header: etag ? { 'if-match': etag } : {} },
-        body: changes,
-      });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not changed'));
-      return data.data;
-    },
-    onMutate: () => setNotice(null),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] }),
-    onError: (error) => {
-      if (error instanceof ApiError && error.status === 412) {
-        setNotice(
-          'Someone else changed this ticket meanwhile. It has been reloaded: check it and apply your change again.',
-        );
-        void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] });
-      } else {
-        setNotice(error.message);
-      }
-    },
-  });
-  return (
-    <aside className="side-panel stack" aria-label="Ticket details">
-      <OptionSelect
-        label="Status"
-        options={STATUS_OPTIONS}
-        value={ticket.status}
-        isDisabled={change.isPending}
-        onChange={(value) => value !== ticket.status && change.mutate({ status: value as Ticket['status'] })}
-      />
-      <OptionSelect
-        label="Priority"
-        options={PRIORITY_OPTIONS}
-        value={ticket.priority}
-        isDisabled={change.isPending}
-        onChange={(value) => value !== ticket.priority && change.mutate({ priority: value as Ticket['priority'] })}
-      />
-      {notice && <p role="alert">{notice}</p>}
-      <dl>
-        <dt>Assignee</dt>
-        <dd>{ticket.operator?.username ?? 'Unassigned'}</dd>
-        <dt>Tags</dt>
-        <dd>{ticket.tags.length > 0 ? ticket.tags.join(', ') : 'None'}</dd>
-      </dl>
-    </aside>
   );
 }

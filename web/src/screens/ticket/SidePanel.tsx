@@ -1,0 +1,247 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { Button, Input, Label, Tag, TagGroup, TagList, TextField } from 'react-aria-components';
+import { ApiError, api, detailOf, type Ticket } from '../../api/client';
+import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from '../StatusSelect';
+import { useGroups, useStaff } from './data';
+
+/** One edit of the panel, as PATCH /api/tickets/{id} takes it. */
+export interface Change {
+  status?: Ticket['status'];
+  priority?: Ticket['priority'];
+  operator_id?: number | null;
+  group_id?: number | null;
+  add_tags?: string[];
+  remove_tags?: string[];
+}
+
+interface Conflict {
+  changed: string[];
+  change: Change;
+}
+
+const LABEL: Record<string, string> = Object.fromEntries(
+  [...STATUS_OPTIONS, ...PRIORITY_OPTIONS].map((option) => [option.id, option.label]),
+);
+
+/** What differs between the version an edit was made on and the current one, as lines for a person. */
+export function differences(before: Ticket, after: Ticket): string[] {
+  const lines: string[] = [];
+  if (before.status !== after.status) lines.push(`Status: ${LABEL[before.status]} → ${LABEL[after.status]}`);
+  if (before.priority !== after.priority) {
+    lines.push(`Priority: ${LABEL[before.priority]} → ${LABEL[after.priority]}`);
+  }
+  if ((before.operator?.id ?? null) !== (after.operator?.id ?? null)) {
+    lines.push(`Assignee: ${before.operator?.username ?? 'Unassigned'} → ${after.operator?.username ?? 'Unassigned'}`);
+  }
+  if ((before.group?.id ?? null) !== (after.group?.id ?? null)) {
+    lines.push(`Group: ${before.group?.name ?? 'None'} → ${after.group?.name ?? 'None'}`);
+  }
+  if (before.tags.join(',') !== after.tags.join(',')) {
+    lines.push(`Tags: ${before.tags.join(', ') || 'none'} → ${after.tags.join(', ') || 'none'}`);
+  }
+  if (before.subject !== after.subject) lines.push('Subject changed');
+  return lines;
+}
+
+function describeChange(change: Change, names: { users: Map<number, string>; groups: Map<number, string> }): string {
+  const parts: string[] = [];
+  if (change.status) parts.push(`status → ${LABEL[change.status]}`);
+  if (change.priority) parts.push(`priority → ${LABEL[change.priority]}`);
+  if (change.operator_id !== undefined) {
+    parts.push(
+      `assignee → ${change.operator_id === null ? 'Unassigned' : (names.users.get(change.operator_id) ?? '?')}`,
+    );
+  }
+  if (change.group_id !== undefined) {
+    parts.push(`group → ${change.group_id === null ? 'None' : (names.groups.get(change.group_id) ?? '?')}`);
+  }
+  if (change.add_tags) parts.push(`add tag ${change.add_tags.join(', ')}`);
+  if (change.remove_tags) parts.push(`remove tag ${change.remove_tags.join(', ')}`);
+  return parts.join('; ');
+}
+
+/**
+ * Status, priority, assignee, group and tags, each edit sent with If-Match. A 412 (someone changed the ticket
+ * meanwhile) reloads it, says what changed, and offers to apply the operator's edit again on the new version.
+ */
+export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: string | null; actions?: ReactNode }) {
+  const queryClient = useQueryClient();
+  const staff = useStaff();
+  const groups = useGroups();
+  const [notice, setNotice] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [newTag, setNewTag] = useState('');
+
+  const change = useMutation({
+    mutationFn: async ({ body, base, version }: { body: Change; base: Ticket; version: string | null }) => {
+      const { data, error, response } = await api.PATCH('/api/tickets/{ticket_id}', {
+        params: { path: { ticket_id: base.id }, header: version ? { 'if-match': version } : {} },
+        body,
+      });
+      if (!data) throw new ApiError(response.status, detailOf(error, 'Not changed'));
+      return { ticket: data.data, etag: response.headers.get('etag') };
+    },
+    onMutate: () => {
+      setNotice(null);
+      setConflict(null);
+    },
+    onSuccess: (result) => {
+      if (result.etag) queryClient.setQueryData(['ticket', ticket.id], result);
+      else void queryClient.invalidateQueries({ queryKey: ['ticket', ticket.id] });
+      void queryClient.invalidateQueries({ queryKey: ['events', ticket.id] });
+    },
+    onError: async (error, { body, base }) => {
+      if (error instanceof ApiError && error.status === 412) {
+        await queryClient.refetchQueries({ queryKey: ['ticket', ticket.id] });
+        const fresh = queryClient.getQueryData<{ ticket: Ticket }>(['ticket', ticket.id])?.ticket;
+        setConflict({ changed: fresh ? differences(base, fresh) : [], change: body });
+        void queryClient.invalidateQueries({ queryKey: ['events', ticket.id] });
+      } else {
+        setNotice(error.message);
+      }
+    },
+  });
+  const apply = (body: Change) => change.mutate({ body, base: ticket, version: etag });
+
+  const names = {
+    users: new Map((staff.data ?? []).map((user) => [user.id, user.username])),
+    groups: new Map((groups.data ?? []).map((group) => [group.id, group.name])),
+  };
+  const assignees = [
+    { id: 'none', label: 'Unassigned' },
+    ...(staff.data ?? []).map((user) => ({ id: String(user.id), label: user.username })),
+  ];
+  if (ticket.operator && !names.users.has(ticket.operator.id)) {
+    assignees.push({ id: String(ticket.operator.id), label: ticket.operator.username });
+  }
+  const groupOptions = [
+    { id: 'none', label: 'No group' },
+    ...(groups.data ?? []).map((group) => ({ id: String(group.id), label: group.name })),
+  ];
+  if (ticket.group && !names.groups.has(ticket.group.id)) {
+    groupOptions.push({ id: String(ticket.group.id), label: ticket.group.name });
+  }
+
+  function addTag(event: FormEvent) {
+    event.preventDefault();
+    const tag = newTag.trim().toLowerCase();
+    if (tag === '') return;
+    setNewTag('');
+    if (!ticket.tags.includes(tag)) apply({ add_tags: [tag] });
+  }
+
+  const busy = change.isPending;
+  return (
+    <aside className="side-panel stack" aria-label="Ticket details">
+      <OptionSelect
+        label="Status"
+        options={STATUS_OPTIONS}
+        value={ticket.status}
+        isDisabled={busy}
+        onChange={(value) => value !== ticket.status && apply({ status: value as Ticket['status'] })}
+      />
+      <OptionSelect
+        label="Priority"
+        options={PRIORITY_OPTIONS}
+        value={ticket.priority}
+        isDisabled={busy}
+        onChange={(value) => value !== ticket.priority && apply({ priority: value as Ticket['priority'] })}
+      />
+      <OptionSelect
+        label="Assignee"
+        options={assignees}
+        value={ticket.operator ? String(ticket.operator.id) : 'none'}
+        isDisabled={busy || staff.isPending}
+        onChange={(value) => {
+          const operatorId = value === 'none' ? null : Number(value);
+          if (operatorId !== (ticket.operator?.id ?? null)) apply({ operator_id: operatorId });
+        }}
+      />
+      <OptionSelect
+        label="Group"
+        options={groupOptions}
+        value={ticket.group ? String(ticket.group.id) : 'none'}
+        isDisabled={busy || groups.isPending}
+        onChange={(value) => {
+          const groupId = value === 'none' ? null : Number(value);
+          if (groupId !== (ticket.group?.id ?? null)) apply({ group_id: groupId });
+        }}
+      />
+      <TagGroup
+        className="tags"
+        onRemove={(keys) => {
+          const removed = [...keys].map(String);
+          if (removed.length > 0 && !busy) apply({ remove_tags: removed });
+        }}
+      >
+        <Label>Tags</Label>
+        <TagList items={ticket.tags.map((tag) => ({ id: tag }))} renderEmptyState={() => 'None'}>
+          {(item) => (
+            <Tag id={item.id} textValue={item.id}>
+              {item.id}
+              <Button slot="remove" aria-label={`Remove tag ${item.id}`}>
+                ×
+              </Button>
+            </Tag>
+          )}
+        </TagList>
+      </TagGroup>
+      <form className="row add-tag" onSubmit={addTag}>
+        <TextField value={newTag} onChange={setNewTag} aria-label="New tag">
+          <Input placeholder="New tag" />
+        </TextField>
+        <Button type="submit" isDisabled={busy}>
+          Add tag
+        </Button>
+      </form>
+      {conflict && (
+        <div role="alert" className="conflict">
+          <p>Someone else changed this ticket meanwhile. It has been reloaded.</p>
+          {conflict.changed.length > 0 && (
+            <ul aria-label="What changed">
+              {conflict.changed.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          )}
+          <p>Your change: {describeChange(conflict.change, names)}</p>
+          <div className="row">
+            <Button className="primary" onPress={() => apply(conflict.change)}>
+              Apply my change again
+            </Button>
+            <Button className="quiet" onPress={() => setConflict(null)}>
+              Discard my change
+            </Button>
+          </div>
+        </div>
+      )}
+      {notice && <p role="alert">{notice}</p>}
+      {ticket.sla && <SlaTimes sla={ticket.sla} />}
+      {actions}
+    </aside>
+  );
+}
+
+function SlaTimes({ sla }: { sla: NonNullable<Ticket['sla']> }) {
+  const when = (at: string) => <time dateTime={at}>{new Date(at).toLocaleString()}</time>;
+  const breached = (target: 'first_response' | 'resolution') =>
+    sla.breached.includes(target) && <span className="badge breached"> Breached</span>;
+  return (
+    <section aria-label="SLA" className="sla">
+      <h2>SLA</h2>
+      <dl>
+        <dt>First response due</dt>
+        <dd>
+          {sla.first_responded_at ? <>Answered {when(sla.first_responded_at)}</> : when(sla.first_response_due_at)}
+          {breached('first_response')}
+        </dd>
+        <dt>Resolution due</dt>
+        <dd>
+          {when(sla.resolution_due_at)}
+          {breached('resolution')}
+        </dd>
+      </dl>
+    </section>
+  );
+}
