@@ -92,6 +92,8 @@ const EnvSchema = Type.Object({
   webhook_allow_private_networks: Type.Boolean({ default: false }),
   /** How long one attempt may take, connection to the end of the answer. */
   webhook_timeout_seconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+  /** How often the `sweep-sla` job looks for SLA targets that came due (a breach is noticed within this). */
+  sla_sweep_interval_seconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   /** Prometheus `/metrics` of an API process on its own listener (HOST:METRICS_PORT); unset: none. */
   metrics_port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** A worker's `/health`, `/ready` and `/metrics` (HOST:WORKER_HEALTH_PORT); unset: none. */
@@ -143,6 +145,8 @@ export interface Config {
   redisPrefix: string;
   mail: MailConfig;
   webhooks: WebhookConfig;
+  /** SLA breaches: how often the sweep runs (every process that takes jobs schedules it with this). */
+  sla: { sweepIntervalMs: number };
 }
 
 export interface WebhookConfig {
@@ -338,6 +342,7 @@ export function loadConfig(processEnv: RawEnv, dotenvFile?: string): Config {
       allowPrivateNetworks: env.webhook_allow_private_networks,
       timeoutMs: env.webhook_timeout_seconds * 1000,
     },
+    sla: { sweepIntervalMs: env.sla_sweep_interval_seconds * 1000 },
   };
 }
 

@@ -61,7 +61,10 @@ export class BullmqRunner implements JobRunner {
     this.worker.on('error', (error) => {
       if (!isConnectionError(error)) this.log.warn({ err: error }, 'worker error');
     });
-    for (const job of registry.declared) if (job.everyMs !== undefined) await this.schedule(job, job.everyMs);
+    for (const job of registry.declared) {
+      const everyMs = registry.everyMs(job);
+      if (everyMs !== undefined) await this.schedule(job, everyMs);
+    }
   }
 
   private async process(registry: JobRegistry, name: string, data: JobData): Promise<void> {

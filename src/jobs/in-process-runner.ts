@@ -31,7 +31,10 @@ export class InProcessRunner implements JobRunner {
   async start(registry: JobRegistry): Promise<void> {
     this.registry = registry;
     for (const pending of this.waiting.splice(0)) this.later(pending, pending.delayMs);
-    for (const job of registry.declared) if (job.everyMs !== undefined) this.every(job, job.everyMs);
+    for (const job of registry.declared) {
+      const everyMs = registry.everyMs(job);
+      if (everyMs !== undefined) this.every(job, everyMs);
+    }
   }
 
   async enqueue<S extends TSchema>(

@@ -22,6 +22,8 @@ export class JobRegistry {
   constructor(
     readonly declared: readonly JobDefinition[],
     registrations: readonly Registration[],
+    /** Job name → how often it runs by itself, in place of its definition's `everyMs` (from the config). */
+    private readonly intervals: Readonly<Record<string, number>> = {},
   ) {
     const names = new Set(declared.map((job) => job.name));
     if (names.size !== declared.length) throw new JobRegistryError('A job name is declared twice');
@@ -31,10 +33,18 @@ export class JobRegistry {
       if (this.handlers.has(name)) throw new JobRegistryError(`Job "${name}" has two handlers`);
       this.handlers.set(name, registration);
     }
+    for (const name of Object.keys(intervals)) {
+      if (!names.has(name)) throw new JobRegistryError(`Job "${name}" has an interval but is not declared`);
+    }
     const missing = declared.filter((job) => !this.handlers.has(job.name)).map((job) => job.name);
     if (missing.length > 0) {
       throw new JobRegistryError(`Declared jobs without a handler: ${missing.join(', ')} (register one at start-up)`);
     }
+  }
+
+  /** How often `job` runs by itself: the configured interval, else its definition's; undefined: never. */
+  everyMs(job: JobDefinition): number | undefined {
+    return job.everyMs === undefined ? undefined : (this.intervals[job.name] ?? job.everyMs);
   }
 
   definition(name: string): JobDefinition | undefined {

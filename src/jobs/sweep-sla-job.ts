@@ -3,7 +3,8 @@ import { defineJob, handle } from './job.js';
 
 /**
  * Notices SLA breaches (sla/ticket-sla.ts): every late target is recorded with its `sla.breached` event.
- * Every 30 s, so a breach is noticed within a minute of its due time; several workers may run it at once.
+ * Every 30 s by default (SLA_SWEEP_INTERVAL_SECONDS, config.sla: the registry's interval wins), so a breach
+ * is noticed within a minute of its due time; several workers may run it at once.
  */
 export const sweepSlaJob = defineJob({
   name: 'sweep-sla',

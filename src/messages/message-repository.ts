@@ -50,10 +50,11 @@ type PageShape = `${'o' | 'c'}${'k' | '_'}${number}`;
 const writerShape = { staff: 'o', customer: 'c', channel: 'm' } as const;
 
 /**
- * What a message does to its ticket's SLA (src/sla): the first public answer by staff (through the API or
- * a mail from a staff account) is its first response; a reopening by the creator's message restarts the
- * resolution clock — its due time is left empty here and computed right after (sla/ticket-sla.ts), since
- * business hours are counted in code.
+ * What a message does to its ticket's SLA (src/sla): the first public answer by staff through the API is its
+ * first response (a mail with a staff From is dropped before it gets here, mail-to-ticket.ts; the role check
+ * of the `channel` writer only keeps a channel from ever counting a customer's words); a reopening by the
+ * creator's message restarts the resolution clock — its due time is left empty here and computed right after
+ * (sla/ticket-sla.ts), since business hours are counted in code.
  */
 function slaAfterMessage(db: Db, writer: Writer) {
   const internal = sql`${sql.placeholder('internal')}::boolean`;

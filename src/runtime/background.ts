@@ -4,6 +4,7 @@ import type { MailboxWatcher } from '../email/inbound/mailbox-watcher.js';
 import { declaredJobs } from '../jobs/catalog.js';
 import type { JobRunner } from '../jobs/job.js';
 import { JobRegistry } from '../jobs/registry.js';
+import { sweepSlaJob } from '../jobs/sweep-sla-job.js';
 import { type JobDependencies, jobHandlers } from './job-handlers.js';
 import { MailboxLease } from './mailbox-lease.js';
 
@@ -36,7 +37,8 @@ export class Background {
   /** Checks the job registry (a declared job without a handler stops start-up), then starts. */
   async start(): Promise<void> {
     await this.deps.mailChannel.announce();
-    await this.jobs.start(new JobRegistry(declaredJobs, jobHandlers(this.deps)));
+    const intervals = { [sweepSlaJob.name]: this.config.sla.sweepIntervalMs };
+    await this.jobs.start(new JobRegistry(declaredJobs, jobHandlers(this.deps), intervals));
     await this.waker?.start();
     if (!this.watcher) return;
     if (!this.config.redisUrl) {

@@ -66,6 +66,21 @@ const answer = async (id: number, who: TestUser, text: string, internal = false)
   });
   expect(res.status).toBe(201);
 };
+/** A mail as the mailbox watcher hands it over (the same ingest, without a mail server). */
+const ingest = (from: string, subject: string, text: string) => {
+  const raw = [
+    `From: ${from}`,
+    'To: support@example.com',
+    `Subject: ${subject}`,
+    `Message-ID: <${ctx.unique('sla')}@example.com>`,
+    'Date: Sun, 06 Dec 2026 10:00:00 +0000',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text,
+    '',
+  ].join('\r\n');
+  return ctx.app.services.ingest.ingest(Buffer.from(raw), { mailbox: 'INBOX', uidValidity: null, uid: null });
+};
 const slaOf = (ticket: TicketView): TicketSlaView => {
   expect(ticket.sla).not.toBeNull();
   return ticket.sla as TicketSlaView;
@@ -165,25 +180,36 @@ describe('a ticket under an SLA policy', () => {
   });
 
   it('gives a ticket opened by mail its SLA', async () => {
-    const raw = [
-      'From: Mail Customer <mail-sla@example.com>',
-      'To: support@example.com',
-      'Subject: Mail ticket with an SLA',
-      `Message-ID: <${ctx.unique('sla')}@example.com>`,
-      'Date: Sun, 06 Dec 2026 10:00:00 +0000',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Please help',
-      '',
-    ].join('\r\n');
-    const result = await ctx.app.services.ingest.ingest(Buffer.from(raw), {
-      mailbox: 'INBOX',
-      uidValidity: null,
-      uid: null,
-    });
+    const result = await ingest('Mail Customer <mail-sla@example.com>', 'Mail ticket with an SLA', 'Please help');
     expect(result.outcome).toBe('ticket_created');
     const ticket = await read(result.ticketId ?? 0);
     expect(slaOf(ticket).policy_id).toBe(anyPolicy.id);
+  });
+
+  it('counts no mail as the first response: the customer writing, or a staff From (dropped: staff answer in the API)', async () => {
+    const opened = await ingest('Mail Customer <mail-sla-first@example.com>', 'No answer yet', 'Please help');
+    expect(opened.outcome).toBe('ticket_created');
+    const id = opened.ticketId ?? 0;
+    const again = await ingest('Mail Customer <mail-sla-first@example.com>', `Re: No answer yet [#${id}]`, 'Hello?');
+    expect(again).toMatchObject({ outcome: 'reply_added', ticketId: id });
+    expect(slaOf(await read(id)).first_responded_at).toBeNull();
+
+    // A mail from an operator's own address is what an impersonator sends: recorded, never posted.
+    const byMail = await ingest(`Operator <${operator.user.email}>`, `Re: No answer yet [#${id}]`, 'On it');
+    expect(byMail.outcome).toBe('dropped');
+    expect(byMail.reason).toMatch(/staff account/);
+    expect(slaOf(await read(id)).first_responded_at).toBeNull();
+    // So the clock keeps running: past the due time the sweep records the miss.
+    await ctx.db
+      .update(tickets)
+      .set({ slaFirstResponseDueAt: sql`now() - interval '1 second'` })
+      .where(eq(tickets.id, id));
+    await ctx.app.services.slaSweeper.sweep();
+    expect(slaOf(await read(id)).breached).toEqual(['first_response']);
+
+    const other = await ingest('Mail Customer <mail-sla-first@example.com>', 'Answered in the API', 'Please help');
+    await answer(other.ticketId ?? 0, operator, 'On it');
+    expect(slaOf(await read(other.ticketId ?? 0)).first_responded_at).not.toBeNull();
   });
 
   it('loses its SLA when its policy is deleted', async () => {

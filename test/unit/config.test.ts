@@ -99,6 +99,16 @@ describe('config', () => {
     expect(sharedSecretProblem(loadConfig({ DATA_DIR: tmp() }))).toBeUndefined();
   });
 
+  it('SLA_SWEEP_INTERVAL_SECONDS defaults to 30 s and takes 1 to 3600 seconds', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).sla.sweepIntervalMs).toBe(30_000);
+    expect(loadConfig({ DATA_DIR: tmp(), SLA_SWEEP_INTERVAL_SECONDS: '2' }).sla.sweepIntervalMs).toBe(2_000);
+    for (const bad of ['0', '3601', 'often']) {
+      expect(() => loadConfig({ DATA_DIR: tmp(), SLA_SWEEP_INTERVAL_SECONDS: bad })).toThrow(
+        /SLA_SWEEP_INTERVAL_SECONDS/,
+      );
+    }
+  });
+
   it('MIGRATE_ON_START defaults to true and takes false', () => {
     expect(loadConfig({ DATA_DIR: tmp() }).migrateOnStart).toBe(true);
     expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);

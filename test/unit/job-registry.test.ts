@@ -43,6 +43,22 @@ describe('the job registry', () => {
     expect(declaredJobs.map((job) => registry.definition(job.name)?.name)).toEqual(declaredJobs.map((j) => j.name));
   });
 
+  it('runs a scheduled job at its configured interval, else its own; refuses an interval for an unknown job', () => {
+    const tick = defineJob({
+      name: 'tick',
+      payload: Type.Object({}),
+      retry: { attempts: 1, backoffMs: 5 },
+      everyMs: 30_000,
+    });
+    const handlers = [handle(tick, noop), handle(pong, noop)];
+    expect(new JobRegistry([tick, pong], handlers).everyMs(tick)).toBe(30_000);
+    expect(new JobRegistry([tick, pong], handlers, { tick: 2_000 }).everyMs(tick)).toBe(2_000);
+    expect(new JobRegistry([tick, pong], handlers, { pong: 2_000 }).everyMs(pong)).toBeUndefined();
+    expect(() => new JobRegistry([tick, pong], handlers, { tock: 2_000 })).toThrow(
+      'Job "tock" has an interval but is not declared',
+    );
+  });
+
   it('refuses a payload that is not the job’s, before its handler runs', async () => {
     const seen: unknown[] = [];
     const registry = new JobRegistry([ping], [handle(ping, async (payload) => void seen.push(payload))]);
