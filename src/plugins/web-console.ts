@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Where `npm run web:build` writes the console (web/dist at the repository's root). */
@@ -33,14 +33,16 @@ export const webConsole = fp(
         response.header('cache-control', file.includes(assets) ? IMMUTABLE : 'no-cache');
       },
     });
-    const serveApp = async (request: FastifyRequest, reply: FastifyReply) => {
+    // The SPA fallback answers from the not-found path (an onRequest hook sees `request.is404`) rather than a
+    // `GET /*` route: a catch-all route would also catch the /api paths the router refuses (a 200-character
+    // id is a 414 there) and change their answers.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.is404 || request.method !== 'GET') return;
       const pathname = request.url.split('?', 1)[0] ?? '/';
-      if (pathname === '/api' || pathname.startsWith('/api/')) return reply.callNotFound();
-      if (!(request.headers.accept ?? '').includes('text/html')) return reply.callNotFound();
+      if (pathname === '/api' || pathname.startsWith('/api/')) return;
+      if (!(request.headers.accept ?? '').includes('text/html')) return;
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    };
-    app.get('/', { schema: { hide: true } }, serveApp);
-    app.get('/*', { schema: { hide: true } }, serveApp);
+    });
   },
   { name: 'web-console' },
 );
