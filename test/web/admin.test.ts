@@ -259,7 +259,7 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
     await waitUntil(async () => receiver.at('/admin-console').length > before, 20_000);
 
     // Disable, then rotate: the new secret is shown once too.
-    await page.getByRole('switch', { name: `Enabled: ${url}` }).uncheck({ force: true });
+    await page.getByRole('switch', { name: `Enabled: ${url}` }).click({ force: true });
     await waitUntil(async () => {
       const hooks = await apiGet<{ url: string; enabled: boolean }[]>('/api/webhooks');
       return hooks.find((hook) => hook.url === url)?.enabled === false;

@@ -123,7 +123,7 @@ function WebhookRow(props: {
       <td>{webhook.events.join(', ')}</td>
       <td>
         <Switch
-          isSelected={webhook.enabled}
+          isSelected={(change.isPending ? change.variables?.enabled : undefined) ?? webhook.enabled}
           onChange={(enabled) => change.mutate({ enabled })}
           isDisabled={change.isPending}
           className="switch"

@@ -40,7 +40,7 @@ export function FormDialog(props: {
   children: React.ReactNode;
 }) {
   return (
-    <Modal isDismissable isOpen={props.isOpen} onOpenChange={props.onOpenChange} className="modal">
+    <Modal isDismissable isOpen={props.isOpen} onOpenChange={props.onOpenChange} className="modal admin-modal">
       <Dialog className="dialog">
         <Heading slot="title">{props.title}</Heading>
         {props.children}
