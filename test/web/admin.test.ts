@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mailboxStateRepository } from '../../src/email/log/mailbox-state-repository.js';
 import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
 import { type Ok, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -89,6 +90,17 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
 
     const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: username }) });
     await row.waitFor(VISIBLE);
+
+    // The API's answer to a second account on the same address shows in the dialog, which stays open.
+    await page.getByRole('button', { name: 'New user' }).click();
+    await dialog.getByLabel('Email').fill(email);
+    await dialog.getByLabel('Username').fill(`${username}2`);
+    await dialog.getByLabel('Password').fill(TEST_PASSWORD);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByRole('alert').waitFor(VISIBLE);
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     const users = await apiGet<{ id: number; username: string; role: string; is_active: boolean }[]>(
       '/api/users?role=operator&limit=200',
     );
@@ -276,8 +288,18 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
   });
 
   it('shows the mailbox health and the mail log', async () => {
+    // One mailbox whose watcher is alive, one whose last attempt failed and that nobody watches.
+    await mailboxStateRepository.heartbeat(ctx.db, 'INBOX');
+    await mailboxStateRepository.recordError(ctx.db, 'Archive', 'Login failed: bad credentials');
     const page = await adminAt('Mail');
     await page.getByRole('heading', { name: 'Mailboxes' }).waitFor(VISIBLE);
+    const inbox = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'INBOX', exact: true }) });
+    await inbox.getByText('Connected', { exact: true }).waitFor(VISIBLE);
+    const archive = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'Archive', exact: true }) });
+    await archive.getByText('Not connected', { exact: true }).waitFor(VISIBLE);
+    await archive.getByText('Login failed: bad credentials').waitFor(VISIBLE);
     await page.getByRole('heading', { name: 'Mail log' }).waitFor(VISIBLE);
     await page.getByRole('heading', { name: 'Outbox' }).waitFor(VISIBLE);
     expect(await seriousViolations(page)).toEqual([]);
