@@ -227,6 +227,21 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
       .filter({ hasText: "An SLA policy for priority 'urgent' already exists" })
       .waitFor(VISIBLE);
     expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // A time zone the server does not know: its 422 detail shows in the edit form.
+    await row.getByRole('button', { name: 'Edit Urgent matters' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Urgent matters' });
+    await edit.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit
+      .getByRole('alert')
+      .filter({ hasText: /time zone/i })
+      .waitFor(VISIBLE);
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+
+    await row.getByRole('button', { name: 'Delete Urgent matters' }).click();
+    await waitUntil(async () => (await page.getByRole('rowheader', { name: 'Urgent matters' }).count()) === 0);
   });
 
   it('creates a webhook, shows its secret once, disables it, lists its deliveries and redelivers one', async () => {

@@ -93,7 +93,18 @@ function CannedForm({ canned }: { canned?: Canned }) {
   const label = canned ? `Edit ${canned.title}` : 'New canned response';
   return (
     <>
-      <Button className={canned ? '' : 'primary'} onPress={() => setOpen(true)}>
+      <Button
+        className={canned ? '' : 'primary'}
+        onPress={() => {
+          if (canned) {
+            setTitle(canned.title);
+            setText(canned.text);
+            setShared(canned.shared);
+          }
+          save.reset();
+          setOpen(true);
+        }}
+      >
         {label}
       </Button>
       <FormDialog title={label} isOpen={open} onOpenChange={setOpen}>

@@ -89,7 +89,17 @@ function GroupForm({ group }: { group?: Group }) {
   const title = group ? `Rename ${group.name}` : 'New group';
   return (
     <>
-      <Button className={group ? '' : 'primary'} onPress={() => setOpen(true)}>
+      <Button
+        className={group ? '' : 'primary'}
+        onPress={() => {
+          if (group) {
+            setName(group.name);
+            setDescription(group.description);
+          }
+          save.reset();
+          setOpen(true);
+        }}
+      >
         {title}
       </Button>
       <FormDialog title={title} isOpen={open} onOpenChange={setOpen}>

@@ -105,6 +105,20 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
       <Button
         className={policy ? '' : 'primary'}
         onPress={() => {
+          // An edit starts from the policy as it is now, not from what a cancelled edit left.
+          if (policy) {
+            setName(policy.name);
+            setPriority(policy.priority ?? 'any');
+            setFirstResponse(String(policy.first_response_minutes));
+            setResolution(String(policy.resolution_minutes));
+            setBusiness(Boolean(policy.business_hours));
+            if (policy.business_hours) {
+              setTimezone(policy.business_hours.timezone);
+              setDays(policy.business_hours.days.map(String));
+              setStart(policy.business_hours.start);
+              setEnd(policy.business_hours.end);
+            }
+          }
           save.reset();
           setOpen(true);
         }}

@@ -120,7 +120,13 @@ function CreateUser() {
   });
   return (
     <>
-      <Button className="primary" onPress={() => setOpen(true)}>
+      <Button
+        className="primary"
+        onPress={() => {
+          create.reset();
+          setOpen(true);
+        }}
+      >
         New user
       </Button>
       <FormDialog title="New user" isOpen={open} onOpenChange={setOpen}>
