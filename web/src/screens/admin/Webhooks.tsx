@@ -224,6 +224,8 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         }),
         'Could not load the deliveries',
       ).data,
+    // Attempts go on in the background: the panel follows them while it is open.
+    refetchInterval: 5_000,
   });
   return (
     <section className="stack" aria-labelledby="deliveries-title">
