@@ -3,13 +3,15 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Button } from 'react-aria-components';
 import { api, type Me, session, setUnauthorizedHandler } from './api/client';
 import { useLiveEvents } from './live';
-import { navigate, useLocation } from './router';
+import { followLink, navigate, useLocation } from './router';
 import { Inbox } from './screens/Inbox';
 import { SignIn } from './screens/SignIn';
 
 // The ticket screen is its own chunk: the inbox's first load carries only what the list needs.
 const TicketPage = lazy(() => import('./screens/TicketPage'));
 const Portal = lazy(() => import('./screens/Portal'));
+// Admin screens (web-admin): their own chunk, fetched only when /admin is opened.
+const Admin = lazy(() => import('./screens/admin/Admin'));
 
 export function App() {
   const [token, setToken] = useState(session.token());
@@ -74,6 +76,12 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }
         >
           Service Desk
         </a>
+        {/* web-admin: the Admin link, for admins only */}
+        {user.role === 'admin' && (
+          <a href="/admin" className="admin-link" onClick={(event) => followLink(event, '/admin')}>
+            Admin
+          </a>
+        )}
         <span className="who">
           {user.username} · {user.role}
         </span>
@@ -82,7 +90,11 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }
         </Button>
       </header>
       <main>
-        {ticketMatch?.[1] ? (
+        {path === '/admin' || path.startsWith('/admin/') ? (
+          <Suspense fallback={<p className="loading">Loading…</p>}>
+            <Admin me={user} />
+          </Suspense>
+        ) : ticketMatch?.[1] ? (
           <Suspense fallback={<p className="loading">Loading…</p>}>
             <TicketPage id={Number(ticketMatch[1])} staff={staff} />
           </Suspense>

@@ -1,0 +1,162 @@
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button, Form, Input, Label, SearchField, Switch, TextArea, TextField } from 'react-aria-components';
+import { api } from '../../api/client';
+import { type Canned, DialogButtons, ErrorText, FormDialog, unwrap } from './common';
+
+export function CannedResponses() {
+  const [q, setQ] = useState('');
+  const list = useInfiniteQuery({
+    queryKey: ['admin', 'canned', q],
+    initialPageParam: '',
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET('/api/canned-responses', {
+          params: { query: { limit: 50, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+        'Could not load the canned responses',
+      ),
+    getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
+  });
+  const rows = list.data?.pages.flatMap((page) => page.data) ?? [];
+  return (
+    <>
+      <div className="row">
+        <SearchField value={q} onChange={setQ} aria-label="Search canned responses">
+          <Input placeholder="Search canned responses" />
+        </SearchField>
+        <CannedForm />
+      </div>
+      <ErrorText error={list.error} />
+      <table className="admin-table">
+        <caption className="sr-only">Canned responses</caption>
+        <thead>
+          <tr>
+            <th scope="col">Title</th>
+            <th scope="col">Text</th>
+            <th scope="col">Shared</th>
+            <th scope="col">Author</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((canned) => (
+            <tr key={canned.id}>
+              <th scope="row">{canned.title}</th>
+              <td className="clip">{canned.text}</td>
+              <td>{canned.shared ? 'Shared' : 'Private'}</td>
+              <td>{canned.author.username}</td>
+              <td className="actions">
+                <CannedForm canned={canned} />
+                <DeleteCanned canned={canned} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {list.hasNextPage && (
+        <Button onPress={() => void list.fetchNextPage()} isDisabled={list.isFetchingNextPage}>
+          Load more
+        </Button>
+      )}
+    </>
+  );
+}
+
+function CannedForm({ canned }: { canned?: Canned }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [title, setTitle] = useState(canned?.title ?? '');
+  const [text, setText] = useState(canned?.text ?? '');
+  const [shared, setShared] = useState(canned?.shared ?? false);
+  const save = useMutation({
+    mutationFn: async () =>
+      canned
+        ? unwrap(
+            await api.PATCH('/api/canned-responses/{canned_response_id}', {
+              params: { path: { canned_response_id: canned.id } },
+              body: { title, text, shared },
+            }),
+            'Not saved',
+          )
+        : unwrap(await api.POST('/api/canned-responses', { body: { title, text, shared } }), 'Not created'),
+    onSuccess: () => {
+      setOpen(false);
+      if (!canned) {
+        setTitle('');
+        setText('');
+        setShared(false);
+      }
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'canned'] });
+    },
+  });
+  const label = canned ? `Edit ${canned.title}` : 'New canned response';
+  return (
+    <>
+      <Button
+        className={canned ? '' : 'primary'}
+        onPress={() => {
+          if (canned) {
+            setTitle(canned.title);
+            setText(canned.text);
+            setShared(canned.shared);
+          }
+          save.reset();
+          setOpen(true);
+        }}
+      >
+        {label}
+      </Button>
+      <FormDialog title={label} isOpen={open} onOpenChange={setOpen}>
+        <Form
+          className="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            save.mutate();
+          }}
+        >
+          <TextField value={title} onChange={setTitle} isRequired>
+            <Label>Title</Label>
+            <Input />
+          </TextField>
+          <TextField value={text} onChange={setText} isRequired>
+            <Label>Text</Label>
+            <TextArea rows={6} />
+          </TextField>
+          <p className="hint">
+            Placeholders: {'{{customer.username}}'}, {'{{customer.email}}'}, {'{{ticket.id}}'}, {'{{ticket.subject}}'},{' '}
+            {'{{operator.username}}'}
+          </p>
+          <Switch isSelected={shared} onChange={setShared} className="switch">
+            <span className="indicator" aria-hidden="true" />
+            Shared
+          </Switch>
+          <ErrorText error={save.error} />
+          <DialogButtons submit={canned ? 'Save' : 'Create'} pending={save.isPending} />
+        </Form>
+      </FormDialog>
+    </>
+  );
+}
+
+function DeleteCanned({ canned }: { canned: Canned }) {
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.DELETE('/api/canned-responses/{canned_response_id}', {
+          params: { path: { canned_response_id: canned.id } },
+        }),
+        'Not deleted',
+      ),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin', 'canned'] }),
+  });
+  return (
+    <>
+      <Button onPress={() => remove.mutate()} isDisabled={remove.isPending}>
+        Delete {canned.title}
+      </Button>
+      <ErrorText error={remove.error} />
+    </>
+  );
+}

@@ -1,0 +1,182 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button, Checkbox, CheckboxGroup, Form, Input, Label, TextArea, TextField } from 'react-aria-components';
+import { api } from '../../api/client';
+import { DialogButtons, ErrorText, FormDialog, type Group, type User, unwrap } from './common';
+
+/** Active operators and admins: the only accounts a group can hold (200 of each is plenty for a desk). */
+function useStaff() {
+  return useQuery({
+    queryKey: ['admin', 'users', 'staff'],
+    queryFn: async () => {
+      const lists = await Promise.all(
+        (['operator', 'admin'] as const).map(async (role) =>
+          unwrap(await api.GET('/api/users', { params: { query: { role, limit: 200 } } }), 'Could not load staff'),
+        ),
+      );
+      return lists.flatMap((list) => list.data).sort((a, b) => a.username.localeCompare(b.username));
+    },
+  });
+}
+
+export function Groups() {
+  const groups = useQuery({
+    queryKey: ['admin', 'groups'],
+    queryFn: async () => unwrap(await api.GET('/api/groups'), 'Could not load the groups').data,
+  });
+  const staff = useStaff();
+  const names = new Map((staff.data ?? []).map((user) => [user.id, user.username]));
+  return (
+    <>
+      <div className="row">
+        <GroupForm />
+      </div>
+      <ErrorText error={groups.error ?? staff.error} />
+      <table className="admin-table">
+        <caption className="sr-only">Groups</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Description</th>
+            <th scope="col">Members</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(groups.data ?? []).map((group) => (
+            <tr key={group.id}>
+              <th scope="row">{group.name}</th>
+              <td>{group.description}</td>
+              <td>{group.member_ids.map((id) => names.get(id) ?? `#${id}`).join(', ') || '—'}</td>
+              <td className="actions">
+                <GroupForm group={group} />
+                <Members group={group} staff={staff.data ?? []} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** Create a group, or (given one) rename it and change its description. */
+function GroupForm({ group }: { group?: Group }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(group?.name ?? '');
+  const [description, setDescription] = useState(group?.description ?? '');
+  const save = useMutation({
+    mutationFn: async () =>
+      group
+        ? unwrap(
+            await api.PATCH('/api/groups/{group_id}', {
+              params: { path: { group_id: group.id } },
+              body: { name, description },
+            }),
+            'Not saved',
+          )
+        : unwrap(await api.POST('/api/groups', { body: { name, description } }), 'Not created'),
+    onSuccess: () => {
+      setOpen(false);
+      if (!group) {
+        setName('');
+        setDescription('');
+      }
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'groups'] });
+    },
+  });
+  const title = group ? `Rename ${group.name}` : 'New group';
+  return (
+    <>
+      <Button
+        className={group ? '' : 'primary'}
+        onPress={() => {
+          if (group) {
+            setName(group.name);
+            setDescription(group.description);
+          }
+          save.reset();
+          setOpen(true);
+        }}
+      >
+        {title}
+      </Button>
+      <FormDialog title={title} isOpen={open} onOpenChange={setOpen}>
+        <Form
+          className="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            save.mutate();
+          }}
+        >
+          <TextField value={name} onChange={setName} isRequired>
+            <Label>Name</Label>
+            <Input />
+          </TextField>
+          <TextField value={description} onChange={setDescription}>
+            <Label>Description</Label>
+            <TextArea rows={3} />
+          </TextField>
+          <ErrorText error={save.error} />
+          <DialogButtons submit={group ? 'Save' : 'Create'} pending={save.isPending} />
+        </Form>
+      </FormDialog>
+    </>
+  );
+}
+
+function Members({ group, staff }: { group: Group; staff: User[] }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [selected, setSelected] = useState<string[]>([]);
+  const save = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.PUT('/api/groups/{group_id}/members', {
+          params: { path: { group_id: group.id } },
+          body: { user_ids: selected.map(Number) },
+        }),
+        'Members not saved',
+      ),
+    onSuccess: () => {
+      setOpen(false);
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'groups'] });
+    },
+  });
+  const choosable = staff.filter((user) => user.is_active || group.member_ids.includes(user.id));
+  return (
+    <>
+      <Button
+        onPress={() => {
+          setSelected(group.member_ids.map(String));
+          save.reset();
+          setOpen(true);
+        }}
+      >
+        Members of {group.name}
+      </Button>
+      <FormDialog title={`Members of ${group.name}`} isOpen={open} onOpenChange={setOpen}>
+        <Form
+          className="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            save.mutate();
+          }}
+        >
+          <CheckboxGroup value={selected} onChange={setSelected} className="checkboxes">
+            <Label>Operators and admins</Label>
+            {choosable.map((user) => (
+              <Checkbox key={user.id} value={String(user.id)} className="checkbox">
+                <span className="box" aria-hidden="true" />
+                {user.username} ({user.role})
+              </Checkbox>
+            ))}
+          </CheckboxGroup>
+          <ErrorText error={save.error} />
+          <DialogButtons submit="Save members" pending={save.isPending} />
+        </Form>
+      </FormDialog>
+    </>
+  );
+}
