@@ -431,6 +431,11 @@ export const ticketEvents = pgTable(
     actorId: integer('actor_id').references(() => users.id),
     changes: jsonb('changes').$type<TicketEventChanges>().notNull().default({}),
     messageId: integer('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    /**
+     * The API request that made the change (its request id), so what the event causes later (a webhook
+     * delivery, sent by a worker) logs under the same id. Null for the system's own changes (jobs, mail).
+     */
+    requestId: text('request_id'),
     createdAt: timestamps.createdAt,
   },
   (t) => [

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { insertFromSelect } from '../db/insert-from-select.js';
 import { orderAndLimit, preparedByShape, rowBucket } from '../db/prepared.js';
 import { type TicketEventChanges, type TicketEventType, ticketEvents, ticketEventType, users } from '../db/schema.js';
+import { currentRequestId } from '../lib/request-context.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 
 export interface NewTicketEvent {
@@ -41,9 +42,20 @@ function changesFor(as: Standing): SQL {
  * rows `select` gives as (ticket_id, type, actor_id, message_id, changes), each value cast.
  */
 export function eventsFromSelect<N extends string>(db: Db, name: N, select: SQL) {
-  const { ticketId, type, actorId, messageId, changes } = ticketEvents;
-  return insertFromSelect(db, ticketEvents, [ticketId, type, actorId, messageId, changes], select, name);
+  const { ticketId, type, actorId, messageId, changes, requestId } = ticketEvents;
+  // The statement's caller passes `requestId` (`eventRequestId()`), a placeholder: these statements are prepared.
+  const withRequest = sql`select e.*, ${sql.placeholder('requestId')}::text from (${select}) e`;
+  return insertFromSelect(
+    db,
+    ticketEvents,
+    [ticketId, type, actorId, messageId, changes, requestId],
+    withRequest,
+    name,
+  );
 }
+
+/** The `requestId` of the events a statement records: the request being answered, if any. */
+export const eventRequestId = (): string | null => currentRequestId() ?? null;
 
 /** SQL casting a text to an event type, for `eventsFromSelect`. */
 export const eventType = (type: SQL | TicketEventType) =>
@@ -152,6 +164,7 @@ export const eventRepository = {
         actorId: event.actorId,
         changes: event.changes ?? {},
         messageId: event.messageId ?? null,
+        requestId: eventRequestId(),
       })),
     );
   },

@@ -15,7 +15,7 @@ import {
   tickets,
   users,
 } from '../db/schema.js';
-import { eventsFromSelect, eventType } from '../events/event-repository.js';
+import { eventRequestId, eventsFromSelect, eventType } from '../events/event-repository.js';
 import type { Cursor } from '../lib/cursor.js';
 import { statusAfterMessage, ticketActivity } from '../tickets/ticket-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
@@ -240,6 +240,7 @@ export const messageRepository = {
       ...message,
       ticketId,
       ...callerParams(author),
+      requestId: eventRequestId(),
     });
     return row;
   },

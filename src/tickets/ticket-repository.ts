@@ -34,7 +34,7 @@ import {
   tickets,
   users,
 } from '../db/schema.js';
-import { eventsFromSelect, eventType } from '../events/event-repository.js';
+import { eventRequestId, eventsFromSelect, eventType } from '../events/event-repository.js';
 import { type PublicUserRow, publicUserColumns } from '../users/user-repository.js';
 import type { TicketPosition, TicketSort } from './ticket-cursor.js';
 import type { SlaFilter, TicketSearch } from './ticket-list-query.js';
@@ -229,6 +229,7 @@ export const ticketRepository = {
       groupId: null,
       ...values,
       ...callerParams(caller),
+      requestId: eventRequestId(),
     });
     return row && { ...row, operator: null };
   },
@@ -237,7 +238,9 @@ export const ticketRepository = {
   async insert(db: Db, ticket: NewTicket, actorId: number): Promise<TicketRow> {
     const [row] = await db.insert(tickets).values(ticket).returning(ticketColumns);
     const inserted = row as TicketRow;
-    await db.insert(ticketEvents).values({ ticketId: inserted.id, type: 'ticket.created', actorId });
+    await db
+      .insert(ticketEvents)
+      .values({ ticketId: inserted.id, type: 'ticket.created', actorId, requestId: eventRequestId() });
     return inserted;
   },
 

@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type WebhookDeliveryRow, type WebhookRow, webhookDeliveries, webhooks } from '../db/schema.js';
+import { ticketEvents, type WebhookDeliveryRow, type WebhookRow, webhookDeliveries, webhooks } from '../db/schema.js';
 import type { AttemptVerdict } from './retry-policy.js';
 
 /** What one attempt left to record: the receiver's status and answer, or why there was none. */
@@ -17,6 +17,9 @@ const dueAndFree = and(
 );
 const webhookEnabled = sql`exists (select 1 from ${webhooks} where ${webhooks.id} = ${webhookDeliveries.webhookId} and ${webhooks.enabled})`;
 
+/** A claimed delivery, with the request id of the event it delivers (its cause, for the logs). */
+export type ClaimedDelivery = WebhookDeliveryRow & { requestId: string | null };
+
 /** The sender's statements (webhooks/webhook-sender.ts): claim, record, sweep. */
 export const deliveryRepository = {
   /**
@@ -24,12 +27,17 @@ export const deliveryRepository = {
    * two workers only one wins; a lease (not a transaction held open during the request) keeps the database
    * free while the receiver answers, and a crashed sender's claim simply expires.
    */
-  async claim(db: Db, id: number, leaseMs: number): Promise<WebhookDeliveryRow | undefined> {
+  async claim(db: Db, id: number, leaseMs: number): Promise<ClaimedDelivery | undefined> {
     const [row] = await db
       .update(webhookDeliveries)
       .set({ lockedUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
       .where(and(eq(webhookDeliveries.id, id), dueAndFree, webhookEnabled))
-      .returning();
+      .returning({
+        ...getTableColumns(webhookDeliveries),
+        requestId: sql<
+          string | null
+        >`(select ${ticketEvents.requestId} from ${ticketEvents} where ${ticketEvents.id} = ${webhookDeliveries.eventId})`,
+      });
     return row;
   },
 

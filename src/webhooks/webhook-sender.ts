@@ -5,9 +5,10 @@ import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.js';
 import { deliverWebhookJob } from '../jobs/deliver-webhook-job.js';
 import type { JobQueue } from '../jobs/job.js';
 import { webhookDeliveries } from '../lib/metrics.js';
+import { currentRequestId, runWithRequest } from '../lib/request-context.js';
 import { whileUnavailable } from '../lib/while-unavailable.js';
 import { RefusedAddress, resolveTarget } from './address-policy.js';
-import { type AttemptRecord, deliveryRepository as deliveries } from './delivery-repository.js';
+import { type AttemptRecord, type ClaimedDelivery, deliveryRepository as deliveries } from './delivery-repository.js';
 import { type AttemptVerdict, verdict } from './retry-policy.js';
 import { postWebhook, type WebhookResponse } from './webhook-client.js';
 import { renderPayload } from './webhook-payload.js';
@@ -49,6 +50,15 @@ export class WebhookSender {
     const claimedBy = Date.now() + leaseMs - RECORD_MARGIN_MS;
     const delivery = await deliveries.claim(this.db, id, leaseMs);
     if (!delivery) return 'skipped';
+    // The attempt logs under the request that caused it: a redelivery's own, else the event's (a worker
+    // sending a delivery the waker queued has no request of its own).
+    const reqId = currentRequestId() ?? delivery.requestId;
+    if (reqId === null) return this.attempt(delivery, claimedBy);
+    return runWithRequest({ reqId }, () => this.attempt(delivery, claimedBy));
+  }
+
+  private async attempt(delivery: ClaimedDelivery, claimedBy: number): Promise<DeliveryOutcome> {
+    const id = delivery.id;
     const webhook = await deliveries.findWebhook(this.db, delivery.webhookId);
     const body = delivery.payload ?? (await this.fixPayload(delivery));
     const exchange: Exchange =

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -51,6 +53,8 @@ beforeAll(async () => {
     DATABASE_URL: ctx.databaseUrl ?? '',
     SECRET_KEY: ctx.config.auth.secretKey,
     LOG_LEVEL: 'info',
+    // The webhook test's receiver listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
   const [port, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
@@ -180,6 +184,50 @@ describe('an API process and a worker, observed', { timeout: 60_000 }, () => {
     );
     expect(sent).toMatchObject({ role: 'worker', reqId: 'obs-answer' });
     expect(sent.outboxId).toEqual(expect.any(Number));
+  });
+
+  it("carry a change's request id to the webhook deliveries its event causes", async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        received.push(String(request.headers['webhook-id']));
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const admin = await ctx.newUser('admin');
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const hook = await fetch(`${base}/api/webhooks`, {
+        method: 'POST',
+        headers: { ...admin.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ url, events: ['ticket.updated'] }),
+      });
+      expect(hook.status).toBe(201);
+      const created = await fetch(`${base}/api/tickets`, {
+        method: 'POST',
+        headers: { ...customer.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ subject: 'Hooked', description: 'Tell the integration.' }),
+      });
+      const ticket = ((await created.json()) as Ok<{ id: number }>).data;
+      const changed = await fetch(`${base}/api/tickets/${ticket.id}`, {
+        method: 'PATCH',
+        headers: { ...operator.auth, 'content-type': 'application/json', 'x-request-id': 'obs-webhook' },
+        body: JSON.stringify({ priority: 'high' }),
+      });
+      expect(changed.status).toBe(200);
+      // The worker sends it (the waker queued it, outside any request), and says which request caused it.
+      const delivered = await waitUntil(
+        async () =>
+          parsed(lines.worker).find((line) => line.reqId === 'obs-webhook' && line.msg === 'webhook delivered'),
+        30_000,
+      );
+      expect(delivered).toMatchObject({ role: 'worker', status: 200 });
+      expect(received).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('give the worker /health, /ready and /metrics on WORKER_HEALTH_PORT', async () => {
