@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Button } from 'react-aria-components';
+import { useT } from '../../i18n';
 import { followLink } from '../../router';
 import { useEvents, useGroups, useMessages, useOutbox, useStaff } from './data';
 import { mergeTimeline, namesOf, type TimelineItem } from './timeline';
@@ -61,9 +62,10 @@ export function Timeline({ id }: { id: number }) {
 }
 
 function TimelineRow({ item }: { item: TimelineItem }) {
+  const t = useT();
   const time = (
-    <time dateTime={item.at} title={new Date(item.at).toLocaleString()}>
-      {new Date(item.at).toLocaleString()}
+    <time dateTime={item.at} title={t.date(item.at)}>
+      {t.date(item.at)}
     </time>
   );
   if (item.kind === 'change') {
@@ -86,12 +88,12 @@ function TimelineRow({ item }: { item: TimelineItem }) {
       <div className="meta">
         <strong>{message.author.username}</strong>
         {message.internal ? (
-          <span className="badge note-badge">Internal note</span>
+          <span className="badge note-badge">{t('Internal note')}</span>
         ) : (
-          message.author.role !== 'customer' && <span className="badge">Answer</span>
+          message.author.role !== 'customer' && <span className="badge">{t('Answer')}</span>
         )}
-        {message.channel === 'email' && <span className="badge">Received by email</span>}
-        {delivery && <span className={`badge delivery-${delivery}`}>{DELIVERY[delivery]}</span>}
+        {message.channel === 'email' && <span className="badge">{t('Received by email')}</span>}
+        {delivery && <span className={`badge delivery-${delivery}`}>{t.text(DELIVERY[delivery] ?? delivery)}</span>}
         {time}
       </div>
       <p>{message.text}</p>
