@@ -19,6 +19,7 @@ const DELIVERY: Record<string, string> = {
  * stays smooth: only the newest rows are rendered, earlier ones on demand.
  */
 export function Timeline({ id }: { id: number }) {
+  const t = useT();
   const messages = useMessages(id);
   const events = useEvents(id);
   const outbox = useOutbox(id);
@@ -32,12 +33,12 @@ export function Timeline({ id }: { id: number }) {
         messages.data?.pages.flatMap((page) => page.data) ?? [],
         events.data?.pages.flatMap((page) => page.data) ?? [],
         outbox.data ?? [],
-        namesOf(staff.data, groups.data),
+        namesOf(staff.data, groups.data, t),
       ),
-    [messages.data, events.data, outbox.data, staff.data, groups.data],
+    [messages.data, events.data, outbox.data, staff.data, groups.data, t],
   );
 
-  if (messages.isPending || events.isPending) return <p className="loading">Loading the conversation…</p>;
+  if (messages.isPending || events.isPending) return <p className="loading">{t('Loading the conversation…')}</p>;
   if (messages.isError) return <p role="alert">{messages.error.message}</p>;
   if (events.isError) return <p role="alert">{events.error.message}</p>;
   const complete = !messages.hasNextPage && !events.hasNextPage;
@@ -45,10 +46,10 @@ export function Timeline({ id }: { id: number }) {
   const visible = items.slice(hidden);
 
   return (
-    <section aria-label="Timeline">
+    <section aria-label={t('Timeline')}>
       {hidden > 0 && (
         <Button className="quiet" onPress={() => setShown((count) => count + TIMELINE_PAGE)}>
-          Show earlier activity ({hidden})
+          {t('Show earlier activity ({count})', { count: hidden })}
         </Button>
       )}
       <ol className="conversation timeline">
@@ -56,7 +57,7 @@ export function Timeline({ id }: { id: number }) {
           <TimelineRow key={item.key} item={item} />
         ))}
       </ol>
-      {!complete && <p className="loading">Loading more of the conversation…</p>}
+      {!complete && <p className="loading">{t('Loading more of the conversation…')}</p>}
     </section>
   );
 }
