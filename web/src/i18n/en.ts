@@ -179,6 +179,18 @@ export const en = {
   'SLA breached: {list} missed': 'SLA breached: {list} missed',
   'a target': 'a target',
   'Show earlier activity ({count})': 'Show earlier activity ({count})',
+  Users: 'Users',
+  Groups: 'Groups',
+  'SLA policies': 'SLA policies',
+  Webhooks: 'Webhooks',
+  Mail: 'Mail',
+  'Admin sections': 'Admin sections',
+  'You are not allowed to see this page: it is for admins only.':
+    'You are not allowed to see this page: it is for admins only.',
+  'Save members': 'Save members',
+  'New user': 'New user',
+  'New webhook': 'New webhook',
+  'Signing secret': 'Signing secret',
 } as const;
 
 export type MessageKey = keyof typeof en;
