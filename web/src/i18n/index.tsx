@@ -1,7 +1,6 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { I18nProvider } from 'react-aria-components';
 import { en, type MessageKey } from './en';
-import { ru } from './ru';
 
 /**
  * The console's two languages. The catalogues are plain typed objects (ru.ts is typed by en.ts's keys, so a
@@ -10,7 +9,12 @@ import { ru } from './ru';
  */
 export type Language = 'en' | 'ru';
 const LANGUAGE_KEY = 'service-desk.language';
-const catalogues: Record<Language, Record<MessageKey, string>> = { en, ru };
+type Catalogue = Record<MessageKey, string>;
+/** English is in the inbox's first chunk; Russian is its own chunk, fetched when it is the language. */
+const catalogues: Partial<Record<Language, Catalogue>> = { en };
+async function loadCatalogue(language: Language): Promise<void> {
+  if (language === 'ru' && !catalogues.ru) catalogues.ru = (await import('./ru')).ru;
+}
 export const LOCALES: Record<Language, string> = { en: 'en-US', ru: 'ru-RU' };
 
 export function detectLanguage(): Language {
@@ -37,7 +41,7 @@ export type Translate = ((key: MessageKey, params?: Params) => string) & {
 type PluralBase = MessageKey extends infer K ? (K extends `${infer B}_one` ? B : never) : never;
 
 function makeTranslate(language: Language): Translate {
-  const catalogue = catalogues[language];
+  const catalogue = catalogues[language] ?? en;
   const rules = new Intl.PluralRules(LOCALES[language]);
   const dates = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'medium', timeStyle: 'short' });
   const t = ((key: MessageKey, params?: Params) => {
@@ -62,10 +66,27 @@ const LanguageContext = createContext<{ t: Translate; setLanguage: (language: La
 
 export function LanguageProvider({ children }: { children: ReactNode }) {
   const [language, setLanguageState] = useState<Language>(detectLanguage);
-  const t = useMemo(() => makeTranslate(language), [language]);
+  // Bumped when a catalogue arrives (or fails to: English is used then), to render again.
+  const [arrivals, setArrivals] = useState(0);
   useEffect(() => {
-    document.documentElement.lang = language;
+    if (catalogues[language]) return;
+    let live = true;
+    loadCatalogue(language)
+      .catch(() => undefined)
+      .finally(() => live && setArrivals((count) => count + 1));
+    return () => {
+      live = false;
+    };
   }, [language]);
+  const ready = Boolean(catalogues[language]);
+  const t = useMemo(() => makeTranslate(ready ? language : 'en'), [language, ready]);
+  useEffect(() => {
+    document.documentElement.lang = ready ? language : 'en';
+  }, [language, ready]);
+  // Only the very first paint waits for a lazy catalogue (rather than flashing English); a later switch keeps
+  // the page, in the old words, until the new ones arrive.
+  const firstPaint = useRef(!ready);
+  if (ready || arrivals > 0) firstPaint.current = false;
   const setLanguage = useCallback((next: Language) => {
     try {
       localStorage.setItem(LANGUAGE_KEY, next);
@@ -75,6 +96,8 @@ export function LanguageProvider({ children }: { children: ReactNode }) {
     setLanguageState(next);
   }, []);
   const value = useMemo(() => ({ t, setLanguage }), [t, setLanguage]);
+  // The first paint in Russian waits for its catalogue (one small chunk) rather than flashing English.
+  if (firstPaint.current) return null;
   return (
     <LanguageContext.Provider value={value}>
       <I18nProvider locale={LOCALES[language]}>{children}</I18nProvider>
