@@ -191,6 +191,19 @@ export const en = {
   'New user': 'New user',
   'New webhook': 'New webhook',
   'Signing secret': 'Signing secret',
+  'Could not load the users': 'Could not load the users',
+  'Role filter': 'Role filter',
+  Username: 'Username',
+  Email: 'Email',
+  Role: 'Role',
+  Active: 'Active',
+  Actions: 'Actions',
+  'Role of {name}': 'Role of {name}',
+  Deactivated: 'Deactivated',
+  'Deactivate {name}': 'Deactivate {name}',
+  'Reactivate {name}': 'Reactivate {name}',
+  Customer: 'Customer',
+  Operator: 'Operator',
 } as const;
 
 export type MessageKey = keyof typeof en;
