@@ -2,6 +2,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Button } from 'react-aria-components';
 import { api, type Me, session, setUnauthorizedHandler } from './api/client';
+import { useT } from './i18n';
+import { Preferences } from './i18n/Preferences';
 import { useLiveEvents } from './live';
 import { followLink, navigate, useLocation } from './router';
 import { Inbox } from './screens/Inbox';
@@ -27,35 +29,42 @@ export function App() {
 
   if (!token) {
     return (
-      <SignIn
-        onSignedIn={(newToken) => {
-          session.set(newToken);
-          setToken(newToken);
-        }}
-      />
+      <>
+        <header className="topbar">
+          <span className="brand">Service Desk</span>
+          <Preferences />
+        </header>
+        <SignIn
+          onSignedIn={(newToken) => {
+            session.set(newToken);
+            setToken(newToken);
+          }}
+        />
+      </>
     );
   }
   return <SignedIn token={token} onSignOut={signOut} />;
 }
 
 function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }) {
+  const t = useT();
   const me = useQuery({
     queryKey: ['me', token],
     queryFn: async () => {
       const { data, error } = await api.GET('/api/users/me');
-      if (error || !data) throw new Error('Could not load your account');
+      if (error || !data) throw new Error(t('Could not load your account'));
       return data.data;
     },
   });
   useLiveEvents(token);
   const { path } = useLocation();
 
-  if (me.isPending) return <p className="loading">Loading…</p>;
+  if (me.isPending) return <p className="loading">{t('Loading…')}</p>;
   if (me.isError) {
     return (
       <main className="narrow">
         <p role="alert">{me.error.message}</p>
-        <Button onPress={onSignOut}>Sign out</Button>
+        <Button onPress={onSignOut}>{t('Sign out')}</Button>
       </main>
     );
   }
@@ -79,29 +88,30 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }
         {/* web-admin: the Admin link, for admins only */}
         {user.role === 'admin' && (
           <a href="/admin" className="admin-link" onClick={(event) => followLink(event, '/admin')}>
-            Admin
+            {t('Admin')}
           </a>
         )}
         <span className="who">
           {user.username} · {user.role}
         </span>
+        <Preferences />
         <Button className="quiet" onPress={onSignOut}>
-          Sign out
+          {t('Sign out')}
         </Button>
       </header>
       <main>
         {path === '/admin' || path.startsWith('/admin/') ? (
-          <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Suspense fallback={<p className="loading">{t('Loading…')}</p>}>
             <Admin me={user} />
           </Suspense>
         ) : ticketMatch?.[1] ? (
-          <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Suspense fallback={<p className="loading">{t('Loading…')}</p>}>
             <TicketPage id={Number(ticketMatch[1])} staff={staff} />
           </Suspense>
         ) : staff ? (
           <Inbox />
         ) : (
-          <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Suspense fallback={<p className="loading">{t('Loading…')}</p>}>
             <Portal />
           </Suspense>
         )}

@@ -2,6 +2,8 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { LanguageProvider } from './i18n';
+import { applyTheme, watchSystemTheme } from './i18n/theme';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -11,12 +13,18 @@ const queryClient = new QueryClient({
   },
 });
 
+// The theme is on <html> before the first render (no inline script: the CSP forbids it).
+applyTheme();
+watchSystemTheme();
+
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <App />
+        <LanguageProvider>
+          <App />
+        </LanguageProvider>
       </QueryClientProvider>
     </StrictMode>,
   );

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Input, Label, SearchField, TextField } from 'react-aria-components';
 import { api, type Ticket } from '../api/client';
+import { useT } from '../i18n';
 import { useShortcuts } from '../keyboard/shortcuts';
 import { followLink, navigate, useLocation } from '../router';
 import { FIXED_VIEWS, filterOf, groupView, readUrlState, type UrlState, urlOf } from './inbox/views';
@@ -56,6 +57,7 @@ function useGroups() {
 }
 
 export function Inbox() {
+  const t = useT();
   const { search } = useLocation();
   const state = readUrlState(search);
   const groups = useGroups();
@@ -137,7 +139,7 @@ export function Inbox() {
 
   return (
     <div className="inbox">
-      <nav aria-label="Views" className="views">
+      <nav aria-label={t('Views')} className="views">
         <ul>
           {views.map((candidate) => {
             const href = urlOf({ ...state, view: candidate.id });
@@ -151,7 +153,7 @@ export function Inbox() {
                     setActiveId(null);
                   }}
                 >
-                  {candidate.label}
+                  {t.text(candidate.label)}
                 </a>
               </li>
             );
@@ -160,22 +162,27 @@ export function Inbox() {
       </nav>
       <div className="inbox-main">
         <div className="row">
-          <h1>Inbox</h1>
-          <span className="view-name">{view?.label ?? ''}</span>
+          <h1>{t('Inbox')}</h1>
+          <span className="view-name">{view ? t.text(view.label) : ''}</span>
           <Button className="quiet" onPress={() => setShowShortcuts(true)}>
-            Keyboard shortcuts
+            {t('Keyboard shortcuts')}
           </Button>
         </div>
         <div className="filters">
-          <StatusSelect label="Status filter" value={state.status} onChange={(status) => setUrl({ status })} allowAll />
+          <StatusSelect
+            label={t('Status filter')}
+            value={state.status}
+            onChange={(status) => setUrl({ status })}
+            allowAll
+          />
           <OptionSelect
-            label="Priority filter"
+            label={t('Priority filter')}
             options={[{ id: 'all', label: 'All' }, ...PRIORITY_OPTIONS]}
             value={state.priority || 'all'}
             onChange={(value) => setUrl({ priority: value === 'all' ? '' : value })}
           />
           <OptionSelect
-            label="Group filter"
+            label={t('Group filter')}
             options={[
               { id: 'all', label: 'All' },
               { id: 'none', label: 'No group' },
@@ -185,7 +192,7 @@ export function Inbox() {
             onChange={(value) => setUrl({ group: value === 'all' ? '' : value })}
           />
           <OptionSelect
-            label="Assignee filter"
+            label={t('Assignee filter')}
             options={[
               { id: 'all', label: 'Anyone' },
               { id: 'me', label: 'Me' },
@@ -197,13 +204,13 @@ export function Inbox() {
           />
           <TagFilter value={state.tag} onChange={(tag) => setUrl({ tag })} />
           <OptionSelect
-            label="Sort"
+            label={t('Sort')}
             options={SORT_OPTIONS}
             value={state.sort || 'created_at_desc'}
             onChange={(value) => setUrl({ sort: value === 'created_at_desc' ? '' : value })}
           />
           <SearchField value={text} onChange={setText} onSubmit={(value) => setQ(value.trim())}>
-            <Label>Search</Label>
+            <Label>{t('Search')}</Label>
             <Input ref={searchBox} />
           </SearchField>
         </div>
@@ -217,16 +224,20 @@ export function Inbox() {
                 setSelected(event.currentTarget.checked ? new Set([...selected, ...loadedIds]) : new Set())
               }
             />{' '}
-            Select all loaded
+            {t('Select all loaded')}
           </label>
-          {selectedIds.length > 0 && <span>{selectedIds.length} selected</span>}
+          {selectedIds.length > 0 && <span>{t.plural('{count} selected', selectedIds.length)}</span>}
         </div>
         {selectedIds.length > 0 && (
-          <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Suspense fallback={<p className="loading">{t('Loading…')}</p>}>
             <BulkBar ids={selectedIds} staff={staff.data ?? []} onDone={() => setSelected(new Set())} />
           </Suspense>
         )}
-        <TicketList filter={filter} label="Tickets" selection={{ selected, onToggle, activeId, onRows: setRows }} />
+        <TicketList
+          filter={filter}
+          label={t('Tickets')}
+          selection={{ selected, onToggle, activeId, onRows: setRows }}
+        />
       </div>
       {showShortcuts && (
         <Suspense fallback={null}>
@@ -240,11 +251,12 @@ export function Inbox() {
 /** The tag filter applies on Enter or when the field is left (not per key). */
 function TagFilter({ value, onChange }: { value: string; onChange: (tag: string) => void }) {
   const [draft, setDraft] = useState(value);
+  const t = useT();
   useEffect(() => setDraft(value), [value]);
   const apply = () => draft.trim() !== value && onChange(draft.trim());
   return (
     <TextField value={draft} onChange={setDraft} className="react-aria-TextField tag-filter">
-      <Label>Tag filter</Label>
+      <Label>{t('Tag filter')}</Label>
       <Input
         onBlur={apply}
         onKeyDown={(event) => {

@@ -13,19 +13,21 @@ import {
   TextField,
 } from 'react-aria-components';
 import { ApiError, api, detailOf } from '../api/client';
+import { useT } from '../i18n';
 import { navigate } from '../router';
 import { newIdempotencyKey } from './idempotency';
 import { TicketList } from './TicketList';
 
 /** The customer's side: their tickets and a form for a new one. */
 export default function Portal() {
+  const t = useT();
   return (
     <>
       <div className="row">
-        <h1>My tickets</h1>
+        <h1>{t('My tickets')}</h1>
         <NewTicket />
       </div>
-      <TicketList filter={{ status: '', q: '' }} label="My tickets" />
+      <TicketList filter={{ status: '', q: '' }} label={t('My tickets')} />
     </>
   );
 }
@@ -33,6 +35,7 @@ export default function Portal() {
 function NewTicket() {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const t = useT();
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
   const key = useRef(newIdempotencyKey());
@@ -42,7 +45,7 @@ function NewTicket() {
         params: { header: { 'idempotency-key': key.current } },
         body: { subject, description },
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not created'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Not created')));
       return data.data;
     },
     onSuccess: (ticket) => {
@@ -56,10 +59,10 @@ function NewTicket() {
   });
   return (
     <DialogTrigger isOpen={open} onOpenChange={setOpen}>
-      <Button className="primary">New ticket</Button>
+      <Button className="primary">{t('New ticket')}</Button>
       <Modal isDismissable className="modal">
         <Dialog className="dialog">
-          <Heading slot="title">New ticket</Heading>
+          <Heading slot="title">{t('New ticket')}</Heading>
           <Form
             className="stack"
             onSubmit={(event) => {
@@ -68,18 +71,18 @@ function NewTicket() {
             }}
           >
             <TextField value={subject} onChange={setSubject} isRequired>
-              <Label>Subject</Label>
+              <Label>{t('Subject')}</Label>
               <Input />
             </TextField>
             <TextField value={description} onChange={setDescription} isRequired>
-              <Label>Description</Label>
+              <Label>{t('Description')}</Label>
               <TextArea rows={5} />
             </TextField>
             {create.isError && <p role="alert">{create.error.message}</p>}
             <div className="row">
-              <Button slot="close">Cancel</Button>
+              <Button slot="close">{t('Cancel')}</Button>
               <Button type="submit" className="primary" isDisabled={create.isPending}>
-                Create
+                {t('Create')}
               </Button>
             </div>
           </Form>

@@ -1,4 +1,5 @@
 import { Button, Label, ListBox, ListBoxItem, Popover, Select, SelectValue } from 'react-aria-components';
+import { useT } from '../i18n';
 
 export interface Option {
   id: string;
@@ -26,6 +27,7 @@ export function OptionSelect(props: {
   onChange: (value: string) => void;
   isDisabled?: boolean;
 }) {
+  const t = useT();
   return (
     <Select
       selectedKey={props.value}
@@ -39,7 +41,9 @@ export function OptionSelect(props: {
         <span aria-hidden="true"> ▾</span>
       </Button>
       <Popover>
-        <ListBox items={props.options}>{(option) => <ListBoxItem id={option.id}>{option.label}</ListBoxItem>}</ListBox>
+        <ListBox items={props.options}>
+          {(option) => <ListBoxItem id={option.id}>{t.text(option.label)}</ListBoxItem>}
+        </ListBox>
       </Popover>
     </Select>
   );

@@ -2,10 +2,11 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
 import { Button } from 'react-aria-components';
 import { api, type paths, type Ticket } from '../api/client';
+import { type MessageKey, useT } from '../i18n';
 import type { ListFilter } from '../live';
 import { followLink } from '../router';
 
-export const STATUS_LABELS: Record<Ticket['status'], string> = {
+export const STATUS_LABELS: Record<Ticket['status'], MessageKey> = {
   open: 'Open',
   in_progress: 'In progress',
   closed: 'Closed',
@@ -48,12 +49,13 @@ export function TicketList({
   label: string;
   selection?: ListSelection;
 }) {
+  const t = useT();
   const tickets = useInfiniteQuery({
     queryKey: ['tickets', filter],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) => {
       const { data, error } = await api.GET('/api/tickets', { params: { query: queryOf(filter, pageParam) }, signal });
-      if (!data) throw new Error(error ? 'Could not load tickets' : 'No answer');
+      if (!data) throw new Error(t(error ? 'Could not load tickets' : 'No answer'));
       return filter.notClosed ? { ...data, data: data.data.filter((row) => row.status !== 'closed') } : data;
     },
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
@@ -78,12 +80,12 @@ export function TicketList({
     if (onRows) onRows(rows ?? []);
   }, [rows, onRows]);
 
-  if (tickets.isPending) return <p className="loading">Loading tickets…</p>;
+  if (tickets.isPending) return <p className="loading">{t('Loading tickets…')}</p>;
   if (tickets.isError) return <p role="alert">{tickets.error.message}</p>;
   return (
     <section aria-label={label}>
       {!rows || rows.length === 0 ? (
-        <p>No tickets.</p>
+        <p>{t('No tickets.')}</p>
       ) : (
         <ul className="tickets">
           {rows.map((ticket) => (
@@ -96,7 +98,7 @@ export function TicketList({
                 {selection && (
                   <input
                     type="checkbox"
-                    aria-label={`Select ${ticket.subject}`}
+                    aria-label={t('Select {subject}', { subject: ticket.subject })}
                     checked={selection.selected.has(ticket.id)}
                     onChange={(event) => selection.onToggle(ticket.id, event.currentTarget.checked)}
                   />
@@ -110,8 +112,8 @@ export function TicketList({
                 </a>
               </span>
               <span className="meta">
-                <span className={`badge ${ticket.status}`}>{STATUS_LABELS[ticket.status]}</span>
-                <span className={`badge prio-${ticket.priority}`}>{ticket.priority}</span>
+                <span className={`badge ${ticket.status}`}>{t(STATUS_LABELS[ticket.status])}</span>
+                <span className={`badge prio-${ticket.priority}`}>{t(ticket.priority)}</span>
                 <span>#{ticket.id}</span>
                 <span>{ticket.creator.username}</span>
                 {ticket.operator && <span>→ {ticket.operator.username}</span>}
@@ -121,7 +123,7 @@ export function TicketList({
                     {tag}
                   </span>
                 ))}
-                <time dateTime={ticket.updated_at}>{new Date(ticket.updated_at).toLocaleString()}</time>
+                <time dateTime={ticket.updated_at}>{t.date(ticket.updated_at)}</time>
               </span>
             </li>
           ))}
@@ -130,7 +132,7 @@ export function TicketList({
       <div ref={end} />
       {hasNextPage && (
         <Button onPress={() => void fetchNextPage()} isDisabled={isFetchingNextPage}>
-          Load more
+          {t('Load more')}
         </Button>
       )}
     </section>

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useRef, useState } from 'react';
 import { Button, Label, Switch, TextArea, TextField } from 'react-aria-components';
 import { ApiError, api, detailOf } from '../api/client';
+import { useT } from '../i18n';
 import { useTicketShortcuts } from '../keyboard/shortcuts';
 import { followLink } from '../router';
 import { newIdempotencyKey } from './idempotency';
@@ -12,6 +13,7 @@ import { SidePanel } from './ticket/SidePanel';
 import { Timeline } from './ticket/Timeline';
 
 function useTicket(id: number) {
+  const t = useT();
   return useQuery({
     queryKey: ['ticket', id],
     queryFn: async ({ signal }) => {
@@ -19,16 +21,17 @@ function useTicket(id: number) {
         params: { path: { ticket_id: id } },
         signal,
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Could not load the ticket'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Could not load the ticket')));
       return { ticket: data.data, etag: response.headers.get('etag') };
     },
   });
 }
 
 export default function TicketPage({ id, staff }: { id: number; staff: boolean }) {
+  const t = useT();
   const ticket = useTicket(id);
   useTicketShortcuts();
-  if (ticket.isPending) return <p className="loading">Loading…</p>;
+  if (ticket.isPending) return <p className="loading">{t('Loading…')}</p>;
   if (ticket.isError) return <p role="alert">{ticket.error.message}</p>;
   const { ticket: row, etag } = ticket.data;
   return (
@@ -36,12 +39,12 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
       <div className="conversation-column">
         <p>
           <a href="/" onClick={(event) => followLink(event, '/')}>
-            ← {staff ? 'Inbox' : 'My tickets'}
+            ← {t(staff ? 'Inbox' : 'My tickets')}
           </a>
         </p>
         <h1>{row.subject}</h1>
         <p className="meta">
-          #{row.id} · <span className={`badge ${row.status}`}>{STATUS_LABELS[row.status]}</span> ·{' '}
+          #{row.id} · <span className={`badge ${row.status}`}>{t(STATUS_LABELS[row.status])}</span> ·{' '}
           {row.creator.username}
           {row.merged_into_id !== null && (
             <>
@@ -50,7 +53,7 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
                 href={`/tickets/${row.merged_into_id}`}
                 onClick={(event) => followLink(event, `/tickets/${row.merged_into_id}`)}
               >
-                Merged into #{row.merged_into_id}
+                {t('Merged into #{id}', { id: row.merged_into_id })}
               </a>
             </>
           )}
@@ -71,6 +74,7 @@ export default function TicketPage({ id, staff }: { id: number; staff: boolean }
 }
 
 function Conversation({ id }: { id: number }) {
+  const t = useT();
   const messages = useInfiniteQuery({
     queryKey: ['messages', id],
     initialPageParam: undefined as string | undefined,
@@ -79,24 +83,24 @@ function Conversation({ id }: { id: number }) {
         params: { path: { ticket_id: id }, query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } },
         signal,
       });
-      if (!data) throw new Error('Could not load the conversation');
+      if (!data) throw new Error(t('Could not load the conversation'));
       return data;
     },
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
   });
-  if (messages.isPending) return <p className="loading">Loading the conversation…</p>;
+  if (messages.isPending) return <p className="loading">{t('Loading the conversation…')}</p>;
   if (messages.isError) return <p role="alert">{messages.error.message}</p>;
   const rows = messages.data.pages.flatMap((page) => page.data);
   return (
-    <section aria-label="Conversation">
+    <section aria-label={t('Conversation')}>
       <ol className="conversation">
         {rows.map((message) => (
           <li key={message.id} className={message.internal ? 'message note' : 'message'}>
             <div className="meta">
               <strong>{message.author.username}</strong>
-              {message.internal && <span className="badge note-badge">Internal note</span>}
+              {message.internal && <span className="badge note-badge">{t('Internal note')}</span>}
               {message.channel === 'email' && <span className="badge">email</span>}
-              <time dateTime={message.created_at}>{new Date(message.created_at).toLocaleString()}</time>
+              <time dateTime={message.created_at}>{t.date(message.created_at)}</time>
             </div>
             <p>{message.text}</p>
           </li>
@@ -104,7 +108,7 @@ function Conversation({ id }: { id: number }) {
       </ol>
       {messages.hasNextPage && (
         <Button onPress={() => void messages.fetchNextPage()} isDisabled={messages.isFetchingNextPage}>
-          Show later messages
+          {t('Show later messages')}
         </Button>
       )}
     </section>
@@ -118,6 +122,7 @@ interface Send {
 }
 
 function Composer({ id, staff }: { id: number; staff: boolean }) {
+  const t = useT();
   const queryClient = useQueryClient();
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(false);
@@ -130,7 +135,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
         params: { path: { ticket_id: id }, header: { 'idempotency-key': body.key } },
         body: { text: body.text, ...(staff ? { internal: body.internal } : {}) },
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not sent'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Not sent')));
       return data.data;
     },
     // A lost connection is retried (same key: posted once); an answer from the API is not.
@@ -165,7 +170,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
       }}
     >
       <TextField value={text} onChange={setText} className={internal ? 'note' : undefined}>
-        <Label>Reply</Label>
+        <Label>{t('Reply')}</Label>
         <TextArea
           rows={4}
           onKeyDown={(event) => {
@@ -184,7 +189,7 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
         {staff && (
           <Switch isSelected={internal} onChange={setInternal} className="switch">
             <span className="indicator" aria-hidden="true" />
-            Internal note
+            {t('Internal note')}
           </Switch>
         )}
         {staff && (
@@ -197,15 +202,18 @@ function Composer({ id, staff }: { id: number; staff: boolean }) {
             }
           />
         )}
-        <span className="hint">Ctrl+Enter sends{staff ? ' · / canned responses' : ''}</span>
+        <span className="hint">
+          {t('Ctrl+Enter sends')}
+          {staff ? ` · ${t('/ canned responses')}` : ''}
+        </span>
         <Button type="submit" className="primary" isDisabled={send.isPending}>
-          Send
+          {t('Send')}
         </Button>
       </div>
       {send.isError && (
         <p role="alert">
-          {send.error instanceof ApiError ? send.error.message : 'Not sent: the connection failed.'} Press Send to try
-          again.
+          {send.error instanceof ApiError ? send.error.message : t('Not sent: the connection failed.')}{' '}
+          {t('Press Send to try again.')}
         </p>
       )}
     </form>

@@ -1,4 +1,5 @@
 import type { Me } from '../../api/client';
+import { useT } from '../../i18n';
 import { followLink, useLocation } from '../../router';
 import { CannedResponses } from './Canned';
 import { Groups } from './Groups';
@@ -19,11 +20,12 @@ const SECTIONS = [
 /** The admin screens: their own chunk, loaded only when an admin opens /admin. */
 export default function Admin({ me }: { me: Me }) {
   const { path } = useLocation();
+  const t = useT();
   if (me.role !== 'admin') {
     return (
       <section className="stack">
-        <h1>Admin</h1>
-        <p role="alert">You are not allowed to see this page: it is for admins only.</p>
+        <h1>{t('Admin')}</h1>
+        <p role="alert">{t('You are not allowed to see this page: it is for admins only.')}</p>
       </section>
     );
   }
@@ -31,7 +33,7 @@ export default function Admin({ me }: { me: Me }) {
   const { Screen } = current;
   return (
     <div className="admin">
-      <nav aria-label="Admin sections" className="admin-nav">
+      <nav aria-label={t('Admin sections')} className="admin-nav">
         <ul>
           {SECTIONS.map((section) => (
             <li key={section.path}>
@@ -40,14 +42,14 @@ export default function Admin({ me }: { me: Me }) {
                 aria-current={section === current ? 'page' : undefined}
                 onClick={(event) => followLink(event, `/admin/${section.path}`)}
               >
-                {section.label}
+                {t.text(section.label)}
               </a>
             </li>
           ))}
         </ul>
       </nav>
       <section className="stack admin-body">
-        <h1>{current.label}</h1>
+        <h1>{t.text(current.label)}</h1>
         <Screen me={me} />
       </section>
     </div>

@@ -2,10 +2,12 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useState } from 'react';
 import { Button, Form, Input, Label, SearchField, Switch, TextArea, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
+import { useT } from '../../i18n';
 import { type Canned, DialogButtons, ErrorText, FormDialog, unwrap } from './common';
 
 export function CannedResponses() {
   const [q, setQ] = useState('');
+  const t = useT();
   const list = useInfiniteQuery({
     queryKey: ['admin', 'canned', q],
     initialPageParam: '',
@@ -14,7 +16,7 @@ export function CannedResponses() {
         await api.GET('/api/canned-responses', {
           params: { query: { limit: 50, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
         }),
-        'Could not load the canned responses',
+        t('Could not load the canned responses'),
       ),
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
   });
@@ -22,21 +24,21 @@ export function CannedResponses() {
   return (
     <>
       <div className="row">
-        <SearchField value={q} onChange={setQ} aria-label="Search canned responses">
+        <SearchField value={q} onChange={setQ} aria-label={t('Search canned responses')}>
           <Input placeholder="Search canned responses" />
         </SearchField>
         <CannedForm />
       </div>
       <ErrorText error={list.error} />
       <table className="admin-table">
-        <caption className="sr-only">Canned responses</caption>
+        <caption className="sr-only">{t('Canned responses')}</caption>
         <thead>
           <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Text</th>
-            <th scope="col">Shared</th>
-            <th scope="col">Author</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t('Title')}</th>
+            <th scope="col">{t('Text')}</th>
+            <th scope="col">{t('Shared')}</th>
+            <th scope="col">{t('Author')}</th>
+            <th scope="col">{t('Actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -44,7 +46,7 @@ export function CannedResponses() {
             <tr key={canned.id}>
               <th scope="row">{canned.title}</th>
               <td className="clip">{canned.text}</td>
-              <td>{canned.shared ? 'Shared' : 'Private'}</td>
+              <td>{t(canned.shared ? 'Shared' : 'Private')}</td>
               <td>{canned.author.username}</td>
               <td className="actions">
                 <CannedForm canned={canned} />
@@ -56,7 +58,7 @@ export function CannedResponses() {
       </table>
       {list.hasNextPage && (
         <Button onPress={() => void list.fetchNextPage()} isDisabled={list.isFetchingNextPage}>
-          Load more
+          {t('Load more')}
         </Button>
       )}
     </>
@@ -65,6 +67,7 @@ export function CannedResponses() {
 
 function CannedForm({ canned }: { canned?: Canned }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const [open, setOpen] = useState(false);
   const [title, setTitle] = useState(canned?.title ?? '');
   const [text, setText] = useState(canned?.text ?? '');
@@ -77,9 +80,9 @@ function CannedForm({ canned }: { canned?: Canned }) {
               params: { path: { canned_response_id: canned.id } },
               body: { title, text, shared },
             }),
-            'Not saved',
+            t('Not saved'),
           )
-        : unwrap(await api.POST('/api/canned-responses', { body: { title, text, shared } }), 'Not created'),
+        : unwrap(await api.POST('/api/canned-responses', { body: { title, text, shared } }), t('Not created')),
     onSuccess: () => {
       setOpen(false);
       if (!canned) {
@@ -90,7 +93,7 @@ function CannedForm({ canned }: { canned?: Canned }) {
       void queryClient.invalidateQueries({ queryKey: ['admin', 'canned'] });
     },
   });
-  const label = canned ? `Edit ${canned.title}` : 'New canned response';
+  const label = canned ? t('Edit {name}', { name: canned.title }) : t('New canned response');
   return (
     <>
       <Button
@@ -116,11 +119,11 @@ function CannedForm({ canned }: { canned?: Canned }) {
           }}
         >
           <TextField value={title} onChange={setTitle} isRequired>
-            <Label>Title</Label>
+            <Label>{t('Title')}</Label>
             <Input />
           </TextField>
           <TextField value={text} onChange={setText} isRequired>
-            <Label>Text</Label>
+            <Label>{t('Text')}</Label>
             <TextArea rows={6} />
           </TextField>
           <p className="hint">
@@ -129,10 +132,10 @@ function CannedForm({ canned }: { canned?: Canned }) {
           </p>
           <Switch isSelected={shared} onChange={setShared} className="switch">
             <span className="indicator" aria-hidden="true" />
-            Shared
+            {t('Shared')}
           </Switch>
           <ErrorText error={save.error} />
-          <DialogButtons submit={canned ? 'Save' : 'Create'} pending={save.isPending} />
+          <DialogButtons submit={t(canned ? 'Save' : 'Create')} pending={save.isPending} />
         </Form>
       </FormDialog>
     </>
@@ -141,20 +144,21 @@ function CannedForm({ canned }: { canned?: Canned }) {
 
 function DeleteCanned({ canned }: { canned: Canned }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const remove = useMutation({
     mutationFn: async () =>
       unwrap(
         await api.DELETE('/api/canned-responses/{canned_response_id}', {
           params: { path: { canned_response_id: canned.id } },
         }),
-        'Not deleted',
+        t('Not deleted'),
       ),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin', 'canned'] }),
   });
   return (
     <>
       <Button onPress={() => remove.mutate()} isDisabled={remove.isPending}>
-        Delete {canned.title}
+        {t('Delete {name}', { name: canned.title })}
       </Button>
       <ErrorText error={remove.error} />
     </>

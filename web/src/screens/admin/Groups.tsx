@@ -2,16 +2,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Form, Input, Label, TextArea, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
+import { useT } from '../../i18n';
 import { DialogButtons, ErrorText, FormDialog, type Group, type User, unwrap } from './common';
 
 /** Active operators and admins: the only accounts a group can hold (200 of each is plenty for a desk). */
 function useStaff() {
+  const t = useT();
   return useQuery({
     queryKey: ['admin', 'users', 'staff'],
     queryFn: async () => {
       const lists = await Promise.all(
         (['operator', 'admin'] as const).map(async (role) =>
-          unwrap(await api.GET('/api/users', { params: { query: { role, limit: 200 } } }), 'Could not load staff'),
+          unwrap(await api.GET('/api/users', { params: { query: { role, limit: 200 } } }), t('Could not load staff')),
         ),
       );
       return lists.flatMap((list) => list.data).sort((a, b) => a.username.localeCompare(b.username));
@@ -20,9 +22,10 @@ function useStaff() {
 }
 
 export function Groups() {
+  const t = useT();
   const groups = useQuery({
     queryKey: ['admin', 'groups'],
-    queryFn: async () => unwrap(await api.GET('/api/groups'), 'Could not load the groups').data,
+    queryFn: async () => unwrap(await api.GET('/api/groups'), t('Could not load the groups')).data,
   });
   const staff = useStaff();
   const names = new Map((staff.data ?? []).map((user) => [user.id, user.username]));
@@ -33,13 +36,13 @@ export function Groups() {
       </div>
       <ErrorText error={groups.error ?? staff.error} />
       <table className="admin-table">
-        <caption className="sr-only">Groups</caption>
+        <caption className="sr-only">{t('Groups')}</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col">Members</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t('Name')}</th>
+            <th scope="col">{t('Description')}</th>
+            <th scope="col">{t('Members')}</th>
+            <th scope="col">{t('Actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -63,6 +66,7 @@ export function Groups() {
 /** Create a group, or (given one) rename it and change its description. */
 function GroupForm({ group }: { group?: Group }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(group?.name ?? '');
   const [description, setDescription] = useState(group?.description ?? '');
@@ -74,9 +78,9 @@ function GroupForm({ group }: { group?: Group }) {
               params: { path: { group_id: group.id } },
               body: { name, description },
             }),
-            'Not saved',
+            t('Not saved'),
           )
-        : unwrap(await api.POST('/api/groups', { body: { name, description } }), 'Not created'),
+        : unwrap(await api.POST('/api/groups', { body: { name, description } }), t('Not created')),
     onSuccess: () => {
       setOpen(false);
       if (!group) {
@@ -86,7 +90,7 @@ function GroupForm({ group }: { group?: Group }) {
       void queryClient.invalidateQueries({ queryKey: ['admin', 'groups'] });
     },
   });
-  const title = group ? `Rename ${group.name}` : 'New group';
+  const title = group ? t('Rename {name}', { name: group.name }) : t('New group');
   return (
     <>
       <Button
@@ -111,15 +115,15 @@ function GroupForm({ group }: { group?: Group }) {
           }}
         >
           <TextField value={name} onChange={setName} isRequired>
-            <Label>Name</Label>
+            <Label>{t('Name')}</Label>
             <Input />
           </TextField>
           <TextField value={description} onChange={setDescription}>
-            <Label>Description</Label>
+            <Label>{t('Description')}</Label>
             <TextArea rows={3} />
           </TextField>
           <ErrorText error={save.error} />
-          <DialogButtons submit={group ? 'Save' : 'Create'} pending={save.isPending} />
+          <DialogButtons submit={t(group ? 'Save' : 'Create')} pending={save.isPending} />
         </Form>
       </FormDialog>
     </>
@@ -128,6 +132,7 @@ function GroupForm({ group }: { group?: Group }) {
 
 function Members({ group, staff }: { group: Group; staff: User[] }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const [open, setOpen] = useState(false);
   const [selected, setSelected] = useState<string[]>([]);
   const save = useMutation({
@@ -137,7 +142,7 @@ function Members({ group, staff }: { group: Group; staff: User[] }) {
           params: { path: { group_id: group.id } },
           body: { user_ids: selected.map(Number) },
         }),
-        'Members not saved',
+        t('Members not saved'),
       ),
     onSuccess: () => {
       setOpen(false);
@@ -154,9 +159,9 @@ function Members({ group, staff }: { group: Group; staff: User[] }) {
           setOpen(true);
         }}
       >
-        Members of {group.name}
+        {t('Members of {name}', { name: group.name })}
       </Button>
-      <FormDialog title={`Members of ${group.name}`} isOpen={open} onOpenChange={setOpen}>
+      <FormDialog title={t('Members of {name}', { name: group.name })} isOpen={open} onOpenChange={setOpen}>
         <Form
           className="stack"
           onSubmit={(event) => {
@@ -165,7 +170,7 @@ function Members({ group, staff }: { group: Group; staff: User[] }) {
           }}
         >
           <CheckboxGroup value={selected} onChange={setSelected} className="checkboxes">
-            <Label>Operators and admins</Label>
+            <Label>{t('Operators and admins')}</Label>
             {choosable.map((user) => (
               <Checkbox key={user.id} value={String(user.id)} className="checkbox">
                 <span className="box" aria-hidden="true" />

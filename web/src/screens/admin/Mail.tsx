@@ -1,40 +1,44 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client';
+import { useT } from '../../i18n';
 import { ErrorText, unwrap, when } from './common';
 
 export function Mail() {
+  const t = useT();
   const mailboxes = useQuery({
     queryKey: ['admin', 'mail', 'mailboxes'],
-    queryFn: async () => unwrap(await api.GET('/api/mail/mailboxes'), 'Could not load the mailboxes').data,
+    queryFn: async () => unwrap(await api.GET('/api/mail/mailboxes'), t('Could not load the mailboxes')).data,
     refetchInterval: 5_000,
   });
   const log = useQuery({
     queryKey: ['admin', 'mail', 'log'],
     queryFn: async () =>
-      unwrap(await api.GET('/api/mail/log', { params: { query: { limit: 50 } } }), 'Could not load the mail log').data,
+      unwrap(await api.GET('/api/mail/log', { params: { query: { limit: 50 } } }), t('Could not load the mail log'))
+        .data,
   });
   const outbox = useQuery({
     queryKey: ['admin', 'mail', 'outbox'],
     queryFn: async () =>
-      unwrap(await api.GET('/api/mail/outbox', { params: { query: { limit: 50 } } }), 'Could not load the outbox').data,
+      unwrap(await api.GET('/api/mail/outbox', { params: { query: { limit: 50 } } }), t('Could not load the outbox'))
+        .data,
   });
   return (
     <>
       <section className="stack" aria-labelledby="mailboxes-title">
-        <h2 id="mailboxes-title">Mailboxes</h2>
+        <h2 id="mailboxes-title">{t('Mailboxes')}</h2>
         <ErrorText error={mailboxes.error} />
-        {mailboxes.data?.length === 0 && <p>No mailbox is configured.</p>}
+        {mailboxes.data?.length === 0 && <p>{t('No mailbox is configured.')}</p>}
         {(mailboxes.data?.length ?? 0) > 0 && (
           <table className="admin-table">
-            <caption className="sr-only">Mailboxes</caption>
+            <caption className="sr-only">{t('Mailboxes')}</caption>
             <thead>
               <tr>
-                <th scope="col">Mailbox</th>
-                <th scope="col">Connected</th>
-                <th scope="col">Last alive</th>
-                <th scope="col">Last success</th>
-                <th scope="col">Errors in a row</th>
-                <th scope="col">Last error</th>
+                <th scope="col">{t('Mailbox')}</th>
+                <th scope="col">{t('Connected')}</th>
+                <th scope="col">{t('Last alive')}</th>
+                <th scope="col">{t('Last success')}</th>
+                <th scope="col">{t('Errors in a row')}</th>
+                <th scope="col">{t('Last error')}</th>
               </tr>
             </thead>
             <tbody>
@@ -43,7 +47,7 @@ export function Mail() {
                   <th scope="row">{mailbox.mailbox}</th>
                   <td>
                     <span className={`badge ${mailbox.connected ? 'open' : 'closed'}`}>
-                      {mailbox.connected ? 'Connected' : 'Not connected'}
+                      {t(mailbox.connected ? 'Connected' : 'Not connected')}
                     </span>
                   </td>
                   <td>{when(mailbox.last_alive_at)}</td>
@@ -57,21 +61,21 @@ export function Mail() {
         )}
       </section>
       <section className="stack" aria-labelledby="mail-log-title">
-        <h2 id="mail-log-title">Mail log</h2>
+        <h2 id="mail-log-title">{t('Mail log')}</h2>
         <ErrorText error={log.error} />
-        {log.data?.length === 0 && <p>No mail yet.</p>}
+        {log.data?.length === 0 && <p>{t('No mail yet.')}</p>}
         {(log.data?.length ?? 0) > 0 && (
           <table className="admin-table">
-            <caption className="sr-only">Mail log</caption>
+            <caption className="sr-only">{t('Mail log')}</caption>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Direction</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Ticket</th>
+                <th scope="col">{t('When')}</th>
+                <th scope="col">{t('Direction')}</th>
+                <th scope="col">{t('From')}</th>
+                <th scope="col">{t('To')}</th>
+                <th scope="col">{t('Subject')}</th>
+                <th scope="col">{t('Outcome')}</th>
+                <th scope="col">{t('Ticket')}</th>
               </tr>
             </thead>
             <tbody>
@@ -94,21 +98,21 @@ export function Mail() {
         )}
       </section>
       <section className="stack" aria-labelledby="outbox-title">
-        <h2 id="outbox-title">Outbox</h2>
+        <h2 id="outbox-title">{t('Outbox')}</h2>
         <ErrorText error={outbox.error} />
-        {outbox.data?.length === 0 && <p>Nothing sent yet.</p>}
+        {outbox.data?.length === 0 && <p>{t('Nothing sent yet.')}</p>}
         {(outbox.data?.length ?? 0) > 0 && (
           <table className="admin-table">
-            <caption className="sr-only">Outbox</caption>
+            <caption className="sr-only">{t('Outbox')}</caption>
             <thead>
               <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Kind</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
+                <th scope="col">{t('Created')}</th>
+                <th scope="col">{t('Kind')}</th>
+                <th scope="col">{t('To')}</th>
+                <th scope="col">{t('Subject')}</th>
+                <th scope="col">{t('Status')}</th>
+                <th scope="col">{t('Attempts')}</th>
+                <th scope="col">{t('Last error')}</th>
               </tr>
             </thead>
             <tbody>

@@ -2,28 +2,33 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Form, Input, Label, Switch, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
+import { LOCALES, type MessageKey, type Translate, useT } from '../../i18n';
 import { OptionSelect, PRIORITY_OPTIONS } from '../StatusSelect';
 import { DialogButtons, ErrorText, FormDialog, type SlaPolicy, unwrap } from './common';
 
 const PRIORITIES = [{ id: 'any', label: 'Any priority' }, ...PRIORITY_OPTIONS];
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const DAYS: MessageKey[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 type Priority = SlaPolicy['priority'];
 
-function priorityLabel(priority: Priority): string {
-  return PRIORITIES.find((option) => option.id === (priority ?? 'any'))?.label ?? String(priority);
+function priorityLabel(priority: Priority, t: Translate): string {
+  const label = PRIORITIES.find((option) => option.id === (priority ?? 'any'))?.label;
+  return label ? t.text(label) : String(priority);
 }
 
-function hoursLabel(policy: SlaPolicy): string {
+function hoursLabel(policy: SlaPolicy, t: Translate): string {
   const hours = policy.business_hours;
-  if (!hours) return 'Around the clock';
-  const days = hours.days.map((day) => DAYS[day - 1]?.slice(0, 3)).join(', ');
+  if (!hours) return t('Around the clock');
+  // 1 January 2024 was a Monday: the API's day 1.
+  const weekday = new Intl.DateTimeFormat(LOCALES[t.language], { weekday: 'short', timeZone: 'UTC' });
+  const days = hours.days.map((day) => weekday.format(new Date(Date.UTC(2024, 0, day, 12)))).join(', ');
   return `${days} ${hours.start}–${hours.end} (${hours.timezone})`;
 }
 
 export function SlaPolicies() {
+  const t = useT();
   const policies = useQuery({
     queryKey: ['admin', 'sla'],
-    queryFn: async () => unwrap(await api.GET('/api/sla-policies'), 'Could not load the SLA policies').data,
+    queryFn: async () => unwrap(await api.GET('/api/sla-policies'), t('Could not load the SLA policies')).data,
   });
   return (
     <>
@@ -32,25 +37,25 @@ export function SlaPolicies() {
       </div>
       <ErrorText error={policies.error} />
       <table className="admin-table">
-        <caption className="sr-only">SLA policies</caption>
+        <caption className="sr-only">{t('SLA policies')}</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Priority</th>
-            <th scope="col">First response (min)</th>
-            <th scope="col">Resolution (min)</th>
-            <th scope="col">Business hours</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t('Name')}</th>
+            <th scope="col">{t('Priority')}</th>
+            <th scope="col">{t('First response (min)')}</th>
+            <th scope="col">{t('Resolution (min)')}</th>
+            <th scope="col">{t('Business hours')}</th>
+            <th scope="col">{t('Actions')}</th>
           </tr>
         </thead>
         <tbody>
           {(policies.data ?? []).map((policy) => (
             <tr key={policy.id}>
               <th scope="row">{policy.name}</th>
-              <td>{priorityLabel(policy.priority)}</td>
+              <td>{priorityLabel(policy.priority, t)}</td>
               <td>{policy.first_response_minutes}</td>
               <td>{policy.resolution_minutes}</td>
-              <td>{hoursLabel(policy)}</td>
+              <td>{hoursLabel(policy, t)}</td>
               <td className="actions">
                 <PolicyForm policy={policy} />
                 <DeletePolicy policy={policy} />
@@ -65,6 +70,7 @@ export function SlaPolicies() {
 
 function PolicyForm({ policy }: { policy?: SlaPolicy }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(policy?.name ?? '');
   const [priority, setPriority] = useState<string>(policy?.priority ?? 'any');
@@ -89,9 +95,9 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
       return policy
         ? unwrap(
             await api.PATCH('/api/sla-policies/{policy_id}', { params: { path: { policy_id: policy.id } }, body }),
-            'Not saved',
+            t('Not saved'),
           )
-        : unwrap(await api.POST('/api/sla-policies', { body }), 'Not created');
+        : unwrap(await api.POST('/api/sla-policies', { body }), t('Not created'));
     },
     onSuccess: () => {
       setOpen(false);
@@ -99,7 +105,7 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
       void queryClient.invalidateQueries({ queryKey: ['admin', 'sla'] });
     },
   });
-  const label = policy ? `Edit ${policy.name}` : 'New SLA policy';
+  const label = policy ? t('Edit {name}', { name: policy.name }) : t('New SLA policy');
   return (
     <>
       <Button
@@ -134,52 +140,52 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
           }}
         >
           <TextField value={name} onChange={setName} isRequired>
-            <Label>Name</Label>
+            <Label>{t('Name')}</Label>
             <Input />
           </TextField>
-          <OptionSelect label="Priority" options={PRIORITIES} value={priority} onChange={setPriority} />
+          <OptionSelect label={t('Priority')} options={PRIORITIES} value={priority} onChange={setPriority} />
           <TextField value={firstResponse} onChange={setFirstResponse} type="number" isRequired>
-            <Label>First response minutes</Label>
+            <Label>{t('First response minutes')}</Label>
             <Input min={1} max={525600} />
           </TextField>
           <TextField value={resolution} onChange={setResolution} type="number" isRequired>
-            <Label>Resolution minutes</Label>
+            <Label>{t('Resolution minutes')}</Label>
             <Input min={1} max={525600} />
           </TextField>
           <Switch isSelected={business} onChange={setBusiness} className="switch">
             <span className="indicator" aria-hidden="true" />
-            Business hours only
+            {t('Business hours only')}
           </Switch>
           {business && (
             <fieldset className="stack">
-              <legend>Business hours</legend>
+              <legend>{t('Business hours')}</legend>
               <TextField value={timezone} onChange={setTimezone} isRequired>
-                <Label>Time zone</Label>
+                <Label>{t('Time zone')}</Label>
                 <Input placeholder="Europe/Moscow" />
               </TextField>
               <CheckboxGroup value={days} onChange={setDays} className="checkboxes">
-                <Label>Working days</Label>
+                <Label>{t('Working days')}</Label>
                 {DAYS.map((day, index) => (
                   <Checkbox key={day} value={String(index + 1)} className="checkbox">
                     <span className="box" aria-hidden="true" />
-                    {day}
+                    {t(day)}
                   </Checkbox>
                 ))}
               </CheckboxGroup>
               <div className="row">
                 <TextField value={start} onChange={setStart} type="time" isRequired>
-                  <Label>Start</Label>
+                  <Label>{t('Start')}</Label>
                   <Input />
                 </TextField>
                 <TextField value={end} onChange={setEnd} type="time" isRequired>
-                  <Label>End</Label>
+                  <Label>{t('End')}</Label>
                   <Input />
                 </TextField>
               </div>
             </fieldset>
           )}
           <ErrorText error={save.error} />
-          <DialogButtons submit={policy ? 'Save' : 'Create'} pending={save.isPending} />
+          <DialogButtons submit={t(policy ? 'Save' : 'Create')} pending={save.isPending} />
         </Form>
       </FormDialog>
     </>
@@ -188,18 +194,19 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
 
 function DeletePolicy({ policy }: { policy: SlaPolicy }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const remove = useMutation({
     mutationFn: async () =>
       unwrap(
         await api.DELETE('/api/sla-policies/{policy_id}', { params: { path: { policy_id: policy.id } } }),
-        'Not deleted',
+        t('Not deleted'),
       ),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin', 'sla'] }),
   });
   return (
     <>
       <Button onPress={() => remove.mutate()} isDisabled={remove.isPending}>
-        Delete {policy.name}
+        {t('Delete {name}', { name: policy.name })}
       </Button>
       <ErrorText error={remove.error} />
     </>

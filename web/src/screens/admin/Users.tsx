@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useState } from 'react';
 import { Button, Form, Input, Label, TextField } from 'react-aria-components';
 import { api, type Me } from '../../api/client';
+import { useT } from '../../i18n';
 import { OptionSelect } from '../StatusSelect';
 import { DialogButtons, ErrorText, FormDialog, type User, unwrap } from './common';
 
@@ -15,6 +16,7 @@ const FILTERS = [{ id: 'all', label: 'All' }, ...ROLES];
 
 export function Users({ me }: { me: Me }) {
   const [role, setRole] = useState('all');
+  const t = useT();
   const users = useInfiniteQuery({
     queryKey: ['admin', 'users', role],
     initialPageParam: '',
@@ -29,7 +31,7 @@ export function Users({ me }: { me: Me }) {
             },
           },
         }),
-        'Could not load the users',
+        t('Could not load the users'),
       ),
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
   });
@@ -37,19 +39,19 @@ export function Users({ me }: { me: Me }) {
   return (
     <>
       <div className="row">
-        <OptionSelect label="Role filter" options={FILTERS} value={role} onChange={setRole} />
+        <OptionSelect label={t('Role filter')} options={FILTERS} value={role} onChange={setRole} />
         <CreateUser />
       </div>
       <ErrorText error={users.error} />
       <table className="admin-table">
-        <caption className="sr-only">Users</caption>
+        <caption className="sr-only">{t('Users')}</caption>
         <thead>
           <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Active</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t('Username')}</th>
+            <th scope="col">{t('Email')}</th>
+            <th scope="col">{t('Role')}</th>
+            <th scope="col">{t('Active')}</th>
+            <th scope="col">{t('Actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -60,7 +62,7 @@ export function Users({ me }: { me: Me }) {
       </table>
       {users.hasNextPage && (
         <Button onPress={() => void users.fetchNextPage()} isDisabled={users.isFetchingNextPage}>
-          Load more
+          {t('Load more')}
         </Button>
       )}
     </>
@@ -69,9 +71,13 @@ export function Users({ me }: { me: Me }) {
 
 function UserRow({ user, self }: { user: User; self: boolean }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const change = useMutation({
     mutationFn: async (body: { role?: Role; is_active?: boolean }) =>
-      unwrap(await api.PATCH('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body }), 'Not changed'),
+      unwrap(
+        await api.PATCH('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body }),
+        t('Not changed'),
+      ),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin', 'users'] }),
   });
   return (
@@ -80,18 +86,18 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
       <td>{user.email}</td>
       <td>
         <OptionSelect
-          label={`Role of ${user.username}`}
+          label={t('Role of {name}', { name: user.username })}
           options={ROLES}
           value={user.role}
           isDisabled={self || change.isPending}
           onChange={(value) => change.mutate({ role: value as Role })}
         />
       </td>
-      <td>{user.is_active ? 'Active' : 'Deactivated'}</td>
+      <td>{t(user.is_active ? 'Active' : 'Deactivated')}</td>
       <td>
         {!self && (
           <Button onPress={() => change.mutate({ is_active: !user.is_active })} isDisabled={change.isPending}>
-            {user.is_active ? `Deactivate ${user.username}` : `Reactivate ${user.username}`}
+            {t(user.is_active ? 'Deactivate {name}' : 'Reactivate {name}', { name: user.username })}
           </Button>
         )}
         <ErrorText error={change.error} />
@@ -103,13 +109,14 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
 function CreateUser() {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const t = useT();
   const [email, setEmail] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const create = useMutation({
     mutationFn: async () =>
-      unwrap(await api.POST('/api/users', { body: { email, username, password, role } }), 'Not created'),
+      unwrap(await api.POST('/api/users', { body: { email, username, password, role } }), t('Not created')),
     onSuccess: () => {
       setOpen(false);
       setEmail('');
@@ -127,7 +134,7 @@ function CreateUser() {
           setOpen(true);
         }}
       >
-        New user
+        {t('New user')}
       </Button>
       <FormDialog title="New user" isOpen={open} onOpenChange={setOpen}>
         <Form
@@ -138,18 +145,18 @@ function CreateUser() {
           }}
         >
           <TextField value={email} onChange={setEmail} type="email" isRequired>
-            <Label>Email</Label>
+            <Label>{t('Email')}</Label>
             <Input />
           </TextField>
           <TextField value={username} onChange={setUsername} isRequired>
-            <Label>Username</Label>
+            <Label>{t('Username')}</Label>
             <Input />
           </TextField>
           <TextField value={password} onChange={setPassword} type="password" isRequired minLength={10}>
-            <Label>Password</Label>
+            <Label>{t('Password')}</Label>
             <Input autoComplete="new-password" />
           </TextField>
-          <OptionSelect label="Role" options={ROLES} value={role} onChange={(value) => setRole(value as Role)} />
+          <OptionSelect label={t('Role')} options={ROLES} value={role} onChange={(value) => setRole(value as Role)} />
           <ErrorText error={create.error} />
           <DialogButtons submit="Create" pending={create.isPending} />
         </Form>

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Form, Input, Label, Switch, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
+import { useT } from '../../i18n';
 import { type Delivery, DialogButtons, ErrorText, FormDialog, unwrap, type Webhook, when } from './common';
 
 type EventType = Webhook['events'][number];
@@ -18,17 +19,18 @@ const EVENTS: EventType[] = [
 
 /** The signing secret, shown once (after creating or rotating): the API never shows it again. */
 function SecretDialog({ secret, onClose }: { secret: string | null; onClose: () => void }) {
+  const t = useT();
   return (
-    <FormDialog title="Signing secret" isOpen={secret !== null} onOpenChange={(open) => !open && onClose()}>
+    <FormDialog title={t('Signing secret')} isOpen={secret !== null} onOpenChange={(open) => !open && onClose()}>
       <div className="stack">
         <TextField value={secret ?? ''} isReadOnly className="react-aria-TextField secret">
-          <Label>Signing secret</Label>
+          <Label>{t('Signing secret')}</Label>
           <Input />
         </TextField>
-        <p className="hint">Copy it now: it will not be shown again.</p>
+        <p className="hint">{t('Copy it now: it will not be shown again.')}</p>
         <div className="row">
           <Button slot="close" className="primary">
-            Done
+            {t('Done')}
           </Button>
         </div>
       </div>
@@ -37,6 +39,7 @@ function SecretDialog({ secret, onClose }: { secret: string | null; onClose: () 
 }
 
 export function Webhooks() {
+  const t = useT();
   const [secret, setSecret] = useState<string | null>(null);
   const [shown, setShown] = useState<Webhook | null>(null);
   const list = useInfiniteQuery({
@@ -47,7 +50,7 @@ export function Webhooks() {
         await api.GET('/api/webhooks', {
           params: { query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } },
         }),
-        'Could not load the webhooks',
+        t('Could not load the webhooks'),
       ),
     getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
   });
@@ -59,13 +62,13 @@ export function Webhooks() {
       </div>
       <ErrorText error={list.error} />
       <table className="admin-table">
-        <caption className="sr-only">Webhooks</caption>
+        <caption className="sr-only">{t('Webhooks')}</caption>
         <thead>
           <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Events</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t('URL')}</th>
+            <th scope="col">{t('Events')}</th>
+            <th scope="col">{t('Enabled')}</th>
+            <th scope="col">{t('Actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -76,7 +79,7 @@ export function Webhooks() {
       </table>
       {list.hasNextPage && (
         <Button onPress={() => void list.fetchNextPage()} isDisabled={list.isFetchingNextPage}>
-          Load more
+          {t('Load more')}
         </Button>
       )}
       {shown && <Deliveries webhook={shown} />}
@@ -92,12 +95,13 @@ function WebhookRow(props: {
 }) {
   const { webhook } = props;
   const queryClient = useQueryClient();
+  const t = useT();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['admin', 'webhooks'] });
   const change = useMutation({
     mutationFn: async (body: { enabled?: boolean; rotate_secret?: true }) =>
       unwrap(
         await api.PATCH('/api/webhooks/{webhook_id}', { params: { path: { webhook_id: webhook.id } }, body }),
-        'Not changed',
+        t('Not changed'),
       ),
     onSuccess: (answer) => {
       const secret = (answer.data as { secret?: string }).secret;
@@ -109,7 +113,7 @@ function WebhookRow(props: {
     mutationFn: async () =>
       unwrap(
         await api.DELETE('/api/webhooks/{webhook_id}', { params: { path: { webhook_id: webhook.id } } }),
-        'Not deleted',
+        t('Not deleted'),
       ),
     onSuccess: refresh,
   });
@@ -127,19 +131,19 @@ function WebhookRow(props: {
           onChange={(enabled) => change.mutate({ enabled })}
           isDisabled={change.isPending}
           className="switch"
-          aria-label={`Enabled: ${webhook.url}`}
+          aria-label={t('Enabled: {url}', { url: webhook.url })}
         >
           <span className="indicator" aria-hidden="true" />
-          {webhook.enabled ? 'On' : 'Off'}
+          {t(webhook.enabled ? 'On' : 'Off')}
         </Switch>
       </td>
       <td className="actions">
-        <Button onPress={() => props.onDeliveries(webhook)}>Deliveries of {webhook.url}</Button>
+        <Button onPress={() => props.onDeliveries(webhook)}>{t('Deliveries of {url}', { url: webhook.url })}</Button>
         <Button onPress={() => change.mutate({ rotate_secret: true })} isDisabled={change.isPending}>
-          Rotate secret of {webhook.url}
+          {t('Rotate secret of {url}', { url: webhook.url })}
         </Button>
         <Button onPress={() => remove.mutate()} isDisabled={remove.isPending}>
-          Delete {webhook.url}
+          {t('Delete {name}', { name: webhook.url })}
         </Button>
         <ErrorText error={change.error ?? remove.error} />
       </td>
@@ -149,6 +153,7 @@ function WebhookRow(props: {
 
 function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const [open, setOpen] = useState(false);
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
@@ -159,7 +164,7 @@ function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
         await api.POST('/api/webhooks', {
           body: { url, description, events: (events.includes('*') ? ['*'] : events) as EventType[] },
         }),
-        'Not created',
+        t('Not created'),
       ),
     onSuccess: (answer) => {
       setOpen(false);
@@ -179,9 +184,9 @@ function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
           setOpen(true);
         }}
       >
-        New webhook
+        {t('New webhook')}
       </Button>
-      <FormDialog title="New webhook" isOpen={open} onOpenChange={setOpen}>
+      <FormDialog title={t('New webhook')} isOpen={open} onOpenChange={setOpen}>
         <Form
           className="stack"
           onSubmit={(event) => {
@@ -190,24 +195,24 @@ function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
           }}
         >
           <TextField value={url} onChange={setUrl} type="url" isRequired>
-            <Label>URL</Label>
+            <Label>{t('URL')}</Label>
             <Input placeholder="https://example.com/hooks/service-desk" />
           </TextField>
           <TextField value={description} onChange={setDescription}>
-            <Label>Description</Label>
+            <Label>{t('Description')}</Label>
             <Input />
           </TextField>
           <CheckboxGroup value={events} onChange={setEvents} className="checkboxes">
-            <Label>Events</Label>
+            <Label>{t('Events')}</Label>
             {['*', ...EVENTS].map((type) => (
               <Checkbox key={type} value={type} className="checkbox">
                 <span className="box" aria-hidden="true" />
-                {type === '*' ? 'All events' : type}
+                {type === '*' ? t('All events') : type}
               </Checkbox>
             ))}
           </CheckboxGroup>
           <ErrorText error={create.error} />
-          <DialogButtons submit="Create" pending={create.isPending} />
+          <DialogButtons submit={t('Create')} pending={create.isPending} />
         </Form>
       </FormDialog>
     </>
@@ -215,6 +220,7 @@ function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
 }
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
+  const t = useT();
   const deliveries = useQuery({
     queryKey: ['admin', 'webhooks', webhook.id, 'deliveries'],
     queryFn: async () =>
@@ -222,27 +228,27 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         await api.GET('/api/webhooks/{webhook_id}/deliveries', {
           params: { path: { webhook_id: webhook.id }, query: { limit: 50 } },
         }),
-        'Could not load the deliveries',
+        t('Could not load the deliveries'),
       ).data,
     // Attempts go on in the background: the panel follows them while it is open.
     refetchInterval: 5_000,
   });
   return (
     <section className="stack" aria-labelledby="deliveries-title">
-      <h2 id="deliveries-title">Deliveries of {webhook.url}</h2>
+      <h2 id="deliveries-title">{t('Deliveries of {url}', { url: webhook.url })}</h2>
       <ErrorText error={deliveries.error} />
-      {deliveries.data?.length === 0 && <p>No deliveries yet.</p>}
+      {deliveries.data?.length === 0 && <p>{t('No deliveries yet.')}</p>}
       {(deliveries.data?.length ?? 0) > 0 && (
         <table className="admin-table">
-          <caption className="sr-only">Deliveries</caption>
+          <caption className="sr-only">{t('Deliveries')}</caption>
           <thead>
             <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last response</th>
-              <th scope="col">Next attempt</th>
-              <th scope="col">Actions</th>
+              <th scope="col">{t('Event')}</th>
+              <th scope="col">{t('Status')}</th>
+              <th scope="col">{t('Attempts')}</th>
+              <th scope="col">{t('Last response')}</th>
+              <th scope="col">{t('Next attempt')}</th>
+              <th scope="col">{t('Actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -258,13 +264,14 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 
 function DeliveryRow({ delivery }: { delivery: Delivery }) {
   const queryClient = useQueryClient();
+  const t = useT();
   const redeliver = useMutation({
     mutationFn: async () =>
       unwrap(
         await api.POST('/api/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver', {
           params: { path: { webhook_id: delivery.webhook_id, delivery_id: delivery.id } },
         }),
-        'Not redelivered',
+        t('Not redelivered'),
       ),
     onSuccess: () =>
       void queryClient.invalidateQueries({ queryKey: ['admin', 'webhooks', delivery.webhook_id, 'deliveries'] }),
@@ -286,7 +293,7 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
       <td>{when(delivery.next_attempt_at)}</td>
       <td>
         <Button onPress={() => redeliver.mutate()} isDisabled={redeliver.isPending}>
-          Redeliver
+          {t('Redeliver')}
         </Button>
         <ErrorText error={redeliver.error} />
       </td>

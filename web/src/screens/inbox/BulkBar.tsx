@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Input, Label, TextField } from 'react-aria-components';
 import { ApiError, api, detailOf, type Me } from '../../api/client';
+import { useT } from '../../i18n';
 import type { Person } from '../Inbox';
 import { OptionSelect, PRIORITY_OPTIONS } from '../StatusSelect';
 
@@ -16,6 +17,7 @@ type Changes = {
 export default function BulkBar({ ids, staff, onDone }: { ids: number[]; staff: Person[]; onDone: () => void }) {
   const queryClient = useQueryClient();
   const [tag, setTag] = useState('');
+  const t = useT();
   const [failed, setFailed] = useState<{ id: number; detail: string }[]>([]);
   const [done, setDone] = useState<string | null>(null);
   const me = queryClient.getQueriesData<Me>({ queryKey: ['me'] }).find(([, data]) => data)?.[1];
@@ -23,7 +25,7 @@ export default function BulkBar({ ids, staff, onDone }: { ids: number[]; staff: 
   const apply = useMutation({
     mutationFn: async (changes: Changes) => {
       const { data, error, response } = await api.PATCH('/api/tickets', { body: { ids, changes } });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not changed'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Not changed')));
       return data.data;
     },
     onMutate: () => {
@@ -32,30 +34,30 @@ export default function BulkBar({ ids, staff, onDone }: { ids: number[]; staff: 
     },
     onSuccess: (result) => {
       void queryClient.invalidateQueries({ queryKey: ['tickets'] });
-      setDone(`${result.updated.length} updated`);
+      setDone(t.plural('{count} updated', result.updated.length));
       setFailed(result.failed);
       if (result.failed.length === 0) onDone();
     },
   });
 
   return (
-    <section className="bulk-bar" aria-label="Bulk actions">
+    <section className="bulk-bar" aria-label={t('Bulk actions')}>
       <span className="row">
         <Button isDisabled={apply.isPending || !me} onPress={() => me && apply.mutate({ operator_id: me.id })}>
-          Assign to me
+          {t('Assign to me')}
         </Button>
         <OptionSelect
-          label="Assign to"
+          label={t('Assign to')}
           options={staff.map((person) => ({ id: String(person.id), label: person.username }))}
           value=""
           isDisabled={apply.isPending}
           onChange={(value) => apply.mutate({ operator_id: Number(value) })}
         />
         <Button isDisabled={apply.isPending} onPress={() => apply.mutate({ status: 'closed' })}>
-          Close
+          {t('Close')}
         </Button>
         <OptionSelect
-          label="Set priority"
+          label={t('Set priority')}
           options={PRIORITY_OPTIONS}
           value=""
           isDisabled={apply.isPending}
@@ -69,21 +71,21 @@ export default function BulkBar({ ids, staff, onDone }: { ids: number[]; staff: 
           }}
         >
           <TextField value={tag} onChange={setTag}>
-            <Label>Tag to add</Label>
+            <Label>{t('Tag to add')}</Label>
             <Input />
           </TextField>
           <Button type="submit" isDisabled={apply.isPending || tag.trim() === ''}>
-            Add tag
+            {t('Add tag')}
           </Button>
         </form>
       </span>
       <p aria-live="polite" className="hint">
-        {apply.isPending ? 'Applying…' : (done ?? '')}
+        {apply.isPending ? t('Applying…') : (done ?? '')}
       </p>
       {apply.isError && <p role="alert">{apply.error.message}</p>}
       {failed.length > 0 && (
         <div role="alert">
-          <p>Not changed:</p>
+          <p>{t('Not changed:')}</p>
           <ul>
             {failed.map((item) => (
               <li key={item.id}>

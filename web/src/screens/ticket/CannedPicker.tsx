@@ -13,9 +13,11 @@ import {
   useFilter,
 } from 'react-aria-components';
 import { ApiError, api, detailOf } from '../../api/client';
+import { useT } from '../../i18n';
 import type { CannedResponse } from './data';
 
 function useCannedResponses(enabled: boolean) {
+  const t = useT();
   return useQuery({
     queryKey: ['canned-responses'],
     enabled,
@@ -25,7 +27,7 @@ function useCannedResponses(enabled: boolean) {
         params: { query: { limit: 200 } },
         signal,
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Could not load the canned responses'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Could not load the canned responses')));
       return data.data;
     },
   });
@@ -43,6 +45,7 @@ export function CannedPicker(props: {
 }) {
   const { contains } = useFilter({ sensitivity: 'base' });
   const [search, setSearch] = useState('');
+  const t = useT();
   const canned = useCannedResponses(props.isOpen);
   const render = useMutation({
     mutationFn: async (item: CannedResponse) => {
@@ -50,7 +53,7 @@ export function CannedPicker(props: {
         params: { path: { canned_response_id: item.id } },
         body: { ticket_id: props.ticketId },
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Could not insert the canned response'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Could not insert the canned response')));
       return data.data.text;
     },
     onSuccess: (text) => props.onInsert(text),
@@ -69,12 +72,12 @@ export function CannedPicker(props: {
           props.onOpenChange(open);
         }}
       >
-        <Button className="quiet">Canned responses</Button>
+        <Button className="quiet">{t('Canned responses')}</Button>
         <Popover placement="top start" className="react-aria-Popover canned-popover">
-          <Dialog aria-label="Canned responses" className="dialog">
+          <Dialog aria-label={t('Canned responses')} className="dialog">
             <Autocomplete inputValue={search} onInputChange={setSearch} filter={contains}>
               <SearchField
-                aria-label="Search canned responses"
+                aria-label={t('Search canned responses')}
                 autoFocus
                 // Enter with no item highlighted takes the first that matches.
                 onSubmit={(value) => {
@@ -82,12 +85,12 @@ export function CannedPicker(props: {
                   if (first) choose(first);
                 }}
               >
-                <Input placeholder="Search canned responses" />
+                <Input placeholder={t('Search canned responses')} />
               </SearchField>
               <Menu<CannedResponse>
-                aria-label="Canned responses"
+                aria-label={t('Canned responses')}
                 items={canned.data ?? []}
-                renderEmptyState={() => (canned.isPending ? 'Loading…' : 'No canned response matches')}
+                renderEmptyState={() => (canned.isPending ? t('Loading…') : t('No canned response matches'))}
                 onAction={(key) => {
                   const item = canned.data?.find((row) => row.id === Number(key));
                   if (item) choose(item);

@@ -13,6 +13,7 @@ import {
   TextField,
 } from 'react-aria-components';
 import { ApiError, api, detailOf } from '../../api/client';
+import { useT } from '../../i18n';
 import { navigate } from '../../router';
 import { newIdempotencyKey } from '../idempotency';
 
@@ -23,6 +24,7 @@ import { newIdempotencyKey } from '../idempotency';
 export function MergeDialog({ ticketId }: { ticketId: number }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const t = useT();
   const [target, setTarget] = useState('');
   const [force, setForce] = useState(false);
   const [offerForce, setOfferForce] = useState(false);
@@ -36,7 +38,7 @@ export function MergeDialog({ ticketId }: { ticketId: number }) {
         params: { path: { ticket_id: ticketId }, header: { 'idempotency-key': key.current.key } },
         body: { into_ticket_id: input.into, ...(input.force ? { force: true } : {}) },
       });
-      if (!data) throw new ApiError(response.status, detailOf(error, 'Not merged'));
+      if (!data) throw new ApiError(response.status, detailOf(error, t('Not merged')));
       return input.into;
     },
     onError: (error) => {
@@ -70,10 +72,10 @@ export function MergeDialog({ ticketId }: { ticketId: number }) {
         }
       }}
     >
-      <Button>Merge</Button>
+      <Button>{t('Merge')}</Button>
       <Modal isDismissable className="modal">
         <Dialog className="dialog">
-          <Heading slot="title">Merge ticket #{ticketId}</Heading>
+          <Heading slot="title">{t('Merge ticket #{id}', { id: ticketId })}</Heading>
           <form
             className="stack"
             onSubmit={(event) => {
@@ -82,25 +84,25 @@ export function MergeDialog({ ticketId }: { ticketId: number }) {
             }}
           >
             <TextField value={target} onChange={setTarget} isRequired autoFocus inputMode="numeric">
-              <Label>Target ticket</Label>
+              <Label>{t('Target ticket')}</Label>
               <Input />
               <Text slot="description">
-                The id of the ticket this one joins; this one is closed and its conversation moves there.
+                {t('The id of the ticket this one joins; this one is closed and its conversation moves there.')}
               </Text>
             </TextField>
             {offerForce && (
               <Checkbox isSelected={force} onChange={setForce} className="checkbox">
                 <span className="box" aria-hidden="true" />
-                Merge anyway (the tickets belong to different customers)
+                {t('Merge anyway (the tickets belong to different customers)')}
               </Checkbox>
             )}
             {merge.isError && <p role="alert">{merge.error.message}</p>}
             <div className="row">
               <Button slot="close" className="quiet">
-                Cancel
+                {t('Cancel')}
               </Button>
               <Button type="submit" className="primary" isDisabled={!valid || merge.isPending}>
-                Merge
+                {t('Merge')}
               </Button>
             </div>
           </form>

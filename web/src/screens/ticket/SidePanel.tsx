@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Button, Input, Label, Tag, TagGroup, TagList, TextField } from 'react-aria-components';
 import { ApiError, api, detailOf, type Ticket } from '../../api/client';
+import { useT } from '../../i18n';
 import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from '../StatusSelect';
 import { useGroups, useStaff } from './data';
 
@@ -72,6 +73,7 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
   const [notice, setNotice] = useState<string | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [newTag, setNewTag] = useState('');
+  const t = useT();
 
   const change = useMutation({
     mutationFn: async ({ body, base, version }: { body: Change; base: Ticket; version: string | null }) => {
@@ -133,23 +135,23 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
 
   const busy = change.isPending;
   return (
-    <aside className="side-panel stack" aria-label="Ticket details">
+    <aside className="side-panel stack" aria-label={t('Ticket details')}>
       <OptionSelect
-        label="Status"
+        label={t('Status')}
         options={STATUS_OPTIONS}
         value={ticket.status}
         isDisabled={busy}
         onChange={(value) => value !== ticket.status && apply({ status: value as Ticket['status'] })}
       />
       <OptionSelect
-        label="Priority"
+        label={t('Priority')}
         options={PRIORITY_OPTIONS}
         value={ticket.priority}
         isDisabled={busy}
         onChange={(value) => value !== ticket.priority && apply({ priority: value as Ticket['priority'] })}
       />
       <OptionSelect
-        label="Assignee"
+        label={t('Assignee')}
         options={assignees}
         value={ticket.operator ? String(ticket.operator.id) : 'none'}
         isDisabled={busy || staff.isPending}
@@ -159,7 +161,7 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
         }}
       />
       <OptionSelect
-        label="Group"
+        label={t('Group')}
         options={groupOptions}
         value={ticket.group ? String(ticket.group.id) : 'none'}
         isDisabled={busy || groups.isPending}
@@ -175,12 +177,12 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
           if (removed.length > 0 && !busy) apply({ remove_tags: removed });
         }}
       >
-        <Label>Tags</Label>
-        <TagList items={ticket.tags.map((tag) => ({ id: tag }))} renderEmptyState={() => 'None'}>
+        <Label>{t('Tags')}</Label>
+        <TagList items={ticket.tags.map((tag) => ({ id: tag }))} renderEmptyState={() => t('None')}>
           {(item) => (
             <Tag id={item.id} textValue={item.id}>
               {item.id}
-              <Button slot="remove" aria-label={`Remove tag ${item.id}`}>
+              <Button slot="remove" aria-label={t('Remove tag {tag}', { tag: String(item.id) })}>
                 ×
               </Button>
             </Tag>
@@ -188,18 +190,18 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
         </TagList>
       </TagGroup>
       <form className="row add-tag" onSubmit={addTag}>
-        <TextField value={newTag} onChange={setNewTag} aria-label="New tag">
-          <Input placeholder="New tag" />
+        <TextField value={newTag} onChange={setNewTag} aria-label={t('New tag')}>
+          <Input placeholder={t('New tag')} />
         </TextField>
         <Button type="submit" isDisabled={busy}>
-          Add tag
+          {t('Add tag')}
         </Button>
       </form>
       {conflict && (
         <div role="alert" className="conflict">
-          <p>Someone else changed this ticket meanwhile. It has been reloaded.</p>
+          <p>{t('Someone else changed this ticket meanwhile. It has been reloaded.')}</p>
           {conflict.changed.length > 0 && (
-            <ul aria-label="What changed">
+            <ul aria-label={t('What changed')}>
               {conflict.changed.map((line) => (
                 <li key={line}>{line}</li>
               ))}
@@ -208,10 +210,10 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
           <p>Your change: {describeChange(conflict.change, names)}</p>
           <div className="row">
             <Button className="primary" onPress={() => apply(conflict.change)}>
-              Apply my change again
+              {t('Apply my change again')}
             </Button>
             <Button className="quiet" onPress={() => setConflict(null)}>
-              Discard my change
+              {t('Discard my change')}
             </Button>
           </div>
         </div>
@@ -224,19 +226,20 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
 }
 
 function SlaTimes({ sla }: { sla: NonNullable<Ticket['sla']> }) {
-  const when = (at: string) => <time dateTime={at}>{new Date(at).toLocaleString()}</time>;
+  const t = useT();
+  const when = (at: string) => <time dateTime={at}>{t.date(at)}</time>;
   const breached = (target: 'first_response' | 'resolution') =>
-    sla.breached.includes(target) && <span className="badge breached"> Breached</span>;
+    sla.breached.includes(target) && <span className="badge breached"> {t('Breached')}</span>;
   return (
     <section aria-label="SLA" className="sla">
       <h2>SLA</h2>
       <dl>
-        <dt>First response due</dt>
+        <dt>{t('First response due')}</dt>
         <dd>
           {sla.first_responded_at ? <>Answered {when(sla.first_responded_at)}</> : when(sla.first_response_due_at)}
           {breached('first_response')}
         </dd>
-        <dt>Resolution due</dt>
+        <dt>{t('Resolution due')}</dt>
         <dd>
           {when(sla.resolution_due_at)}
           {breached('resolution')}

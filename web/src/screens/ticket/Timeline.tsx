@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Button } from 'react-aria-components';
+import { useT } from '../../i18n';
 import { followLink } from '../../router';
 import { useEvents, useGroups, useMessages, useOutbox, useStaff } from './data';
 import { mergeTimeline, namesOf, type TimelineItem } from './timeline';
@@ -18,6 +19,7 @@ const DELIVERY: Record<string, string> = {
  * stays smooth: only the newest rows are rendered, earlier ones on demand.
  */
 export function Timeline({ id }: { id: number }) {
+  const t = useT();
   const messages = useMessages(id);
   const events = useEvents(id);
   const outbox = useOutbox(id);
@@ -31,12 +33,12 @@ export function Timeline({ id }: { id: number }) {
         messages.data?.pages.flatMap((page) => page.data) ?? [],
         events.data?.pages.flatMap((page) => page.data) ?? [],
         outbox.data ?? [],
-        namesOf(staff.data, groups.data),
+        namesOf(staff.data, groups.data, t),
       ),
-    [messages.data, events.data, outbox.data, staff.data, groups.data],
+    [messages.data, events.data, outbox.data, staff.data, groups.data, t],
   );
 
-  if (messages.isPending || events.isPending) return <p className="loading">Loading the conversation…</p>;
+  if (messages.isPending || events.isPending) return <p className="loading">{t('Loading the conversation…')}</p>;
   if (messages.isError) return <p role="alert">{messages.error.message}</p>;
   if (events.isError) return <p role="alert">{events.error.message}</p>;
   const complete = !messages.hasNextPage && !events.hasNextPage;
@@ -44,10 +46,10 @@ export function Timeline({ id }: { id: number }) {
   const visible = items.slice(hidden);
 
   return (
-    <section aria-label="Timeline">
+    <section aria-label={t('Timeline')}>
       {hidden > 0 && (
         <Button className="quiet" onPress={() => setShown((count) => count + TIMELINE_PAGE)}>
-          Show earlier activity ({hidden})
+          {t('Show earlier activity ({count})', { count: hidden })}
         </Button>
       )}
       <ol className="conversation timeline">
@@ -55,15 +57,16 @@ export function Timeline({ id }: { id: number }) {
           <TimelineRow key={item.key} item={item} />
         ))}
       </ol>
-      {!complete && <p className="loading">Loading more of the conversation…</p>}
+      {!complete && <p className="loading">{t('Loading more of the conversation…')}</p>}
     </section>
   );
 }
 
 function TimelineRow({ item }: { item: TimelineItem }) {
+  const t = useT();
   const time = (
-    <time dateTime={item.at} title={new Date(item.at).toLocaleString()}>
-      {new Date(item.at).toLocaleString()}
+    <time dateTime={item.at} title={t.date(item.at)}>
+      {t.date(item.at)}
     </time>
   );
   if (item.kind === 'change') {
@@ -86,12 +89,12 @@ function TimelineRow({ item }: { item: TimelineItem }) {
       <div className="meta">
         <strong>{message.author.username}</strong>
         {message.internal ? (
-          <span className="badge note-badge">Internal note</span>
+          <span className="badge note-badge">{t('Internal note')}</span>
         ) : (
-          message.author.role !== 'customer' && <span className="badge">Answer</span>
+          message.author.role !== 'customer' && <span className="badge">{t('Answer')}</span>
         )}
-        {message.channel === 'email' && <span className="badge">Received by email</span>}
-        {delivery && <span className={`badge delivery-${delivery}`}>{DELIVERY[delivery]}</span>}
+        {message.channel === 'email' && <span className="badge">{t('Received by email')}</span>}
+        {delivery && <span className={`badge delivery-${delivery}`}>{t.text(DELIVERY[delivery] ?? delivery)}</span>}
         {time}
       </div>
       <p>{message.text}</p>

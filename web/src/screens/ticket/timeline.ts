@@ -1,4 +1,5 @@
 import type { Message } from '../../api/client';
+import type { MessageKey, Translate } from '../../i18n';
 import type { Group, Outbox, TicketEvent, User } from './data';
 
 /** One row of the timeline: a message (answer or note) or a compact line about a change. */
@@ -6,7 +7,7 @@ export type TimelineItem =
   | { kind: 'message'; key: string; at: string; message: Message; delivery: Outbox['status'] | null }
   | { kind: 'change'; key: string; at: string; text: string; link?: number; tone: 'plain' | 'alert' };
 
-const LABELS: Record<string, string> = {
+const LABELS: Record<string, MessageKey> = {
   open: 'open',
   in_progress: 'in progress',
   closed: 'closed',
@@ -23,27 +24,32 @@ type Value = TicketEvent['changes'][string]['from'];
 export interface Names {
   users: Map<number, string>;
   groups: Map<number, string>;
+  /** The console's language, for the lines about changes. */
+  t: Translate;
 }
 
-export function namesOf(staff: User[] | undefined, groups: Group[] | undefined): Names {
+export function namesOf(staff: User[] | undefined, groups: Group[] | undefined, t: Translate): Names {
   return {
+    t,
     users: new Map((staff ?? []).map((user) => [user.id, user.username])),
     groups: new Map((groups ?? []).map((group) => [group.id, group.name])),
   };
 }
 
 function shown(field: string, value: Value, names: Names): string {
-  if (value === null) return field === 'operator_id' ? 'nobody' : 'none';
-  if (Array.isArray(value)) return value.length > 0 ? value.join(', ') : 'none';
+  const { t } = names;
+  if (value === null) return t(field === 'operator_id' ? 'nobody' : 'none');
+  if (Array.isArray(value)) return value.length > 0 ? value.join(', ') : t('none');
   if (typeof value === 'number') {
-    if (field === 'operator_id') return names.users.get(value) ?? `user #${value}`;
-    if (field === 'group_id') return names.groups.get(value) ?? `group #${value}`;
+    if (field === 'operator_id') return names.users.get(value) ?? t('user #{id}', { id: value });
+    if (field === 'group_id') return names.groups.get(value) ?? t('group #{id}', { id: value });
     return `#${value}`;
   }
-  return LABELS[value] ?? value;
+  const label = LABELS[value];
+  return label ? t(label) : value;
 }
 
-const FIELD_NAMES: Record<string, string> = {
+const FIELD_NAMES: Record<string, MessageKey> = {
   status: 'status',
   priority: 'priority',
   operator_id: 'assignee',
@@ -53,10 +59,11 @@ const FIELD_NAMES: Record<string, string> = {
 
 /** The compact lines one event stands for (none for the events that are messages). */
 export function describeEvent(event: TicketEvent, names: Names): { text: string; link?: number; alert?: boolean }[] {
-  const who = event.actor?.username ?? 'The system';
+  const { t } = names;
+  const who = event.actor?.username ?? t('The system');
   switch (event.type) {
     case 'ticket.created':
-      return [{ text: `${who} opened the ticket` }];
+      return [{ text: t('{who} opened the ticket', { who }) }];
     case 'ticket.updated':
       return Object.entries(event.changes).map(([field, change]) => {
         if (field === 'tags') {
@@ -65,30 +72,41 @@ export function describeEvent(event: TicketEvent, names: Names): { text: string;
           const added = to.filter((tag) => !from.includes(tag));
           const removed = from.filter((tag) => !to.includes(tag));
           const parts = [
-            added.length > 0 ? `added tag${added.length > 1 ? 's' : ''} ${added.join(', ')}` : '',
-            removed.length > 0 ? `removed tag${removed.length > 1 ? 's' : ''} ${removed.join(', ')}` : '',
+            added.length > 0
+              ? t(added.length > 1 ? 'added tags {tags}' : 'added tag {tags}', { tags: added.join(', ') })
+              : '',
+            removed.length > 0
+              ? t(removed.length > 1 ? 'removed tags {tags}' : 'removed tag {tags}', { tags: removed.join(', ') })
+              : '',
           ].filter(Boolean);
-          return { text: `${who} ${parts.join(' and ') || 'changed the tags'}` };
+          return { text: `${who} ${parts.join(t(' and ')) || t('changed the tags')}` };
         }
         if (field === 'operator_id') {
           return {
             text:
               change.to === null
-                ? `${who} unassigned the ticket`
-                : `${who} assigned the ticket to ${shown(field, change.to, names)}`,
+                ? t('{who} unassigned the ticket', { who })
+                : t('{who} assigned the ticket to {name}', { who, name: shown(field, change.to, names) }),
           };
         }
-        const name = FIELD_NAMES[field] ?? field;
+        const fieldName = FIELD_NAMES[field];
         return {
-          text: `${who} changed ${name} from ${shown(field, change.from, names)} to ${shown(field, change.to, names)}`,
+          text: t('{who} changed {field} from {from} to {to}', {
+            who,
+            field: fieldName ? t(fieldName) : field,
+            from: shown(field, change.from, names),
+            to: shown(field, change.to, names),
+          }),
         };
       });
     case 'ticket.merged': {
       const into = event.changes.merged_into_id?.to;
       const from = event.changes.merged_ticket_id?.to;
-      if (typeof into === 'number') return [{ text: `${who} merged this ticket into #${into}`, link: into }];
-      if (typeof from === 'number') return [{ text: `${who} merged ticket #${from} into this one`, link: from }];
-      return [{ text: `${who} merged tickets` }];
+      if (typeof into === 'number')
+        return [{ text: t('{who} merged this ticket into #{id}', { who, id: into }), link: into }];
+      if (typeof from === 'number')
+        return [{ text: t('{who} merged ticket #{id} into this one', { who, id: from }), link: from }];
+      return [{ text: t('{who} merged tickets', { who }) }];
     }
     case 'sla.breached': {
       const to = event.changes.breached?.to;
@@ -96,8 +114,13 @@ export function describeEvent(event: TicketEvent, names: Names): { text: string;
       const now = Array.isArray(to) ? to : [];
       const before = Array.isArray(from) ? from : [];
       const missed = now.filter((target) => !before.includes(target));
-      const list = (missed.length > 0 ? missed : now).map((target) => LABELS[target] ?? target).join(' and ');
-      return [{ text: `SLA breached: ${list || 'a target'} missed`, alert: true }];
+      const list = (missed.length > 0 ? missed : now)
+        .map((target) => {
+          const label = LABELS[target];
+          return label ? t(label) : target;
+        })
+        .join(t(' and '));
+      return [{ text: t('SLA breached: {list} missed', { list: list || t('a target') }), alert: true }];
     }
     default:
       // message.created, note.created, email.received, email.sent: shown on the message itself.
