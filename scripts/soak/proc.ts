@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, readlinkSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 /** Process plumbing for the soak: children in their own process groups, logs to files, RSS from /proc. */
 
@@ -241,8 +242,9 @@ export function nodeLeaf(rootPid: number): number {
   let leaf = rootPid;
   for (const pid of descendants(rootPid)) {
     try {
-      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (comm === 'node' || comm.startsWith('node')) leaf = pid;
+      // By the executable, not /proc/<pid>/comm: Node 24 names its main thread "MainThread", so comm no
+      // longer says node (the lease test then counted the tsx launcher's sockets: none).
+      if (path.basename(readlinkSync(`/proc/${pid}/exe`)) === 'node') leaf = pid;
     } catch {
       // gone
     }
