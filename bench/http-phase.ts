@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import type { ConsoleResult } from './console-phase.js';
 import { type Dataset, type SeededIds, seedPglite, seedPostgres } from './datasets.js';
 import { compare, type Summary, type Target, type Timing } from './load.js';
 import { ServerProcess } from './processes.js';
@@ -23,6 +24,8 @@ export interface DatasetResult {
   /** High-water mark of the API process's resident memory. */
   peakRssMb: number;
   seedSeconds: number;
+  /** The web console's budgets on this dataset, when asked for. */
+  console?: ConsoleResult;
 }
 
 export interface RunOptions {
@@ -34,6 +37,8 @@ export interface RunOptions {
   only?: string[];
   /** Use the database an earlier run seeded when it is unchanged (`--reuse-seed`). */
   reuseSeed?: boolean;
+  /** Measures the web console against the running API after the workloads (bench/console-phase.ts). */
+  console?: (baseUrl: string, dataset: string) => Promise<ConsoleResult>;
 }
 
 /**
@@ -131,7 +136,8 @@ export async function runPostgresDataset(admin: string, dataset: Dataset, option
       { side: 'reference', baseUrl: reference.baseUrl, pid: reference.pid, database: referenceDatabase },
     ];
     const rows = await runWorkloads(dataset.label, 'postgres', targets, fixture, options);
-    return { rows, peakRssMb: api.peakRssMb(), seedSeconds };
+    const measured = options.console ? await options.console(api.baseUrl, dataset.label) : undefined;
+    return { rows, peakRssMb: api.peakRssMb(), seedSeconds, ...(measured ? { console: measured } : {}) };
   } finally {
     await reference.stop();
     await api.stop();

@@ -11,6 +11,8 @@ export interface Mode {
   latencySamples: number;
   /** Live events: streams held open, ticket changes a second, for how long. */
   live: { connections: number; changesPerSecond: number; seconds: number };
+  /** The web console: sign-ins in new browsers, live changes watched in another one. */
+  console: { signIns: number; changes: number };
 }
 
 const size = (tickets: number, customers: number) => ({ tickets, customers, operators: 20, messagesPerTicket: 5 });
@@ -26,6 +28,7 @@ export const quick: Mode = {
   mailMessages: 200,
   latencySamples: 3,
   live: { connections: 50, changesPerSecond: 10, seconds: 2 },
+  console: { signIns: 2, changes: 5 },
 };
 
 export const full: Mode = {
@@ -43,4 +46,5 @@ export const full: Mode = {
   mailMessages: 2_000,
   latencySamples: 20,
   live: { connections: 1_000, changesPerSecond: 50, seconds: 15 },
+  console: { signIns: 10, changes: 40 },
 };

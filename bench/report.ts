@@ -1,3 +1,4 @@
+import type { ConsoleResult } from './console-phase.js';
 import type { EndpointResult } from './http-phase.js';
 import type { Timing } from './load.js';
 import type { MailResult } from './mail-phase.js';
@@ -35,11 +36,18 @@ export interface BenchReport {
   pglitePeakRssMb: number;
   mail: MailResult | undefined;
   live: SseResult | undefined;
+  /** The web console's budgets, per PostgreSQL dataset. */
+  console: ConsoleResult[];
   targets: TargetCheck[];
 }
 
 /** The issue's targets, judged on this run's figures. */
-export function checkTargets(http: EndpointResult[], mail: MailResult | undefined, live?: SseResult): TargetCheck[] {
+export function checkTargets(
+  http: EndpointResult[],
+  mail: MailResult | undefined,
+  live?: SseResult,
+  consoles: ConsoleResult[] = [],
+): TargetCheck[] {
   const checks: TargetCheck[] = http
     .filter((row) => row.ratio !== undefined)
     .map((row) => ({
@@ -88,6 +96,20 @@ export function checkTargets(http: EndpointResult[], mail: MailResult | undefine
       value: `p95 ${live.latencyMs.p95} ms (API CPU ${live.apiCpuPercent} %)`,
       met: live.latencyMs.p95 <= 500,
     });
+  }
+  for (const result of consoles) {
+    checks.push(
+      {
+        target: `${result.dataset} · console: inbox visible ≤ 1 s after sign-in`,
+        value: `p50 ${result.signInToInboxMs.p50} ms, max ${result.signInToInboxMs.max} ms`,
+        met: result.signInToInboxMs.max <= 1000,
+      },
+      {
+        target: `${result.dataset} · console: a live change visible in another operator's browser ≤ 1 s`,
+        value: `p95 ${result.liveChangeMs.p95} ms, max ${result.liveChangeMs.max} ms`,
+        met: result.liveChangeMs.max <= 1000,
+      },
+    );
   }
   return checks;
 }
@@ -158,6 +180,26 @@ export function markdown(report: BenchReport): string {
         `${live.latencyMs.p50} ms, p95 **${live.latencyMs.p95} ms**, p99 ${live.latencyMs.p99} ms, max ${live.latencyMs.max} ms. ` +
         `API CPU over the window ${live.apiCpuPercent} % of a core (the harness reading the streams: ${live.harnessCpuPercent} %); ` +
         `peak RSS ${live.apiPeakRssMb} MiB.`,
+      '',
+    );
+  }
+  if (report.console.length > 0) {
+    lines.push(
+      '### Web console (Chromium)',
+      '',
+      '| tickets | sign-in → inbox p50 / max ms | open inbox (signed in) p50 / max ms | live change p50 / p95 / max ms |',
+      '|---|--:|--:|--:|',
+    );
+    for (const result of report.console) {
+      lines.push(
+        `| ${result.dataset} | ${result.signInToInboxMs.p50} / ${result.signInToInboxMs.max} | ` +
+          `${result.openInboxMs.p50} / ${result.openInboxMs.max} | ` +
+          `${result.liveChangeMs.p50} / ${result.liveChangeMs.p95} / ${result.liveChangeMs.max} |`,
+      );
+    }
+    lines.push(
+      '',
+      `${report.console[0]?.signIns} sign-ins in new browsers, ${report.console[0]?.changes} changes; see bench/console-phase.ts.`,
       '',
     );
   }

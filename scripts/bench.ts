@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--skip-live] [--rounds=N] [--round-seconds=S]
+ * npm run bench [-- --quick] [--cpu-prof] [--skip-http] [--skip-pglite] [--skip-mail] [--skip-live] [--skip-console]
+ *   [--rounds=N] [--round-seconds=S]
  *   [--datasets=1M,…] [--only=tag,search,…] [--reuse-seed]
  *
  * Seeds its own databases (BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL), loads the API
@@ -13,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { barChart } from '../bench/chart.js';
+import { type ConsoleResult, runConsolePhase } from '../bench/console-phase.js';
 import { type DatasetResult, type EndpointResult, runPgliteDataset, runPostgresDataset } from '../bench/http-phase.js';
 import { runMailPhase } from '../bench/mail-phase.js';
 import { full, quick } from '../bench/modes.js';
@@ -20,6 +22,7 @@ import { adminUrl, withClient } from '../bench/postgres.js';
 import { root } from '../bench/processes.js';
 import { type BenchReport, checkTargets, markdown } from '../bench/report.js';
 import { runSsePhase } from '../bench/sse-phase.js';
+import { ensureWebBuilt } from '../test/helpers/web-build.js';
 
 const args = new Set(process.argv.slice(2));
 /** `--rounds=N` / `--round-seconds=S`: a quick run long enough to compare two versions of the code. */
@@ -71,6 +74,14 @@ async function main() {
   const pglite: EndpointResult[] = [];
   let peakRssMb = 0;
   let pglitePeakRssMb = 0;
+  const consoles: ConsoleResult[] = [];
+  // The console's budgets run on each PostgreSQL dataset after its workloads, unless left out by name.
+  const measureConsole =
+    !args.has('--skip-console') && (!only || only.includes('console'))
+      ? (baseUrl: string, label: string) => runConsolePhase(baseUrl, label, { ...mode.console, log })
+      : undefined;
+  // Built before any API starts: the server serves the console only when web/dist is there at start-up.
+  if (measureConsole) ensureWebBuilt();
 
   const postgresDatasets = mode.postgres.filter((dataset) => !datasetLabels || datasetLabels.includes(dataset.label));
   for (const dataset of args.has('--skip-http') ? [] : postgresDatasets) {
@@ -80,8 +91,10 @@ async function main() {
       log,
       only,
       reuseSeed: args.has('--reuse-seed'),
+      ...(measureConsole ? { console: measureConsole } : {}),
     });
     http.push(...result.rows);
+    if (result.console) consoles.push(result.console);
     peakRssMb = Math.max(peakRssMb, result.peakRssMb);
     datasets.push({ label: dataset.label, database: 'postgres', size: dataset.size, seedSeconds: result.seedSeconds });
   }
@@ -126,7 +139,8 @@ async function main() {
     pglitePeakRssMb,
     mail,
     live,
-    targets: checkTargets(http, mail, live),
+    console: consoles,
+    targets: checkTargets(http, mail, live, consoles),
   };
   const table = markdown(report);
   const chart = barChart(

@@ -20,7 +20,7 @@ function stop(code: number): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   // tsx watch and Vite exit on SIGTERM within a second; a stuck child must not keep the terminal.
   setTimeout(() => process.exit(code), 5_000).unref();
-  Promise.all(
+  void Promise.all(
     children.map(
       (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once('exit', resolve))),
     ),
