@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { Button } from 'react-aria-components';
 import { api, type Me, session, setUnauthorizedHandler } from './api/client';
 import { useT } from './i18n';
@@ -7,7 +7,9 @@ import { Preferences } from './i18n/Preferences';
 import { useLiveEvents } from './live';
 import { followLink, navigate, useLocation } from './router';
 import { Inbox } from './screens/Inbox';
+import { firstFilterOf } from './screens/inbox/views';
 import { SignIn } from './screens/SignIn';
+import { OWN_TICKETS, prefetchTicketList } from './screens/TicketList';
 
 // The ticket screen is its own chunk: the inbox's first load carries only what the list needs.
 const TicketPage = lazy(() => import('./screens/TicketPage'));
@@ -53,11 +55,22 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: () => void }
     queryFn: async () => {
       const { data, error } = await api.GET('/api/users/me');
       if (error || !data) throw new Error(t('Could not load your account'));
+      session.rememberRole(data.data.role);
       return data.data;
     },
   });
   useLiveEvents(token);
-  const { path } = useLocation();
+  const { path, search } = useLocation();
+  const queryClient = useQueryClient();
+  // The list the first screen shows is fetched beside the account, not after it (a round trip saved on
+  // every sign-in and reload): the portal's for an address a customer used last, else the inbox's.
+  const prefetched = useRef(false);
+  useEffect(() => {
+    if (prefetched.current || path !== '/') return;
+    prefetched.current = true;
+    const filter = session.wasCustomer() ? OWN_TICKETS : firstFilterOf(search);
+    if (filter) prefetchTicketList(queryClient, filter, t);
+  }, [path, search, queryClient, t]);
 
   if (me.isPending) return <p className="loading">{t('Loading…')}</p>;
   if (me.isError) {

@@ -15,6 +15,9 @@ export type TicketStatus = Ticket['status'];
 export type Priority = Ticket['priority'];
 
 const TOKEN_KEY = 'service-desk.token';
+// Whether the last account signed in here was a customer: only a hint for what to fetch before the
+// account itself has loaded (the screens are chosen from `/api/users/me`, never from this).
+const CUSTOMER_HINT_KEY = 'service-desk.customer';
 
 /** The bearer token, kept in localStorage so a reload keeps the session; signing out forgets it. */
 export const session = {
@@ -26,6 +29,13 @@ export const session = {
   },
   clear(): void {
     localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(CUSTOMER_HINT_KEY);
+  },
+  wasCustomer(): boolean {
+    return localStorage.getItem(CUSTOMER_HINT_KEY) === '1';
+  },
+  rememberRole(role: string): void {
+    localStorage.setItem(CUSTOMER_HINT_KEY, role === 'customer' ? '1' : '0');
   },
 };
 

@@ -16,7 +16,7 @@ import { ApiError, api, detailOf } from '../api/client';
 import { useT } from '../i18n';
 import { navigate } from '../router';
 import { newIdempotencyKey } from './idempotency';
-import { TicketList } from './TicketList';
+import { OWN_TICKETS, TicketList } from './TicketList';
 
 /** The customer's side: their tickets and a form for a new one. */
 export default function Portal() {
@@ -27,7 +27,7 @@ export default function Portal() {
         <h1>{t('My tickets')}</h1>
         <NewTicket />
       </div>
-      <TicketList filter={{ status: '', q: '' }} label={t('My tickets')} />
+      <TicketList filter={OWN_TICKETS} label={t('My tickets')} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { infiniteQueryOptions, type QueryClient, useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
 import { Button } from 'react-aria-components';
 import { api, type paths, type Ticket } from '../api/client';
@@ -11,6 +11,9 @@ export const STATUS_LABELS: Record<Ticket['status'], MessageKey> = {
   in_progress: 'In progress',
   closed: 'Closed',
 };
+
+/** The portal's list: a customer's own tickets, every status. */
+export const OWN_TICKETS: ListFilter = { status: '', q: '' };
 
 type TicketQuery = NonNullable<paths['/api/tickets']['get']['parameters']['query']>;
 
@@ -29,6 +32,31 @@ function queryOf(filter: ListFilter, cursor: string | undefined): TicketQuery {
     ...(filter.sla ? { sla: filter.sla } : {}),
     ...(filter.sort_by ? { sort_by: filter.sort_by as NonNullable<TicketQuery['sort_by']> } : {}),
   };
+}
+
+/**
+ * A list's query, one definition for the list and for `prefetchTicketList`: the same key and the same
+ * fetch, so a prefetched first page is the page the list shows. `t` words the errors.
+ */
+function ticketListQuery(filter: ListFilter, t: (key: MessageKey) => string) {
+  return infiniteQueryOptions({
+    queryKey: ['tickets', filter],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) => {
+      const { data, error } = await api.GET('/api/tickets', { params: { query: queryOf(filter, pageParam) }, signal });
+      if (!data) throw new Error(t(error ? 'Could not load tickets' : 'No answer'));
+      return filter.notClosed ? { ...data, data: data.data.filter((row) => row.status !== 'closed') } : data;
+    },
+    getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
+  });
+}
+
+/**
+ * Starts loading a list's first page before its screen is rendered: the sign-in and a reload fetch the
+ * account (`/api/users/me`) first and choose the screen from its role, and the list would wait for that.
+ */
+export function prefetchTicketList(queryClient: QueryClient, filter: ListFilter, t: (key: MessageKey) => string): void {
+  void queryClient.prefetchInfiniteQuery(ticketListQuery(filter, t));
 }
 
 /** Selection and the keyboard's current row, for the operators' inbox (the portal's list has neither). */
@@ -50,16 +78,7 @@ export function TicketList({
   selection?: ListSelection;
 }) {
   const t = useT();
-  const tickets = useInfiniteQuery({
-    queryKey: ['tickets', filter],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) => {
-      const { data, error } = await api.GET('/api/tickets', { params: { query: queryOf(filter, pageParam) }, signal });
-      if (!data) throw new Error(t(error ? 'Could not load tickets' : 'No answer'));
-      return filter.notClosed ? { ...data, data: data.data.filter((row) => row.status !== 'closed') } : data;
-    },
-    getNextPageParam: (page) => page.meta.next_cursor ?? undefined,
-  });
+  const tickets = useInfiniteQuery(ticketListQuery(filter, t));
 
   const end = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = tickets;

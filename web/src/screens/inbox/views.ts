@@ -93,3 +93,13 @@ export function belongs(filter: ListFilter, ticket: Ticket, myId: number | undef
   if (filter.operator_id && ticket.operator?.id !== filter.operator_id) return false;
   return true;
 }
+
+/**
+ * The list an inbox address opens with, before the groups are loaded: a fixed view's (with the URL's
+ * filters), or undefined for a group's view, which needs the groups first.
+ */
+export function firstFilterOf(search: URLSearchParams): ListFilter | undefined {
+  const state = readUrlState(search);
+  const view = FIXED_VIEWS.find((candidate) => candidate.id === state.view);
+  return view ? filterOf(view, state, '') : undefined;
+}
