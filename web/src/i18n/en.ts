@@ -29,6 +29,7 @@ export const en = {
   'All open': 'All open',
   Everything: 'Everything',
   'SLA breached': 'SLA breached',
+  Filters: 'Filters',
   'Keyboard shortcuts': 'Keyboard shortcuts',
   'Status filter': 'Status filter',
   'Priority filter': 'Priority filter',

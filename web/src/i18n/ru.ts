@@ -28,6 +28,7 @@ export const ru: Record<MessageKey, string> = {
   'All open': 'Все открытые',
   Everything: 'Все',
   'SLA breached': 'SLA нарушен',
+  Filters: 'Фильтры',
   'Keyboard shortcuts': 'Сочетания клавиш',
   'Status filter': 'Фильтр по статусу',
   'Priority filter': 'Фильтр по приоритету',

@@ -82,6 +82,8 @@ export function Inbox() {
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [activeId, setActiveId] = useState<number | null>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  // Small screens show the list first: the filters fold behind a button (wide screens always show them).
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const searchBox = useRef<HTMLInputElement>(null);
   // Another list: a bulk action must not reach tickets checked in the list left behind.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the list's filter changes
@@ -164,11 +166,19 @@ export function Inbox() {
         <div className="row">
           <h1>{t('Inbox')}</h1>
           <span className="view-name">{view ? t.text(view.label) : ''}</span>
-          <Button className="quiet" onPress={() => setShowShortcuts(true)}>
+          <Button className="quiet shortcuts-button" onPress={() => setShowShortcuts(true)}>
             {t('Keyboard shortcuts')}
           </Button>
+          <Button
+            className="quiet filters-toggle"
+            aria-expanded={filtersOpen}
+            aria-controls="inbox-filters"
+            onPress={() => setFiltersOpen((open) => !open)}
+          >
+            {t('Filters')}
+          </Button>
         </div>
-        <div className="filters">
+        <div id="inbox-filters" className={filtersOpen ? 'filters' : 'filters folded'}>
           <StatusSelect
             label={t('Status filter')}
             value={state.status}
