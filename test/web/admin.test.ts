@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailboxStateRepository } from '../../src/email/log/mailbox-state-repository.js';
-import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
-import { type Ok, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
+import { BrowserWorld, seriousViolations, VISIBLE } from '../helpers/browser.js';
+import { type Ok, TEST_PASSWORD, type TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -11,48 +10,29 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
  * The console's admin screens in a real browser (Debian's Chromium) against the real server on PostgreSQL,
  * with the app's background jobs running in process so webhook deliveries really go out.
  */
-let ctx: TestContext;
-let browser: Browser;
-let base: string;
+let world: BrowserWorld;
 let admin: TestUser;
 let operator: TestUser;
 let receiver: WebhookReceiver;
-const contexts: BrowserContext[] = [];
-
-const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 beforeAll(async () => {
-  ctx = await TestContext.create(
-    { RATE_LIMITS: 'off', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_SECONDS: '2' },
-    { postgres: true },
-  );
-  await ctx.app.services.background.start();
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+  world = await BrowserWorld.start({
+    env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_SECONDS: '2' },
+    background: true,
+  });
   receiver = await WebhookReceiver.start();
-  admin = await ctx.newUser('admin');
-  operator = await ctx.newUser('operator');
-  browser = await launchChromium();
+  admin = await world.ctx.newUser('admin');
+  operator = await world.ctx.newUser('operator');
 }, 180_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
   await receiver?.close();
-  await ctx?.close();
+  await world?.close();
 });
-
-async function open(user: TestUser, url: string): Promise<Page> {
-  const context = await signedInContext(browser, base, user.token);
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
-}
 
 /** An admin on one admin section, reached through the Admin link and the section's link. */
 async function adminAt(section: string): Promise<Page> {
-  const page = await open(admin, '/');
+  const page = await world.open(admin, '/');
   await page.getByRole('link', { name: 'Admin', exact: true }).click();
   await page.getByRole('heading', { name: 'Users' }).waitFor(VISIBLE);
   await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: section }).click();
@@ -62,7 +42,7 @@ async function adminAt(section: string): Promise<Page> {
 }
 
 async function apiGet<T>(url: string): Promise<T> {
-  const response = await ctx.request<Ok<T>>({ method: 'GET', url, headers: admin.auth });
+  const response = await world.ctx.request<Ok<T>>({ method: 'GET', url, headers: admin.auth });
   expect(response.status).toBe(200);
   return response.body.data;
 }
@@ -70,7 +50,7 @@ async function apiGet<T>(url: string): Promise<T> {
 describe('web console: admin screens', { timeout: 90_000 }, () => {
   it('creates an operator who can then sign in; changes a role; deactivates and reactivates', async () => {
     const page = await adminAt('Users');
-    const username = ctx.unique('newop');
+    const username = world.ctx.unique('newop');
     const email = `${username.toLowerCase()}@example.com`;
 
     await page.getByRole('button', { name: 'New user' }).click();
@@ -124,8 +104,7 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
     expect((await apiGet<{ is_active: boolean }>(`/api/users/${id}`)).is_active).toBe(true);
 
     // The new operator signs in with what the admin typed.
-    const context = await browser.newContext({ baseURL: base });
-    contexts.push(context);
+    const context = await world.newContext();
     const other = await context.newPage();
     await other.goto('/');
     await other.getByLabel('Email or username').fill(email);
@@ -137,7 +116,7 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
 
   it('creates a group, renames it and puts an operator in it', async () => {
     const page = await adminAt('Groups');
-    const name = ctx.unique('Billing ');
+    const name = world.ctx.unique('Billing ');
     await page.getByRole('button', { name: 'New group' }).click();
     const dialog = page.getByRole('dialog', { name: 'New group' });
     await dialog.getByLabel('Name').fill(name);
@@ -167,7 +146,7 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
 
   it('creates a shared canned response, finds it by search, edits and deletes it', async () => {
     const page = await adminAt('Canned responses');
-    const title = ctx.unique('Refund policy ');
+    const title = world.ctx.unique('Refund policy ');
     await page.getByRole('button', { name: 'New canned response' }).click();
     const dialog = page.getByRole('dialog', { name: 'New canned response' });
     await dialog.getByLabel('Title').fill(title);
@@ -268,8 +247,8 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
     expect(await page.content()).not.toContain(secret);
 
     // An event goes out for real; its delivery is listed with the receiver's answer, then redelivered.
-    const customer = await ctx.newUser('customer');
-    const created = await ctx.request({
+    const customer = await world.ctx.newUser('customer');
+    const created = await world.ctx.request({
       method: 'POST',
       url: '/api/tickets',
       headers: customer.auth,
@@ -304,8 +283,8 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
 
   it('shows the mailbox health and the mail log', async () => {
     // One mailbox whose watcher is alive, one whose last attempt failed and that nobody watches.
-    await mailboxStateRepository.heartbeat(ctx.db, 'INBOX');
-    await mailboxStateRepository.recordError(ctx.db, 'Archive', 'Login failed: bad credentials');
+    await mailboxStateRepository.heartbeat(world.ctx.db, 'INBOX');
+    await mailboxStateRepository.recordError(world.ctx.db, 'Archive', 'Login failed: bad credentials');
     const page = await adminAt('Mail');
     await page.getByRole('heading', { name: 'Mailboxes' }).waitFor(VISIBLE);
     const inbox = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'INBOX', exact: true }) });
@@ -321,7 +300,7 @@ describe('web console: admin screens', { timeout: 90_000 }, () => {
   });
 
   it('shows no Admin link to an operator, and the admin URL says it is not allowed', async () => {
-    const page = await open(operator, '/');
+    const page = await world.open(operator, '/');
     await page.getByRole('heading', { name: 'Inbox' }).waitFor(VISIBLE);
     expect(await page.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
     await page.goto('/admin/users');

@@ -1,60 +1,29 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
-import { type Ok, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
+import { BrowserWorld, seriousViolations, VISIBLE } from '../helpers/browser.js';
+import { type Ok, TEST_PASSWORD, type TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
  * The web console in a real browser (Debian's Chromium) against the real server on PostgreSQL: the app
  * listening on a port, serving web/dist and the API, live events included.
  */
-let ctx: TestContext;
-let browser: Browser;
-let base: string;
+let world: BrowserWorld;
 let operator: TestUser;
 let customer: TestUser;
-const contexts: BrowserContext[] = [];
-
-const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 beforeAll(async () => {
-  // One customer opens many tickets here: the per-account limits would answer 429 long before the tests end.
-  ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  operator = await ctx.newUser('operator');
-  customer = await ctx.newUser('customer');
-  browser = await launchChromium();
+  world = await BrowserWorld.start();
+  operator = await world.ctx.newUser('operator');
+  customer = await world.ctx.newUser('customer');
 }, 180_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await ctx?.close();
+  await world?.close();
 });
 
-async function open(user: TestUser, url: string): Promise<Page> {
-  const context = await signedInContext(browser, base, user.token);
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
-}
-
-async function createTicket(owner: TestUser, subject: string): Promise<number> {
-  const response = await ctx.request<Ok<{ id: number }>>({
-    method: 'POST',
-    url: '/api/tickets',
-    headers: owner.auth,
-    payload: { subject, description: 'Created through the API' },
-  });
-  expect(response.status).toBe(201);
-  return response.body.data.id;
-}
-
 async function messagesOf(ticketId: number): Promise<{ text: string; internal: boolean }[]> {
-  const response = await ctx.request<{ data: { text: string; internal: boolean }[] }>({
+  const response = await world.ctx.request<{ data: { text: string; internal: boolean }[] }>({
     method: 'GET',
     url: `/api/tickets/${ticketId}/messages?limit=100`,
     headers: operator.auth,
@@ -64,10 +33,9 @@ async function messagesOf(ticketId: number): Promise<{ text: string; internal: b
 
 describe('web console', { timeout: 60_000 }, () => {
   it('signs in with email or username and password, keeps the session over a reload, signs out', async () => {
-    const subject = ctx.unique('Printer on fire ');
-    await createTicket(customer, subject);
-    const context = await browser.newContext({ baseURL: base });
-    contexts.push(context);
+    const subject = world.ctx.unique('Printer on fire ');
+    await world.createTicket(customer, subject);
+    const context = await world.newContext();
     const page = await context.newPage();
     await page.goto('/');
     expect(await seriousViolations(page)).toEqual([]);
@@ -94,17 +62,17 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('filters the inbox by status and searches it', async () => {
-    const closedSubject = ctx.unique('Closed matter ');
-    const openSubject = ctx.unique('Keyboard quirk ');
-    const closedId = await createTicket(customer, closedSubject);
-    await createTicket(customer, openSubject);
-    await ctx.request({
+    const closedSubject = world.ctx.unique('Closed matter ');
+    const openSubject = world.ctx.unique('Keyboard quirk ');
+    const closedId = await world.createTicket(customer, closedSubject);
+    await world.createTicket(customer, openSubject);
+    await world.ctx.request({
       method: 'PATCH',
       url: `/api/tickets/${closedId}`,
       headers: operator.auth,
       payload: { status: 'closed' },
     });
-    const page = await open(operator, '/');
+    const page = await world.open(operator, '/');
     await page.getByRole('link', { name: openSubject }).waitFor(VISIBLE);
 
     await page.getByRole('button', { name: /Status filter/ }).click();
@@ -120,9 +88,9 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('loads more tickets as the list scrolls (keyset cursor)', async () => {
-    const first = ctx.unique('Batch ');
-    for (let index = 0; index < 55; index += 1) await ctx.newTicket(customer, { subject: `${first} ${index}` });
-    const page = await open(operator, '/');
+    const first = world.ctx.unique('Batch ');
+    for (let index = 0; index < 55; index += 1) await world.ctx.newTicket(customer, { subject: `${first} ${index}` });
+    const page = await world.open(operator, '/');
     await page.getByRole('link', { name: `${first} 54` }).waitFor(VISIBLE);
     // The oldest of the batch is past the first page of 50 until the end of the list scrolls into view.
     await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
@@ -130,19 +98,19 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('shows a ticket created through the API, and then its change, in an open inbox without a reload', async () => {
-    const page = await open(operator, '/');
+    const page = await world.open(operator, '/');
     await page.getByRole('heading', { name: 'Inbox' }).waitFor(VISIBLE);
     await page.getByRole('link').first().waitFor(VISIBLE);
     // Once the live stream is open (the console marks it on <html>), a new ticket must show up by itself.
     await page.locator('html[data-live="open"]').waitFor({ state: 'attached', timeout: 10_000 });
-    const subject = ctx.unique('Arrived live ');
-    const id = await createTicket(customer, subject);
+    const subject = world.ctx.unique('Arrived live ');
+    const id = await world.createTicket(customer, subject);
     const row = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: subject }) });
     await row.waitFor(VISIBLE);
     expect(await row.locator('.badge.open').count()).toBe(1);
 
     // A change made elsewhere shows in the row where it is.
-    await ctx.request({
+    await world.ctx.request({
       method: 'PATCH',
       url: `/api/tickets/${id}`,
       headers: operator.auth,
@@ -152,9 +120,9 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('the operator answers and writes a note; the customer sees the answer and never the note', async () => {
-    const subject = ctx.unique('Cannot log in ');
-    const id = await createTicket(customer, subject);
-    const page = await open(operator, `/tickets/${id}`);
+    const subject = world.ctx.unique('Cannot log in ');
+    const id = await world.createTicket(customer, subject);
+    const page = await world.open(operator, `/tickets/${id}`);
     await page.getByRole('heading', { name: subject }).waitFor(VISIBLE);
 
     await page.getByRole('textbox', { name: 'Reply' }).fill('Please try resetting your password.');
@@ -173,7 +141,7 @@ describe('web console', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: /Status/ }).click();
     await page.getByRole('option', { name: 'In progress' }).click();
     await waitUntil(async () => {
-      const ticket = await ctx.request<Ok<{ status: string }>>({
+      const ticket = await world.ctx.request<Ok<{ status: string }>>({
         method: 'GET',
         url: `/api/tickets/${id}`,
         headers: operator.auth,
@@ -186,14 +154,14 @@ describe('web console', { timeout: 60_000 }, () => {
       expect.objectContaining({ text: 'Customer looks confused, check the SSO logs.', internal: true }),
     ]);
 
-    const portal = await open(customer, `/tickets/${id}`);
+    const portal = await world.open(customer, `/tickets/${id}`);
     await portal.getByText('Please try resetting your password.').waitFor(VISIBLE);
     expect(await portal.getByText('Customer looks confused').count()).toBe(0);
     expect(await portal.getByRole('switch').count()).toBe(0);
   });
 
   it('the customer portal creates a ticket, sees the answer arrive live, and replies', async () => {
-    const page = await open(customer, '/');
+    const page = await world.open(customer, '/');
     await page.getByRole('heading', { name: 'My tickets' }).waitFor(VISIBLE);
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -201,7 +169,7 @@ describe('web console', { timeout: 60_000 }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor(VISIBLE);
     expect(await seriousViolations(page)).toEqual([]);
-    const subject = ctx.unique('Invoice missing ');
+    const subject = world.ctx.unique('Invoice missing ');
     await dialog.getByRole('textbox', { name: 'Subject' }).fill(subject);
     await dialog.getByRole('textbox', { name: 'Description' }).fill('The invoice for May never came.');
     await dialog.getByRole('button', { name: 'Create' }).click();
@@ -210,13 +178,13 @@ describe('web console', { timeout: 60_000 }, () => {
     expect(id).toBeGreaterThan(0);
     expect(await seriousViolations(page)).toEqual([]);
 
-    await ctx.request({
+    await world.ctx.request({
       method: 'POST',
       url: `/api/tickets/${id}/messages`,
       headers: operator.auth,
       payload: { text: 'We have sent it again.' },
     });
-    await ctx.request({
+    await world.ctx.request({
       method: 'POST',
       url: `/api/tickets/${id}/messages`,
       headers: operator.auth,
@@ -234,8 +202,8 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('a send whose answer is lost is retried with the same Idempotency-Key and posted once', async () => {
-    const id = await createTicket(customer, ctx.unique('Flaky network '));
-    const page = await open(operator, `/tickets/${id}`);
+    const id = await world.createTicket(customer, world.ctx.unique('Flaky network '));
+    const page = await world.open(operator, `/tickets/${id}`);
     await page.getByRole('textbox', { name: 'Reply' }).waitFor(VISIBLE);
     const keys: string[] = [];
     let cut = false;
@@ -263,15 +231,14 @@ describe('web console', { timeout: 60_000 }, () => {
   });
 
   it('a change on a ticket someone else changed meanwhile answers 412: the console says so and reloads it', async () => {
-    const id = await createTicket(customer, ctx.unique('Race '));
-    const context = await signedInContext(browser, base, operator.token);
-    contexts.push(context);
+    const id = await world.createTicket(customer, world.ctx.unique('Race '));
+    const context = await world.newContext({}, operator.token);
     const page = await context.newPage();
     // No live stream on this page: it keeps the version it loaded, as a slow or offline tab would.
     await page.route('**/api/events/stream**', (route) => route.abort());
     await page.goto(`/tickets/${id}`);
     await page.getByRole('button', { name: /Priority/ }).waitFor(VISIBLE);
-    await ctx.request({
+    await world.ctx.request({
       method: 'PATCH',
       url: `/api/tickets/${id}`,
       headers: operator.auth,
@@ -285,7 +252,7 @@ describe('web console', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: /Priority/ }).click();
     await page.getByRole('option', { name: 'Urgent' }).click();
     await waitUntil(async () => {
-      const ticket = await ctx.request<Ok<{ priority: string }>>({
+      const ticket = await world.ctx.request<Ok<{ priority: string }>>({
         method: 'GET',
         url: `/api/tickets/${id}`,
         headers: operator.auth,

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations } from '../helpers/browser.js';
-import { type Ok, TEST_PASSWORD, TestContext, type TestUser } from '../helpers/context.js';
+import { BrowserWorld, seriousViolations, VISIBLE } from '../helpers/browser.js';
+import { TEST_PASSWORD, type TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
@@ -10,52 +9,22 @@ import { waitUntil } from '../helpers/wait.js';
  * its dark theme (axe, colour contrast included) and a 360 px wide screen, in Debian's Chromium against the
  * real server on PostgreSQL.
  */
-let ctx: TestContext;
-let browser: Browser;
-let base: string;
+let world: BrowserWorld;
 let operator: TestUser;
 let customer: TestUser;
-const contexts: BrowserContext[] = [];
-
-const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 beforeAll(async () => {
-  ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  operator = await ctx.newUser('operator');
-  customer = await ctx.newUser('customer');
-  browser = await launchChromium();
+  world = await BrowserWorld.start();
+  operator = await world.ctx.newUser('operator');
+  customer = await world.ctx.newUser('customer');
 }, 180_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await ctx?.close();
+  await world?.close();
 });
 
-async function newContext(options: BrowserContextOptions, token?: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: base, ...options });
-  contexts.push(context);
-  if (token) {
-    await context.addInitScript({ content: `localStorage.setItem('service-desk.token', ${JSON.stringify(token)});` });
-  }
-  return context;
-}
-
-async function createTicket(owner: TestUser, subject: string): Promise<number> {
-  const response = await ctx.request<Ok<{ id: number }>>({
-    method: 'POST',
-    url: '/api/tickets',
-    headers: owner.auth,
-    payload: { subject, description: 'Created through the API' },
-  });
-  expect(response.status).toBe(201);
-  return response.body.data.id;
-}
-
 async function messageTexts(ticketId: number): Promise<string[]> {
-  const response = await ctx.request<{ data: { text: string }[] }>({
+  const response = await world.ctx.request<{ data: { text: string }[] }>({
     method: 'GET',
     url: `/api/tickets/${ticketId}/messages?limit=100`,
     headers: operator.auth,
@@ -69,9 +38,9 @@ async function horizontalOverflow(page: Page): Promise<number> {
 
 describe('languages, themes and small screens', { timeout: 90_000 }, () => {
   it('follows a Russian browser, then switches to English and keeps it over a reload', async () => {
-    const subject = ctx.unique('Принтер ');
-    const id = await createTicket(customer, subject);
-    const context = await newContext({ locale: 'ru-RU' });
+    const subject = world.ctx.unique('Принтер ');
+    const id = await world.createTicket(customer, subject);
+    const context = await world.newContext({ locale: 'ru-RU' });
     const page = await context.newPage();
     await page.goto('/');
     await page.getByRole('button', { name: 'Войти' }).waitFor(VISIBLE);
@@ -105,7 +74,7 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
   });
 
   it('shows the portal in Russian to a Russian customer', async () => {
-    const context = await newContext({ locale: 'ru-RU' }, customer.token);
+    const context = await world.newContext({ locale: 'ru-RU' }, customer.token);
     const page = await context.newPage();
     await page.goto('/');
     await page.getByRole('button', { name: 'Новое обращение' }).click();
@@ -116,9 +85,9 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
   });
 
   it('follows a dark system theme, passes axe (colour contrast included) in it, and switches to light', async () => {
-    const subject = ctx.unique('Dark mode ');
-    const id = await createTicket(customer, subject);
-    const context = await newContext({ colorScheme: 'dark' }, operator.token);
+    const subject = world.ctx.unique('Dark mode ');
+    const id = await world.createTicket(customer, subject);
+    const context = await world.newContext({ colorScheme: 'dark' }, operator.token);
     const page = await context.newPage();
     await page.goto('/');
     await page.getByRole('link', { name: subject }).waitFor(VISIBLE);
@@ -143,11 +112,11 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
   });
 
   it('fits a 360 px wide screen without horizontal scrolling (inbox, ticket, portal)', async () => {
-    const subject = ctx.unique('A rather long subject line that has to wrap on a small phone screen ');
-    const id = await createTicket(customer, subject);
+    const subject = world.ctx.unique('A rather long subject line that has to wrap on a small phone screen ');
+    const id = await world.createTicket(customer, subject);
     const viewport = { width: 360, height: 740 };
 
-    const staffPage = await (await newContext({ viewport }, operator.token)).newPage();
+    const staffPage = await (await world.newContext({ viewport }, operator.token)).newPage();
     await staffPage.goto('/');
     await staffPage.getByRole('link', { name: subject }).waitFor(VISIBLE);
     expect(await horizontalOverflow(staffPage)).toBeLessThanOrEqual(0);
@@ -155,7 +124,7 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
     await staffPage.getByRole('textbox', { name: 'Reply' }).waitFor(VISIBLE);
     expect(await horizontalOverflow(staffPage)).toBeLessThanOrEqual(0);
 
-    const customerPage = await (await newContext({ viewport }, customer.token)).newPage();
+    const customerPage = await (await world.newContext({ viewport }, customer.token)).newPage();
     await customerPage.goto('/');
     await customerPage.getByRole('link', { name: subject }).waitFor(VISIBLE);
     expect(await horizontalOverflow(customerPage)).toBeLessThanOrEqual(0);

@@ -1,23 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
-import { type Ok, TestContext, type TestUser } from '../helpers/context.js';
+import { BrowserWorld, seriousViolations, VISIBLE } from '../helpers/browser.js';
+import type { Ok, TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
  * The operators' inbox in a real browser (Debian's Chromium) against the real server on PostgreSQL: views,
  * filters, bulk actions through `PATCH /api/tickets`, and the keyboard.
  */
-let ctx: TestContext;
-let browser: Browser;
-let base: string;
+let world: BrowserWorld;
 let operator: TestUser;
 let admin: TestUser;
 let customer: TestUser;
-const contexts: BrowserContext[] = [];
-
-const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 interface TicketView {
   id: number;
@@ -28,47 +22,28 @@ interface TicketView {
 }
 
 beforeAll(async () => {
-  ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  operator = await ctx.newUser('operator');
-  admin = await ctx.newUser('admin');
-  customer = await ctx.newUser('customer');
-  browser = await launchChromium();
+  world = await BrowserWorld.start();
+  operator = await world.ctx.newUser('operator');
+  admin = await world.ctx.newUser('admin');
+  customer = await world.ctx.newUser('customer');
 }, 180_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await ctx?.close();
+  await world?.close();
 });
 
-async function open(user: TestUser, url: string): Promise<Page> {
-  const context = await signedInContext(browser, base, user.token);
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
-}
-
-async function createTicket(subject: string): Promise<number> {
-  const response = await ctx.request<Ok<{ id: number }>>({
-    method: 'POST',
-    url: '/api/tickets',
-    headers: customer.auth,
-    payload: { subject, description: 'Created through the API' },
-  });
-  expect(response.status).toBe(201);
-  return response.body.data.id;
-}
-
 async function change(id: number, payload: Record<string, unknown>): Promise<void> {
-  const response = await ctx.request({ method: 'PATCH', url: `/api/tickets/${id}`, headers: operator.auth, payload });
+  const response = await world.ctx.request({
+    method: 'PATCH',
+    url: `/api/tickets/${id}`,
+    headers: operator.auth,
+    payload,
+  });
   expect(response.status).toBe(200);
 }
 
 async function ticket(id: number): Promise<TicketView> {
-  const response = await ctx.request<Ok<TicketView>>({
+  const response = await world.ctx.request<Ok<TicketView>>({
     method: 'GET',
     url: `/api/tickets/${id}`,
     headers: operator.auth,
@@ -82,26 +57,29 @@ async function isFocused(locator: Locator): Promise<boolean> {
 
 describe('operators inbox', { timeout: 60_000 }, () => {
   it('views show my open tickets, the unassigned ones and a group; the view survives a reload', async () => {
-    const group = await ctx.request<Ok<{ id: number }>>({
+    const group = await world.ctx.request<Ok<{ id: number }>>({
       method: 'POST',
       url: '/api/groups',
       headers: admin.auth,
-      payload: { name: ctx.unique('Hardware ') },
+      payload: { name: world.ctx.unique('Hardware ') },
     });
     expect(group.status).toBe(201);
     const groupId = group.body.data.id;
-    const mine = ctx.unique('Mine open ');
-    const mineInProgress = ctx.unique('Mine in progress ');
-    const mineClosed = ctx.unique('Mine closed ');
-    const unassigned = ctx.unique('Nobody yet ');
-    const grouped = ctx.unique('Grouped ');
-    await change(await createTicket(mine), { operator_id: operator.user.id });
-    await change(await createTicket(mineInProgress), { operator_id: operator.user.id, status: 'in_progress' });
-    await change(await createTicket(mineClosed), { operator_id: operator.user.id, status: 'closed' });
-    await createTicket(unassigned);
-    await change(await createTicket(grouped), { group_id: groupId, operator_id: admin.user.id });
+    const mine = world.ctx.unique('Mine open ');
+    const mineInProgress = world.ctx.unique('Mine in progress ');
+    const mineClosed = world.ctx.unique('Mine closed ');
+    const unassigned = world.ctx.unique('Nobody yet ');
+    const grouped = world.ctx.unique('Grouped ');
+    await change(await world.createTicket(customer, mine), { operator_id: operator.user.id });
+    await change(await world.createTicket(customer, mineInProgress), {
+      operator_id: operator.user.id,
+      status: 'in_progress',
+    });
+    await change(await world.createTicket(customer, mineClosed), { operator_id: operator.user.id, status: 'closed' });
+    await world.createTicket(customer, unassigned);
+    await change(await world.createTicket(customer, grouped), { group_id: groupId, operator_id: admin.user.id });
 
-    const page = await open(operator, '/?view=mine');
+    const page = await world.open(operator, '/?view=mine');
     await page.getByRole('link', { name: mine }).waitFor(VISIBLE);
     await page.getByRole('link', { name: mineInProgress }).waitFor(VISIBLE);
     expect(await page.getByRole('link', { name: mineClosed }).count()).toBe(0);
@@ -116,7 +94,7 @@ describe('operators inbox', { timeout: 60_000 }, () => {
     expect(page.url()).toContain('view=unassigned');
 
     const groupName = (
-      await ctx.request<Ok<{ name: string }>>({
+      await world.ctx.request<Ok<{ name: string }>>({
         method: 'GET',
         url: `/api/groups/${groupId}`,
         headers: operator.auth,
@@ -135,11 +113,11 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('filters by priority (kept in the URL)', async () => {
-    const urgent = ctx.unique('Server down ');
-    const low = ctx.unique('Font too small ');
-    await change(await createTicket(urgent), { priority: 'urgent' });
-    await change(await createTicket(low), { priority: 'low' });
-    const page = await open(operator, '/?view=all');
+    const urgent = world.ctx.unique('Server down ');
+    const low = world.ctx.unique('Font too small ');
+    await change(await world.createTicket(customer, urgent), { priority: 'urgent' });
+    await change(await world.createTicket(customer, low), { priority: 'low' });
+    const page = await world.open(operator, '/?view=all');
     await page.getByRole('link', { name: low }).waitFor(VISIBLE);
     await page.getByRole('checkbox', { name: `Select ${urgent}`, exact: true }).check();
 
@@ -154,12 +132,12 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('closes and tags three checked tickets in bulk', async () => {
-    const subjects = [ctx.unique('Spam A '), ctx.unique('Spam B '), ctx.unique('Spam C ')];
+    const subjects = [world.ctx.unique('Spam A '), world.ctx.unique('Spam B '), world.ctx.unique('Spam C ')];
     const ids: number[] = [];
-    for (const subject of subjects) ids.push(await createTicket(subject));
-    const keep = ctx.unique('Real question ');
-    const keepId = await createTicket(keep);
-    const page = await open(operator, '/?view=all');
+    for (const subject of subjects) ids.push(await world.createTicket(customer, subject));
+    const keep = world.ctx.unique('Real question ');
+    const keepId = await world.createTicket(customer, keep);
+    const page = await world.open(operator, '/?view=all');
     await page.getByRole('link', { name: keep }).waitFor(VISIBLE);
 
     for (const subject of subjects)
@@ -188,9 +166,9 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('"Select all loaded" checks every row and the bulk bar assigns them to me', async () => {
-    const subject = ctx.unique('Assign me ');
-    const id = await createTicket(subject);
-    const page = await open(operator, `/?view=all&priority=normal`);
+    const subject = world.ctx.unique('Assign me ');
+    const id = await world.createTicket(customer, subject);
+    const page = await world.open(operator, `/?view=all&priority=normal`);
     await page.getByRole('link', { name: subject }).waitFor(VISIBLE);
     await page.getByRole('checkbox', { name: 'Select all loaded' }).check();
     expect(await page.getByRole('checkbox', { name: `Select ${subject}`, exact: true }).isChecked()).toBe(true);
@@ -199,12 +177,12 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('lists the tickets a bulk action could not change, with why, and changes the others', async () => {
-    const full = ctx.unique('Too many tags ');
-    const fine = ctx.unique('Room for a tag ');
-    const fullId = await createTicket(full);
-    const fineId = await createTicket(fine);
+    const full = world.ctx.unique('Too many tags ');
+    const fine = world.ctx.unique('Room for a tag ');
+    const fullId = await world.createTicket(customer, full);
+    const fineId = await world.createTicket(customer, fine);
     await change(fullId, { tags: Array.from({ length: 20 }, (_, index) => `t${index}`) });
-    const page = await open(operator, '/?view=all');
+    const page = await world.open(operator, '/?view=all');
     await page.getByRole('link', { name: full }).waitFor(VISIBLE);
     await page.getByRole('checkbox', { name: `Select ${full}`, exact: true }).check();
     await page.getByRole('checkbox', { name: `Select ${fine}`, exact: true }).check();
@@ -221,11 +199,11 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('a ticket arriving live keeps the checked rows and the current row', async () => {
-    const first = ctx.unique('Checked before ');
-    const second = ctx.unique('Current before ');
-    await createTicket(first);
-    await createTicket(second);
-    const page = await open(operator, '/?view=open');
+    const first = world.ctx.unique('Checked before ');
+    const second = world.ctx.unique('Current before ');
+    await world.createTicket(customer, first);
+    await world.createTicket(customer, second);
+    const page = await world.open(operator, '/?view=open');
     await page.getByRole('link', { name: first }).waitFor(VISIBLE);
     await page.locator('html[data-live="open"]').waitFor({ state: 'attached', timeout: 10_000 });
     await page.getByRole('checkbox', { name: `Select ${first}`, exact: true }).check();
@@ -234,8 +212,8 @@ describe('operators inbox', { timeout: 60_000 }, () => {
     const current = page.locator('.tickets li[aria-current="true"]');
     await current.getByRole('link', { name: second }).waitFor(VISIBLE);
 
-    const arrived = ctx.unique('Arrived live ');
-    await createTicket(arrived);
+    const arrived = world.ctx.unique('Arrived live ');
+    await world.createTicket(customer, arrived);
     await page.getByRole('link', { name: arrived }).waitFor(VISIBLE);
     expect(await page.getByRole('checkbox', { name: `Select ${first}`, exact: true }).isChecked()).toBe(true);
     expect(await current.getByRole('link', { name: second }).count()).toBe(1);
@@ -245,11 +223,11 @@ describe('operators inbox', { timeout: 60_000 }, () => {
   });
 
   it('j/k move in the list, Enter opens; / focuses Search; typing j there does not move; ? shows the shortcuts', async () => {
-    const older = ctx.unique('Second in line ');
-    const newer = ctx.unique('First in line ');
-    await createTicket(older);
-    await createTicket(newer);
-    const page = await open(operator, '/?view=all');
+    const older = world.ctx.unique('Second in line ');
+    const newer = world.ctx.unique('First in line ');
+    await world.createTicket(customer, older);
+    await world.createTicket(customer, newer);
+    const page = await world.open(operator, '/?view=all');
     await page.getByRole('link', { name: older }).waitFor(VISIBLE);
     const current = page.locator('.tickets li[aria-current="true"]');
 

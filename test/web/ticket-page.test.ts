@@ -1,24 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signedInContext } from '../helpers/browser.js';
-import { type Ok, TestContext, type TestUser } from '../helpers/context.js';
+import { BrowserWorld, seriousViolations, VISIBLE } from '../helpers/browser.js';
+import type { Ok, TestContext, TestUser } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
  * The operator's ticket page in a real browser (Debian's Chromium) against the real server on PostgreSQL:
  * the timeline, the side panel, canned responses in the composer, merging.
  */
-let ctx: TestContext;
-let browser: Browser;
-let base: string;
+let world: BrowserWorld;
 let operator: TestUser;
 let colleague: TestUser;
 let admin: TestUser;
 let customer: TestUser;
-const contexts: BrowserContext[] = [];
-
-const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
 
 interface TicketView {
   id: number;
@@ -31,41 +24,19 @@ interface TicketView {
 }
 
 beforeAll(async () => {
-  ctx = await TestContext.create({ RATE_LIMITS: 'off' }, { postgres: true });
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  operator = await ctx.newUser('operator');
-  colleague = await ctx.newUser('operator');
-  admin = await ctx.newUser('admin');
-  customer = await ctx.newUser('customer');
-  browser = await launchChromium();
+  world = await BrowserWorld.start();
+  operator = await world.ctx.newUser('operator');
+  colleague = await world.ctx.newUser('operator');
+  admin = await world.ctx.newUser('admin');
+  customer = await world.ctx.newUser('customer');
 }, 180_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await ctx?.close();
+  await world?.close();
 });
 
-async function open(user: TestUser, url: string): Promise<Page> {
-  const context = await signedInContext(browser, base, user.token);
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
-}
-
 async function call<T>(user: TestUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
-  return ctx.request<T>({ method, url, headers: user.auth, ...(payload ? { payload } : {}) });
-}
-
-async function createTicket(owner: TestUser, subject: string): Promise<number> {
-  const response = await call<Ok<{ id: number }>>(owner, 'POST', '/api/tickets', {
-    subject,
-    description: 'Created through the API',
-  });
-  expect(response.status).toBe(201);
-  return response.body.data.id;
+  return world.ctx.request<T>({ method, url, headers: user.auth, ...(payload ? { payload } : {}) });
 }
 
 async function ticket(id: number): Promise<TicketView> {
@@ -74,12 +45,12 @@ async function ticket(id: number): Promise<TicketView> {
 
 describe('operator ticket page', { timeout: 90_000 }, () => {
   it('shows the note, the answer and the priority change in one timeline, in order', async () => {
-    const id = await createTicket(customer, ctx.unique('Timeline '));
+    const id = await world.createTicket(customer, world.ctx.unique('Timeline '));
     await call(operator, 'POST', `/api/tickets/${id}/messages`, { text: 'First, a note to myself.', internal: true });
     await call(operator, 'PATCH', `/api/tickets/${id}`, { priority: 'high' });
     await call(operator, 'POST', `/api/tickets/${id}/messages`, { text: 'Then the answer to the customer.' });
 
-    const page = await open(operator, `/tickets/${id}`);
+    const page = await world.open(operator, `/tickets/${id}`);
     const timeline = page.getByRole('region', { name: 'Timeline' });
     await timeline.getByText('Then the answer to the customer.').waitFor(VISIBLE);
     const rows = await timeline.getByRole('listitem').allInnerTexts();
@@ -100,10 +71,10 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
   });
 
   it('renders only the newest rows of a long conversation, earlier ones on demand', async () => {
-    const id = await createTicket(customer, ctx.unique('Long '));
+    const id = await world.createTicket(customer, world.ctx.unique('Long '));
     const row = { id } as Parameters<TestContext['newMessage']>[0];
-    for (let index = 0; index < 130; index += 1) await ctx.newMessage(row, operator, `Message number ${index}.`);
-    const page = await open(operator, `/tickets/${id}`);
+    for (let index = 0; index < 130; index += 1) await world.ctx.newMessage(row, operator, `Message number ${index}.`);
+    const page = await world.open(operator, `/tickets/${id}`);
     const timeline = page.getByRole('region', { name: 'Timeline' });
     await timeline.getByText('Message number 129.').waitFor(VISIBLE);
     expect(await timeline.getByText('Message number 5.', { exact: true }).count()).toBe(0);
@@ -112,12 +83,12 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
   });
 
   it('assigns to an operator, sets the group and the tags from the panel', async () => {
-    const groupName = ctx.unique('Billing ');
+    const groupName = world.ctx.unique('Billing ');
     const group = await call<Ok<{ id: number }>>(admin, 'POST', '/api/groups', { name: groupName });
     expect(group.status).toBe(201);
-    const id = await createTicket(customer, ctx.unique('Panel '));
+    const id = await world.createTicket(customer, world.ctx.unique('Panel '));
     await call(operator, 'PATCH', `/api/tickets/${id}`, { tags: ['old-tag'] });
-    const page = await open(operator, `/tickets/${id}`);
+    const page = await world.open(operator, `/tickets/${id}`);
     await page.getByRole('button', { name: /Assignee/ }).waitFor(VISIBLE);
 
     await page.getByRole('button', { name: /Assignee/ }).click();
@@ -141,9 +112,8 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
   });
 
   it('a 412 lists what someone else changed and applies the edit again on the new version', async () => {
-    const id = await createTicket(customer, ctx.unique('Race '));
-    const context = await signedInContext(browser, base, operator.token);
-    contexts.push(context);
+    const id = await world.createTicket(customer, world.ctx.unique('Race '));
+    const context = await world.newContext({}, operator.token);
     const page = await context.newPage();
     await page.route('**/api/events/stream**', (route) => route.abort());
     await page.goto(`/tickets/${id}`);
@@ -161,15 +131,15 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
   });
 
   it('typing / at the start of the reply picks a canned response and inserts its rendered text', async () => {
-    const title = ctx.unique('Greeting ');
+    const title = world.ctx.unique('Greeting ');
     const created = await call(operator, 'POST', '/api/canned-responses', {
       title,
       text: 'Hello {{customer.username}}, about ticket {{ticket.id}}:',
       shared: true,
     });
     expect(created.status).toBe(201);
-    const id = await createTicket(customer, ctx.unique('Canned '));
-    const page = await open(operator, `/tickets/${id}`);
+    const id = await world.createTicket(customer, world.ctx.unique('Canned '));
+    const page = await world.open(operator, `/tickets/${id}`);
     const reply = page.getByRole('textbox', { name: 'Reply' });
     await reply.waitFor(VISIBLE);
     await reply.press('/');
@@ -192,9 +162,9 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
   });
 
   it('merges a ticket into another; a refusal shows the API detail and offers force', async () => {
-    const source = await createTicket(customer, ctx.unique('Duplicate '));
-    const target = await createTicket(customer, ctx.unique('Original '));
-    const page = await open(operator, `/tickets/${source}`);
+    const source = await world.createTicket(customer, world.ctx.unique('Duplicate '));
+    const target = await world.createTicket(customer, world.ctx.unique('Original '));
+    const page = await world.open(operator, `/tickets/${source}`);
     await page.getByRole('button', { name: 'Merge' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor(VISIBLE);
@@ -209,9 +179,9 @@ describe('operator ticket page', { timeout: 90_000 }, () => {
       .waitFor(VISIBLE);
 
     // Tickets of two customers: refused with the API's reason, then merged with force.
-    const other = await ctx.newUser('customer');
-    const foreign = await createTicket(other, ctx.unique('Other customer '));
-    const second = await open(operator, `/tickets/${foreign}`);
+    const other = await world.ctx.newUser('customer');
+    const foreign = await world.createTicket(other, world.ctx.unique('Other customer '));
+    const second = await world.open(operator, `/tickets/${foreign}`);
     await second.getByRole('button', { name: 'Merge' }).click();
     const again = second.getByRole('dialog');
     await again.getByRole('textbox', { name: 'Target ticket' }).fill(String(target));

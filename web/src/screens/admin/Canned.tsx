@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Form, Input, Label, SearchField, Switch, TextArea, TextField } from 'react-aria-components';
+import { Button, Input, Label, SearchField, Switch, TextArea, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
 import { useT } from '../../i18n';
-import { type Canned, DialogButtons, ErrorText, FormDialog, unwrap } from './common';
+import { type Canned, ErrorText, unwrap } from './common';
+import { FormDialog } from './FormDialog';
 
 export function CannedResponses() {
   const [q, setQ] = useState('');
@@ -95,50 +96,38 @@ function CannedForm({ canned }: { canned?: Canned }) {
   });
   const label = canned ? t('Edit {name}', { name: canned.title }) : t('New canned response');
   return (
-    <>
-      <Button
-        className={canned ? '' : 'primary'}
-        onPress={() => {
-          if (canned) {
-            setTitle(canned.title);
-            setText(canned.text);
-            setShared(canned.shared);
-          }
-          save.reset();
-          setOpen(true);
-        }}
-      >
-        {label}
-      </Button>
-      <FormDialog title={label} isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
-          <TextField value={title} onChange={setTitle} isRequired>
-            <Label>{t('Title')}</Label>
-            <Input />
-          </TextField>
-          <TextField value={text} onChange={setText} isRequired>
-            <Label>{t('Text')}</Label>
-            <TextArea rows={6} />
-          </TextField>
-          <p className="hint">
-            Placeholders: {'{{customer.username}}'}, {'{{customer.email}}'}, {'{{ticket.id}}'}, {'{{ticket.subject}}'},{' '}
-            {'{{operator.username}}'}
-          </p>
-          <Switch isSelected={shared} onChange={setShared} className="switch">
-            <span className="indicator" aria-hidden="true" />
-            {t('Shared')}
-          </Switch>
-          <ErrorText error={save.error} />
-          <DialogButtons submit={t(canned ? 'Save' : 'Create')} pending={save.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+    <FormDialog
+      title={label}
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit={t(canned ? 'Save' : 'Create')}
+      mutation={save}
+      openerClassName={canned ? '' : 'primary'}
+      onOpen={() => {
+        if (canned) {
+          setTitle(canned.title);
+          setText(canned.text);
+          setShared(canned.shared);
+        }
+      }}
+    >
+      <TextField value={title} onChange={setTitle} isRequired>
+        <Label>{t('Title')}</Label>
+        <Input />
+      </TextField>
+      <TextField value={text} onChange={setText} isRequired>
+        <Label>{t('Text')}</Label>
+        <TextArea rows={6} />
+      </TextField>
+      <p className="hint">
+        Placeholders: {'{{customer.username}}'}, {'{{customer.email}}'}, {'{{ticket.id}}'}, {'{{ticket.subject}}'},{' '}
+        {'{{operator.username}}'}
+      </p>
+      <Switch isSelected={shared} onChange={setShared} className="switch">
+        <span className="indicator" aria-hidden="true" />
+        {t('Shared')}
+      </Switch>
+    </FormDialog>
   );
 }
 

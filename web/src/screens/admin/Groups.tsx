@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Checkbox, CheckboxGroup, Form, Input, Label, TextArea, TextField } from 'react-aria-components';
+import { Checkbox, CheckboxGroup, Input, Label, TextArea, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
 import { useT } from '../../i18n';
-import { DialogButtons, ErrorText, FormDialog, type Group, type User, unwrap } from './common';
+import { ErrorText, type Group, type User, unwrap } from './common';
+import { FormDialog } from './FormDialog';
 
 /** Active operators and admins: the only accounts a group can hold (200 of each is plenty for a desk). */
 function useStaff() {
@@ -92,41 +93,29 @@ function GroupForm({ group }: { group?: Group }) {
   });
   const title = group ? t('Rename {name}', { name: group.name }) : t('New group');
   return (
-    <>
-      <Button
-        className={group ? '' : 'primary'}
-        onPress={() => {
-          if (group) {
-            setName(group.name);
-            setDescription(group.description);
-          }
-          save.reset();
-          setOpen(true);
-        }}
-      >
-        {title}
-      </Button>
-      <FormDialog title={title} isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
-          <TextField value={name} onChange={setName} isRequired>
-            <Label>{t('Name')}</Label>
-            <Input />
-          </TextField>
-          <TextField value={description} onChange={setDescription}>
-            <Label>{t('Description')}</Label>
-            <TextArea rows={3} />
-          </TextField>
-          <ErrorText error={save.error} />
-          <DialogButtons submit={t(group ? 'Save' : 'Create')} pending={save.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+    <FormDialog
+      title={title}
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit={t(group ? 'Save' : 'Create')}
+      mutation={save}
+      openerClassName={group ? '' : 'primary'}
+      onOpen={() => {
+        if (group) {
+          setName(group.name);
+          setDescription(group.description);
+        }
+      }}
+    >
+      <TextField value={name} onChange={setName} isRequired>
+        <Label>{t('Name')}</Label>
+        <Input />
+      </TextField>
+      <TextField value={description} onChange={setDescription}>
+        <Label>{t('Description')}</Label>
+        <TextArea rows={3} />
+      </TextField>
+    </FormDialog>
   );
 }
 
@@ -151,37 +140,25 @@ function Members({ group, staff }: { group: Group; staff: User[] }) {
   });
   const choosable = staff.filter((user) => user.is_active || group.member_ids.includes(user.id));
   return (
-    <>
-      <Button
-        onPress={() => {
-          setSelected(group.member_ids.map(String));
-          save.reset();
-          setOpen(true);
-        }}
-      >
-        {t('Members of {name}', { name: group.name })}
-      </Button>
-      <FormDialog title={t('Members of {name}', { name: group.name })} isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
-          <CheckboxGroup value={selected} onChange={setSelected} className="checkboxes">
-            <Label>{t('Operators and admins')}</Label>
-            {choosable.map((user) => (
-              <Checkbox key={user.id} value={String(user.id)} className="checkbox">
-                <span className="box" aria-hidden="true" />
-                {user.username} ({user.role})
-              </Checkbox>
-            ))}
-          </CheckboxGroup>
-          <ErrorText error={save.error} />
-          <DialogButtons submit="Save members" pending={save.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+    <FormDialog
+      title={t('Members of {name}', { name: group.name })}
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit="Save members"
+      mutation={save}
+      onOpen={() => {
+        setSelected(group.member_ids.map(String));
+      }}
+    >
+      <CheckboxGroup value={selected} onChange={setSelected} className="checkboxes">
+        <Label>{t('Operators and admins')}</Label>
+        {choosable.map((user) => (
+          <Checkbox key={user.id} value={String(user.id)} className="checkbox">
+            <span className="box" aria-hidden="true" />
+            {user.username} ({user.role})
+          </Checkbox>
+        ))}
+      </CheckboxGroup>
+    </FormDialog>
   );
 }

@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Checkbox, CheckboxGroup, Form, Input, Label, Switch, TextField } from 'react-aria-components';
+import { Button, Checkbox, CheckboxGroup, Input, Label, Switch, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
 import { LOCALES, type MessageKey, type Translate, useT } from '../../i18n';
 import { OptionSelect, PRIORITY_OPTIONS } from '../StatusSelect';
-import { DialogButtons, ErrorText, FormDialog, type SlaPolicy, unwrap } from './common';
+import { ErrorText, type SlaPolicy, unwrap } from './common';
+import { FormDialog } from './FormDialog';
 
 const PRIORITIES = [{ id: 'any', label: 'Any priority' }, ...PRIORITY_OPTIONS];
 const DAYS: MessageKey[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -107,88 +108,76 @@ function PolicyForm({ policy }: { policy?: SlaPolicy }) {
   });
   const label = policy ? t('Edit {name}', { name: policy.name }) : t('New SLA policy');
   return (
-    <>
-      <Button
-        className={policy ? '' : 'primary'}
-        onPress={() => {
-          // An edit starts from the policy as it is now, not from what a cancelled edit left.
-          if (policy) {
-            setName(policy.name);
-            setPriority(policy.priority ?? 'any');
-            setFirstResponse(String(policy.first_response_minutes));
-            setResolution(String(policy.resolution_minutes));
-            setBusiness(Boolean(policy.business_hours));
-            if (policy.business_hours) {
-              setTimezone(policy.business_hours.timezone);
-              setDays(policy.business_hours.days.map(String));
-              setStart(policy.business_hours.start);
-              setEnd(policy.business_hours.end);
-            }
+    <FormDialog
+      title={label}
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit={t(policy ? 'Save' : 'Create')}
+      mutation={save}
+      openerClassName={policy ? '' : 'primary'}
+      onOpen={() => {
+        // An edit starts from the policy as it is now, not from what a cancelled edit left.
+        if (policy) {
+          setName(policy.name);
+          setPriority(policy.priority ?? 'any');
+          setFirstResponse(String(policy.first_response_minutes));
+          setResolution(String(policy.resolution_minutes));
+          setBusiness(Boolean(policy.business_hours));
+          if (policy.business_hours) {
+            setTimezone(policy.business_hours.timezone);
+            setDays(policy.business_hours.days.map(String));
+            setStart(policy.business_hours.start);
+            setEnd(policy.business_hours.end);
           }
-          save.reset();
-          setOpen(true);
-        }}
-      >
-        {label}
-      </Button>
-      <FormDialog title={label} isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
-          <TextField value={name} onChange={setName} isRequired>
-            <Label>{t('Name')}</Label>
-            <Input />
+        }
+      }}
+    >
+      <TextField value={name} onChange={setName} isRequired>
+        <Label>{t('Name')}</Label>
+        <Input />
+      </TextField>
+      <OptionSelect label={t('Priority')} options={PRIORITIES} value={priority} onChange={setPriority} />
+      <TextField value={firstResponse} onChange={setFirstResponse} type="number" isRequired>
+        <Label>{t('First response minutes')}</Label>
+        <Input min={1} max={525600} />
+      </TextField>
+      <TextField value={resolution} onChange={setResolution} type="number" isRequired>
+        <Label>{t('Resolution minutes')}</Label>
+        <Input min={1} max={525600} />
+      </TextField>
+      <Switch isSelected={business} onChange={setBusiness} className="switch">
+        <span className="indicator" aria-hidden="true" />
+        {t('Business hours only')}
+      </Switch>
+      {business && (
+        <fieldset className="stack">
+          <legend>{t('Business hours')}</legend>
+          <TextField value={timezone} onChange={setTimezone} isRequired>
+            <Label>{t('Time zone')}</Label>
+            <Input placeholder="Europe/Moscow" />
           </TextField>
-          <OptionSelect label={t('Priority')} options={PRIORITIES} value={priority} onChange={setPriority} />
-          <TextField value={firstResponse} onChange={setFirstResponse} type="number" isRequired>
-            <Label>{t('First response minutes')}</Label>
-            <Input min={1} max={525600} />
-          </TextField>
-          <TextField value={resolution} onChange={setResolution} type="number" isRequired>
-            <Label>{t('Resolution minutes')}</Label>
-            <Input min={1} max={525600} />
-          </TextField>
-          <Switch isSelected={business} onChange={setBusiness} className="switch">
-            <span className="indicator" aria-hidden="true" />
-            {t('Business hours only')}
-          </Switch>
-          {business && (
-            <fieldset className="stack">
-              <legend>{t('Business hours')}</legend>
-              <TextField value={timezone} onChange={setTimezone} isRequired>
-                <Label>{t('Time zone')}</Label>
-                <Input placeholder="Europe/Moscow" />
-              </TextField>
-              <CheckboxGroup value={days} onChange={setDays} className="checkboxes">
-                <Label>{t('Working days')}</Label>
-                {DAYS.map((day, index) => (
-                  <Checkbox key={day} value={String(index + 1)} className="checkbox">
-                    <span className="box" aria-hidden="true" />
-                    {t(day)}
-                  </Checkbox>
-                ))}
-              </CheckboxGroup>
-              <div className="row">
-                <TextField value={start} onChange={setStart} type="time" isRequired>
-                  <Label>{t('Start')}</Label>
-                  <Input />
-                </TextField>
-                <TextField value={end} onChange={setEnd} type="time" isRequired>
-                  <Label>{t('End')}</Label>
-                  <Input />
-                </TextField>
-              </div>
-            </fieldset>
-          )}
-          <ErrorText error={save.error} />
-          <DialogButtons submit={t(policy ? 'Save' : 'Create')} pending={save.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+          <CheckboxGroup value={days} onChange={setDays} className="checkboxes">
+            <Label>{t('Working days')}</Label>
+            {DAYS.map((day, index) => (
+              <Checkbox key={day} value={String(index + 1)} className="checkbox">
+                <span className="box" aria-hidden="true" />
+                {t(day)}
+              </Checkbox>
+            ))}
+          </CheckboxGroup>
+          <div className="row">
+            <TextField value={start} onChange={setStart} type="time" isRequired>
+              <Label>{t('Start')}</Label>
+              <Input />
+            </TextField>
+            <TextField value={end} onChange={setEnd} type="time" isRequired>
+              <Label>{t('End')}</Label>
+              <Input />
+            </TextField>
+          </div>
+        </fieldset>
+      )}
+    </FormDialog>
   );
 }
 

@@ -1,10 +1,11 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Form, Input, Label, TextField } from 'react-aria-components';
+import { Button, Input, Label, TextField } from 'react-aria-components';
 import { api, type Me } from '../../api/client';
 import { useT } from '../../i18n';
 import { OptionSelect } from '../StatusSelect';
-import { DialogButtons, ErrorText, FormDialog, type User, unwrap } from './common';
+import { ErrorText, type User, unwrap } from './common';
+import { FormDialog } from './FormDialog';
 
 type Role = User['role'];
 const ROLES: { id: Role; label: string }[] = [
@@ -126,41 +127,27 @@ function CreateUser() {
     },
   });
   return (
-    <>
-      <Button
-        className="primary"
-        onPress={() => {
-          create.reset();
-          setOpen(true);
-        }}
-      >
-        {t('New user')}
-      </Button>
-      <FormDialog title="New user" isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <TextField value={email} onChange={setEmail} type="email" isRequired>
-            <Label>{t('Email')}</Label>
-            <Input />
-          </TextField>
-          <TextField value={username} onChange={setUsername} isRequired>
-            <Label>{t('Username')}</Label>
-            <Input />
-          </TextField>
-          <TextField value={password} onChange={setPassword} type="password" isRequired minLength={10}>
-            <Label>{t('Password')}</Label>
-            <Input autoComplete="new-password" />
-          </TextField>
-          <OptionSelect label={t('Role')} options={ROLES} value={role} onChange={(value) => setRole(value as Role)} />
-          <ErrorText error={create.error} />
-          <DialogButtons submit="Create" pending={create.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+    <FormDialog
+      title={t('New user')}
+      openerClassName="primary"
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit="Create"
+      mutation={create}
+    >
+      <TextField value={email} onChange={setEmail} type="email" isRequired>
+        <Label>{t('Email')}</Label>
+        <Input />
+      </TextField>
+      <TextField value={username} onChange={setUsername} isRequired>
+        <Label>{t('Username')}</Label>
+        <Input />
+      </TextField>
+      <TextField value={password} onChange={setPassword} type="password" isRequired minLength={10}>
+        <Label>{t('Password')}</Label>
+        <Input autoComplete="new-password" />
+      </TextField>
+      <OptionSelect label={t('Role')} options={ROLES} value={role} onChange={(value) => setRole(value as Role)} />
+    </FormDialog>
   );
 }

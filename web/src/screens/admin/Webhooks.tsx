@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Checkbox, CheckboxGroup, Form, Input, Label, Switch, TextField } from 'react-aria-components';
+import { Button, Checkbox, CheckboxGroup, Input, Label, Switch, TextField } from 'react-aria-components';
 import { api } from '../../api/client';
 import { useT } from '../../i18n';
-import { type Delivery, DialogButtons, ErrorText, FormDialog, unwrap, type Webhook, when } from './common';
+import { type Delivery, ErrorText, unwrap, type Webhook, when } from './common';
+import { FormDialog, ModalDialog } from './FormDialog';
 
 type EventType = Webhook['events'][number];
 const EVENTS: EventType[] = [
@@ -21,7 +22,7 @@ const EVENTS: EventType[] = [
 function SecretDialog({ secret, onClose }: { secret: string | null; onClose: () => void }) {
   const t = useT();
   return (
-    <FormDialog title={t('Signing secret')} isOpen={secret !== null} onOpenChange={(open) => !open && onClose()}>
+    <ModalDialog title={t('Signing secret')} isOpen={secret !== null} onOpenChange={(open) => !open && onClose()}>
       <div className="stack">
         <TextField value={secret ?? ''} isReadOnly className="react-aria-TextField secret">
           <Label>{t('Signing secret')}</Label>
@@ -34,7 +35,7 @@ function SecretDialog({ secret, onClose }: { secret: string | null; onClose: () 
           </Button>
         </div>
       </div>
-    </FormDialog>
+    </ModalDialog>
   );
 }
 
@@ -176,46 +177,32 @@ function CreateWebhook({ onSecret }: { onSecret: (secret: string) => void }) {
     },
   });
   return (
-    <>
-      <Button
-        className="primary"
-        onPress={() => {
-          create.reset();
-          setOpen(true);
-        }}
-      >
-        {t('New webhook')}
-      </Button>
-      <FormDialog title={t('New webhook')} isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="stack"
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <TextField value={url} onChange={setUrl} type="url" isRequired>
-            <Label>{t('URL')}</Label>
-            <Input placeholder="https://example.com/hooks/service-desk" />
-          </TextField>
-          <TextField value={description} onChange={setDescription}>
-            <Label>{t('Description')}</Label>
-            <Input />
-          </TextField>
-          <CheckboxGroup value={events} onChange={setEvents} className="checkboxes">
-            <Label>{t('Events')}</Label>
-            {['*', ...EVENTS].map((type) => (
-              <Checkbox key={type} value={type} className="checkbox">
-                <span className="box" aria-hidden="true" />
-                {type === '*' ? t('All events') : type}
-              </Checkbox>
-            ))}
-          </CheckboxGroup>
-          <ErrorText error={create.error} />
-          <DialogButtons submit={t('Create')} pending={create.isPending} />
-        </Form>
-      </FormDialog>
-    </>
+    <FormDialog
+      title={t('New webhook')}
+      openerClassName="primary"
+      isOpen={open}
+      onOpenChange={setOpen}
+      submit={t('Create')}
+      mutation={create}
+    >
+      <TextField value={url} onChange={setUrl} type="url" isRequired>
+        <Label>{t('URL')}</Label>
+        <Input placeholder="https://example.com/hooks/service-desk" />
+      </TextField>
+      <TextField value={description} onChange={setDescription}>
+        <Label>{t('Description')}</Label>
+        <Input />
+      </TextField>
+      <CheckboxGroup value={events} onChange={setEvents} className="checkboxes">
+        <Label>{t('Events')}</Label>
+        {['*', ...EVENTS].map((type) => (
+          <Checkbox key={type} value={type} className="checkbox">
+            <span className="box" aria-hidden="true" />
+            {type === '*' ? t('All events') : type}
+          </Checkbox>
+        ))}
+      </CheckboxGroup>
+    </FormDialog>
   );
 }
 

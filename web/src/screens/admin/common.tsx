@@ -1,6 +1,4 @@
-import { Button, Dialog, Heading, Modal } from 'react-aria-components';
 import { ApiError, detailOf, type paths } from '../../api/client';
-import { useT } from '../../i18n';
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 type Get200<P extends keyof paths> = paths[P] extends { get: { responses: { 200: infer R } } } ? Json<R> : never;
@@ -32,34 +30,4 @@ export function ErrorText({ error }: { error: Error | null }) {
 export function when(value: string | null | undefined): string {
   // In the console's language (LanguageProvider keeps <html lang> current).
   return value ? new Date(value).toLocaleString(document.documentElement.lang === 'ru' ? 'ru-RU' : 'en-US') : '—';
-}
-
-/** A modal dialog with a title, controlled by its parent. */
-export function FormDialog(props: {
-  title: string;
-  isOpen: boolean;
-  onOpenChange: (open: boolean) => void;
-  children: React.ReactNode;
-}) {
-  const t = useT();
-  return (
-    <Modal isDismissable isOpen={props.isOpen} onOpenChange={props.onOpenChange} className="modal admin-modal">
-      <Dialog className="dialog">
-        <Heading slot="title">{t.text(props.title)}</Heading>
-        {props.children}
-      </Dialog>
-    </Modal>
-  );
-}
-
-export function DialogButtons(props: { submit: string; pending: boolean }) {
-  const t = useT();
-  return (
-    <div className="row">
-      <Button slot="close">{t('Cancel')}</Button>
-      <Button type="submit" className="primary" isDisabled={props.pending}>
-        {t.text(props.submit)}
-      </Button>
-    </div>
-  );
 }
