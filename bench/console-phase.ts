@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../test/helpers/browser.js';
+import { launchChromium } from '../test/helpers/chromium.js';
 import { BENCH_PASSWORD, benchOperator } from './seed.js';
 import { percentile, round } from './stats.js';
 

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openConfiguredDatabase } from '../src/runtime/database.js';
-import { launchChromium } from '../test/helpers/browser.js';
+import { launchChromium } from '../test/helpers/chromium.js';
 import { ensureWebBuilt } from '../test/helpers/web-build.js';
 
 /**

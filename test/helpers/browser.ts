@@ -1,25 +1,12 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { launchChromium } from './chromium.js';
 import { type Ok, TestContext, type TestUser } from './context.js';
-
-/**
- * Browser tests drive Debian's Chromium (`apt-get install chromium`), never a browser Playwright downloads:
- * CHROMIUM_PATH overrides where it is.
- */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** How long a browser test waits for what it expects to appear. */
 export const VISIBLE = { state: 'visible', timeout: 10_000 } as const;
-
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH });
-}
 
 /** axe-core's serious and critical violations on the page as it is now (rule id and the failing nodes). */
 export async function seriousViolations(page: Page): Promise<string[]> {
