@@ -120,6 +120,20 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
     await staffPage.goto('/');
     await staffPage.getByRole('link', { name: subject }).waitFor(VISIBLE);
     expect(await horizontalOverflow(staffPage)).toBeLessThanOrEqual(0);
+    // The list comes first on a phone: the newest ticket is on the first screen, the filters are folded
+    // behind "Filters" (the search stays) and open from it.
+    const newest = await staffPage.getByRole('link', { name: subject }).boundingBox();
+    expect(newest && newest.y + newest.height).toBeLessThanOrEqual(viewport.height);
+    expect(await staffPage.getByRole('searchbox', { name: 'Search' }).isVisible()).toBe(true);
+    const priority = staffPage.getByRole('button', { name: /Priority filter/ });
+    expect(await priority.isVisible()).toBe(false);
+    const toggle = staffPage.getByRole('button', { name: 'Filters' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    await priority.waitFor(VISIBLE);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await horizontalOverflow(staffPage)).toBeLessThanOrEqual(0);
+    expect(await seriousViolations(staffPage)).toEqual([]);
     await staffPage.goto(`/tickets/${id}`);
     await staffPage.getByRole('textbox', { name: 'Reply' }).waitFor(VISIBLE);
     expect(await horizontalOverflow(staffPage)).toBeLessThanOrEqual(0);

@@ -112,6 +112,33 @@ describe('operators inbox', { timeout: 60_000 }, () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('asks for the list beside the account on opening, not after it, and only once', async () => {
+    const subject = world.ctx.unique('First screen ');
+    await world.createTicket(customer, subject);
+    const page = await (await world.newContext({}, operator.token)).newPage();
+    const seen: string[] = [];
+    const apiPath = (url: string) => {
+      const { pathname, search } = new URL(url);
+      return pathname.startsWith('/api/') ? `${pathname}${search}` : undefined;
+    };
+    page.on('request', (request) => {
+      const path = apiPath(request.url());
+      if (path) seen.push(`request ${path}`);
+    });
+    page.on('response', (response) => {
+      const path = apiPath(response.url());
+      if (path) seen.push(`response ${path}`);
+    });
+    await page.goto('/');
+    await page.getByRole('link', { name: subject }).waitFor(VISIBLE);
+
+    const lists = seen.filter((entry) => entry.startsWith('request /api/tickets'));
+    expect(lists).toEqual(['request /api/tickets?limit=50']);
+    const accountAnswered = seen.indexOf('response /api/users/me');
+    expect(accountAnswered).toBeGreaterThan(-1);
+    expect(seen.indexOf(lists[0] ?? '')).toBeLessThan(accountAnswered);
+  });
+
   it('filters by priority (kept in the URL)', async () => {
     const urgent = world.ctx.unique('Server down ');
     const low = world.ctx.unique('Font too small ');
