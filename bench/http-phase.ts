@@ -38,7 +38,7 @@ export interface RunOptions {
   /** Use the database an earlier run seeded when it is unchanged (`--reuse-seed`). */
   reuseSeed?: boolean;
   /** Measures the web console against the running API after the workloads (bench/console-phase.ts). */
-  console?: (baseUrl: string, dataset: string) => Promise<ConsoleResult>;
+  console?: (baseUrl: string, dataset: string, ids: SeededIds) => Promise<ConsoleResult>;
 }
 
 /**
@@ -136,7 +136,7 @@ export async function runPostgresDataset(admin: string, dataset: Dataset, option
       { side: 'reference', baseUrl: reference.baseUrl, pid: reference.pid, database: referenceDatabase },
     ];
     const rows = await runWorkloads(dataset.label, 'postgres', targets, fixture, options);
-    const measured = options.console ? await options.console(api.baseUrl, dataset.label) : undefined;
+    const measured = options.console ? await options.console(api.baseUrl, dataset.label, ids) : undefined;
     return { rows, peakRssMb: api.peakRssMb(), seedSeconds, ...(measured ? { console: measured } : {}) };
   } finally {
     await reference.stop();

@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { barChart } from '../bench/chart.js';
 import { type ConsoleResult, runConsolePhase } from '../bench/console-phase.js';
+import type { SeededIds } from '../bench/datasets.js';
 import { type DatasetResult, type EndpointResult, runPgliteDataset, runPostgresDataset } from '../bench/http-phase.js';
 import { runMailPhase } from '../bench/mail-phase.js';
 import { full, quick } from '../bench/modes.js';
@@ -78,7 +79,8 @@ async function main() {
   // The console's budgets run on each PostgreSQL dataset after its workloads, unless left out by name.
   const measureConsole =
     !args.has('--skip-console') && (!only || only.includes('console'))
-      ? (baseUrl: string, label: string) => runConsolePhase(baseUrl, label, { ...mode.console, log })
+      ? (baseUrl: string, label: string, ids: SeededIds) =>
+          runConsolePhase(baseUrl, label, { ...mode.console, untouchable: ids.historyTicketIds, log })
       : undefined;
   // Built before any API starts: the server serves the console only when web/dist is there at start-up.
   if (measureConsole) ensureWebBuilt();
