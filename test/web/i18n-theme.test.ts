@@ -84,6 +84,29 @@ describe('languages, themes and small screens', { timeout: 90_000 }, () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it("says in Russian what someone else changed when an edit meets a 412, and the operator's own edit", async () => {
+    const id = await world.createTicket(customer, world.ctx.unique('Гонка '));
+    const page = await (await world.newContext({ locale: 'ru-RU' }, operator.token)).newPage();
+    // No live updates, so the page keeps its old version and its edit meets the 412.
+    await page.route('**/api/events/stream**', (route) => route.abort());
+    await page.goto(`/tickets/${id}`);
+    await page.getByRole('button', { name: /Приоритет/ }).waitFor(VISIBLE);
+    const changed = await world.ctx.request({
+      method: 'PATCH',
+      url: `/api/tickets/${id}`,
+      headers: operator.auth,
+      payload: { status: 'in_progress' },
+    });
+    expect(changed.status).toBe(200);
+
+    await page.getByRole('button', { name: /Приоритет/ }).click();
+    await page.getByRole('option', { name: 'Срочный' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'изменил' });
+    await alert.getByText('Статус: Открыто → В работе').waitFor(VISIBLE);
+    await alert.getByText('Ваше изменение: приоритет → Срочный').waitFor(VISIBLE);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('follows a dark system theme, passes axe (colour contrast included) in it, and switches to light', async () => {
     const subject = world.ctx.unique('Dark mode ');
     const id = await world.createTicket(customer, subject);

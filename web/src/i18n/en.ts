@@ -291,6 +291,15 @@ export const en = {
   'No deliveries yet.': 'No deliveries yet.',
   'Not redelivered': 'Not redelivered',
   Redeliver: 'Redeliver',
+  '{field}: {from} → {to}': '{field}: {from} → {to}',
+  'Subject changed': 'Subject changed',
+  'Your change: {change}': 'Your change: {change}',
+  'status → {value}': 'status → {value}',
+  'priority → {value}': 'priority → {value}',
+  'assignee → {value}': 'assignee → {value}',
+  'group → {value}': 'group → {value}',
+  'add tag {tags}': 'add tag {tags}',
+  'remove tag {tags}': 'remove tag {tags}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -288,4 +288,13 @@ export const ru: Record<MessageKey, string> = {
   'No deliveries yet.': 'Доставок пока нет.',
   'Not redelivered': 'Не доставлено повторно',
   Redeliver: 'Доставить повторно',
+  '{field}: {from} → {to}': '{field}: {from} → {to}',
+  'Subject changed': 'Тема изменена',
+  'Your change: {change}': 'Ваше изменение: {change}',
+  'status → {value}': 'статус → {value}',
+  'priority → {value}': 'приоритет → {value}',
+  'assignee → {value}': 'исполнитель → {value}',
+  'group → {value}': 'группа → {value}',
+  'add tag {tags}': 'добавить тег {tags}',
+  'remove tag {tags}': 'убрать тег {tags}',
 };

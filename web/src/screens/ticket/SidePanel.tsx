@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Button, Input, Label, Tag, TagGroup, TagList, TextField } from 'react-aria-components';
 import { ApiError, api, detailOf, type Ticket } from '../../api/client';
-import { useT } from '../../i18n';
+import { type MessageKey, type Translate, useT } from '../../i18n';
 import { OptionSelect, PRIORITY_OPTIONS, STATUS_OPTIONS } from '../StatusSelect';
 import { useGroups, useStaff } from './data';
 
@@ -25,40 +25,49 @@ const LABEL: Record<string, string> = Object.fromEntries(
   [...STATUS_OPTIONS, ...PRIORITY_OPTIONS].map((option) => [option.id, option.label]),
 );
 
-/** What differs between the version an edit was made on and the current one, as lines for a person. */
-export function differences(before: Ticket, after: Ticket): string[] {
+/**
+ * What differs between the version an edit was made on and the current one, as lines for a person, in the
+ * console's language.
+ */
+export function differences(before: Ticket, after: Ticket, t: Translate): string[] {
   const lines: string[] = [];
-  if (before.status !== after.status) lines.push(`Status: ${LABEL[before.status]} → ${LABEL[after.status]}`);
-  if (before.priority !== after.priority) {
-    lines.push(`Priority: ${LABEL[before.priority]} → ${LABEL[after.priority]}`);
-  }
+  const line = (field: MessageKey, from: string, to: string) =>
+    lines.push(t('{field}: {from} → {to}', { field: t(field), from, to }));
+  const label = (value: string) => t.text(LABEL[value] ?? value);
+  if (before.status !== after.status) line('Status', label(before.status), label(after.status));
+  if (before.priority !== after.priority) line('Priority', label(before.priority), label(after.priority));
   if ((before.operator?.id ?? null) !== (after.operator?.id ?? null)) {
-    lines.push(`Assignee: ${before.operator?.username ?? 'Unassigned'} → ${after.operator?.username ?? 'Unassigned'}`);
+    line('Assignee', before.operator?.username ?? t('Unassigned'), after.operator?.username ?? t('Unassigned'));
   }
   if ((before.group?.id ?? null) !== (after.group?.id ?? null)) {
-    lines.push(`Group: ${before.group?.name ?? 'None'} → ${after.group?.name ?? 'None'}`);
+    line('Group', before.group?.name ?? t('None'), after.group?.name ?? t('None'));
   }
   if (before.tags.join(',') !== after.tags.join(',')) {
-    lines.push(`Tags: ${before.tags.join(', ') || 'none'} → ${after.tags.join(', ') || 'none'}`);
+    line('Tags', before.tags.join(', ') || t('None'), after.tags.join(', ') || t('None'));
   }
-  if (before.subject !== after.subject) lines.push('Subject changed');
+  if (before.subject !== after.subject) lines.push(t('Subject changed'));
   return lines;
 }
 
-function describeChange(change: Change, names: { users: Map<number, string>; groups: Map<number, string> }): string {
+function describeChange(
+  change: Change,
+  names: { users: Map<number, string>; groups: Map<number, string> },
+  t: Translate,
+): string {
   const parts: string[] = [];
-  if (change.status) parts.push(`status → ${LABEL[change.status]}`);
-  if (change.priority) parts.push(`priority → ${LABEL[change.priority]}`);
+  const label = (value: string) => t.text(LABEL[value] ?? value);
+  if (change.status) parts.push(t('status → {value}', { value: label(change.status) }));
+  if (change.priority) parts.push(t('priority → {value}', { value: label(change.priority) }));
   if (change.operator_id !== undefined) {
-    parts.push(
-      `assignee → ${change.operator_id === null ? 'Unassigned' : (names.users.get(change.operator_id) ?? '?')}`,
-    );
+    const value = change.operator_id === null ? t('Unassigned') : (names.users.get(change.operator_id) ?? '?');
+    parts.push(t('assignee → {value}', { value }));
   }
   if (change.group_id !== undefined) {
-    parts.push(`group → ${change.group_id === null ? 'None' : (names.groups.get(change.group_id) ?? '?')}`);
+    const value = change.group_id === null ? t('None') : (names.groups.get(change.group_id) ?? '?');
+    parts.push(t('group → {value}', { value }));
   }
-  if (change.add_tags) parts.push(`add tag ${change.add_tags.join(', ')}`);
-  if (change.remove_tags) parts.push(`remove tag ${change.remove_tags.join(', ')}`);
+  if (change.add_tags) parts.push(t('add tag {tags}', { tags: change.add_tags.join(', ') }));
+  if (change.remove_tags) parts.push(t('remove tag {tags}', { tags: change.remove_tags.join(', ') }));
   return parts.join('; ');
 }
 
@@ -97,7 +106,7 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
       if (error instanceof ApiError && error.status === 412) {
         await queryClient.refetchQueries({ queryKey: ['ticket', ticket.id] });
         const fresh = queryClient.getQueryData<{ ticket: Ticket }>(['ticket', ticket.id])?.ticket;
-        setConflict({ changed: fresh ? differences(base, fresh) : [], change: body });
+        setConflict({ changed: fresh ? differences(base, fresh, t) : [], change: body });
         void queryClient.invalidateQueries({ queryKey: ['events', ticket.id] });
       } else {
         setNotice(error.message);
@@ -207,7 +216,7 @@ export function SidePanel({ ticket, etag, actions }: { ticket: Ticket; etag: str
               ))}
             </ul>
           )}
-          <p>Your change: {describeChange(conflict.change, names)}</p>
+          <p>{t('Your change: {change}', { change: describeChange(conflict.change, names, t) })}</p>
           <div className="row">
             <Button className="primary" onPress={() => apply(conflict.change)}>
               {t('Apply my change again')}
