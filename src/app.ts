@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
+import { buildSerializerCompiler } from './lib/serialization.js';
 import { buildValidatorCompiler } from './lib/validation.js';
 import { auth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
@@ -100,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   app.setValidatorCompiler(buildValidatorCompiler());
+  app.setSerializerCompiler(buildSerializerCompiler());
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
