@@ -60,7 +60,8 @@ function decoderOf(field: unknown): Decoder | undefined {
 }
 
 /**
- * The decoder's `mapFromDriverValue`, except for `timestamp with time zone` columns in `Date` mode, whose
+ * The decoder's `mapFromDriverValue`, looked up once (an aliased table's columns are proxies, whose every
+ * property read goes through a trap), except for `timestamp with time zone` columns in `Date` mode, whose
  * text is read by `parseTimestamptz` (the same `Date` as Drizzle's `new Date(text)`, faster; a value the
  * driver already parsed passes through, as in Drizzle).
  */
@@ -68,7 +69,8 @@ function decodeWith(decoder: Decoder): (value: unknown) => unknown {
   if (is(decoder, PgTimestamp) && decoder.withTimezone) {
     return (value) => (typeof value === 'string' ? parseTimestamptz(value) : value);
   }
-  return (value) => decoder.mapFromDriverValue(value);
+  const map = decoder.mapFromDriverValue;
+  return (value) => map.call(decoder, value);
 }
 
 interface Slot {
