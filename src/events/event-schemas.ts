@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { ticketEventType } from '../db/schema.js';
+import { isoString } from '../lib/iso-date.js';
 import { Id, Nullable, PageQuery, Timestamp } from '../lib/schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import type { EventWithActor } from './event-repository.js';
@@ -37,7 +38,7 @@ export function toEventView({ event, actor }: EventWithActor, viewer: Viewer): T
     id: event.id,
     type: event.type,
     actor: actor ? toUserView(actor, viewer) : null,
-    created_at: event.createdAt.toISOString(),
+    created_at: isoString(event.createdAt),
     changes: event.changes,
     message_id: event.messageId,
   };

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { AttachmentSummary, type AttachmentSummaryView } from '../attachments/attachment-schemas.js';
 import { messageChannel } from '../db/schema.js';
+import { isoString } from '../lib/iso-date.js';
 import { Id, PageQuery, Text, Timestamp } from '../lib/schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
 import type { MessageWithAuthor } from './message-repository.js';
@@ -42,7 +43,7 @@ export function toMessageView(
     text: message.text,
     internal: message.internal,
     channel: message.channel,
-    created_at: message.createdAt.toISOString(),
+    created_at: isoString(message.createdAt),
     author: toUserView(author, viewer),
     attachments: files,
   };

@@ -2,6 +2,7 @@ import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Caller } from '../access/caller.js';
+import { VerifiedTokens } from '../auth/verified-tokens.js';
 import type { Config } from '../config.js';
 import { errors } from '../lib/errors.js';
 
@@ -45,14 +46,22 @@ export const auth = fp(
     });
     app.decorateRequest('caller', null);
 
+    // Signature and expiry of each exact header, once per token (auth/verified-tokens.ts); the account is
+    // still checked on every request.
+    const verified = new VerifiedTokens();
     const verifyToken = async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       if (!header || !/^bearer\s+\S/i.test(header)) throw errors.notAuthenticated();
-      let claims: unknown;
-      try {
-        claims = await request.jwtVerify();
-      } catch {
-        throw errors.invalidToken();
+      let claims: unknown = verified.get(header);
+      if (claims === undefined) {
+        try {
+          claims = await request.jwtVerify();
+        } catch {
+          throw errors.invalidToken();
+        }
+        verified.remember(header, claims);
+      } else {
+        request.user = claims as typeof request.user;
       }
       request.caller = app.services.callers.fromClaims(claims);
     };

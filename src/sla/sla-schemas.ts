@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { type SlaPolicyRow, ticketPriority } from '../db/schema.js';
+import { isoString } from '../lib/iso-date.js';
 import { Id, Nullable, Text, Timestamp } from '../lib/schemas.js';
 
 /** The contract of SLA policies (targets per priority) and of a ticket's `sla`. */
@@ -133,9 +134,9 @@ export function toTicketSlaView(row: TicketSlaColumns): TicketSlaView | null {
   if (row.slaPolicyId === null || !row.slaFirstResponseDueAt || !row.slaResolutionDueAt) return null;
   return {
     policy_id: row.slaPolicyId,
-    first_response_due_at: row.slaFirstResponseDueAt.toISOString(),
-    resolution_due_at: row.slaResolutionDueAt.toISOString(),
-    first_responded_at: row.slaFirstRespondedAt?.toISOString() ?? null,
+    first_response_due_at: isoString(row.slaFirstResponseDueAt),
+    resolution_due_at: isoString(row.slaResolutionDueAt),
+    first_responded_at: row.slaFirstRespondedAt ? isoString(row.slaFirstRespondedAt) : null,
     breached: breachedOf(row),
   };
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { ticketPriority, ticketStatus } from '../db/schema.js';
+import { isoString } from '../lib/iso-date.js';
 import { Id, Nullable, PageQuery, Text, Timestamp } from '../lib/schemas.js';
 import { TicketSla, toTicketSlaView } from '../sla/sla-schemas.js';
 import { toUserView, User, type Viewer } from '../users/user-schemas.js';
@@ -106,8 +107,8 @@ export function toTicketView({ ticket, creator, operator, group }: TicketWithPeo
     subject: ticket.subject,
     description: ticket.description,
     status: ticket.status,
-    created_at: ticket.createdAt.toISOString(),
-    updated_at: ticket.updatedAt.toISOString(),
+    created_at: isoString(ticket.createdAt),
+    updated_at: isoString(ticket.updatedAt),
     creator: toUserView(creator, viewer),
     operator: operator ? toUserView(operator, viewer) : null,
     priority: ticket.priority,

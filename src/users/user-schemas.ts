@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { type Standing, standingOf } from '../access/caller.js';
 import { userRole } from '../db/schema.js';
+import { isoString } from '../lib/iso-date.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../lib/password-policy.js';
 import { Id, PageQuery, Timestamp } from '../lib/schemas.js';
 import { NO_NUL } from '../lib/validation.js';
@@ -110,7 +111,7 @@ export function toUserView(row: PublicUserRow, viewer?: Viewer): UserView {
     role: row.role,
     is_active: row.isActive,
     email_verified: row.emailVerifiedAt !== null,
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
+    created_at: isoString(row.createdAt),
+    updated_at: isoString(row.updatedAt),
   };
 }

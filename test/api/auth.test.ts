@@ -125,17 +125,24 @@ describe('tokens', () => {
     expect(relogin.status).toBe(200);
   });
 
-  it('stop working when the user is deactivated', async () => {
+  it('stop working when the user is deactivated, though the token is valid and was just accepted', async () => {
     const bob = await ctx.newUser('operator');
     const admin = await ctx.newUser('admin');
+    // Accepted first, so this process has verified (and remembered) the token before the account changes.
+    for (const url of ['/api/tickets', '/api/users/me']) {
+      expect((await ctx.request({ method: 'GET', url, headers: bob.auth })).status).toBe(200);
+    }
     await ctx.request({
       method: 'PATCH',
       url: `/api/users/${bob.user.id}`,
       headers: admin.auth,
       payload: { is_active: false },
     });
-    const res = await ctx.request({ method: 'GET', url: '/api/tickets', headers: bob.auth });
-    expect(res.status).toBe(401);
+    for (const url of ['/api/tickets', '/api/users/me']) {
+      const res = await ctx.request({ method: 'GET', url, headers: bob.auth });
+      expect(res.status, url).toBe(401);
+      expect(res.body).toEqual({ detail: 'Could not validate credentials' });
+    }
   });
 
   it('are required on protected routes', async () => {
