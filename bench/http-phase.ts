@@ -4,6 +4,7 @@ import type { ConsoleResult } from './console-phase.js';
 import { type Dataset, type SeededIds, seedPglite, seedPostgres } from './datasets.js';
 import { compare, type Summary, type Target, type Timing } from './load.js';
 import { ServerProcess } from './processes.js';
+import { checkSameAnswers } from './same-answers.js';
 import { BENCH_PASSWORD, benchCustomer, benchOperator } from './seed.js';
 import { round } from './stats.js';
 import { type Fixture, workloads } from './workloads.js';
@@ -92,6 +93,7 @@ async function runWorkloads(
     (workload) => !options.only?.length || options.only.some((part) => workload.name.includes(part)),
   );
   for (const workload of chosen) {
+    await checkSameAnswers(targets, workload, fixture);
     const summaries = await compare(targets, workload, fixture, options.timing);
     const ours = summaries.get('ours');
     if (!ours) throw new Error(`${workload.name}: no measurement of our API`);

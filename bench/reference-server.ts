@@ -9,6 +9,8 @@
  * `creator_id` in the query string for a customer's own list (the API takes both from the token instead);
  * `operator_id` stands for the API's `assignee=me`. Lists also take `tag`, `group_id` and `q` (staff's search).
  * Like the API, creating a ticket or a message records its event (`ticket_events`) in the same statement.
+ * Its objects carry the same fields as the API's, read from the same tables (a ticket's triage, group, merge
+ * and SLA; a user's `email_verified`; a message's files): only the envelope `{data, message, meta}` is left out.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
@@ -19,11 +21,18 @@ pool.on('error', () => undefined);
 const person = (alias: string, prefix: string) =>
   `${alias}.id AS ${prefix}_id, ${alias}.email AS ${prefix}_email, ${alias}.username AS ${prefix}_username, ` +
   `${alias}.role AS ${prefix}_role, ${alias}.is_active AS ${prefix}_active, ` +
+  `${alias}.email_verified_at IS NOT NULL AS ${prefix}_verified, ` +
   `${alias}.created_at AS ${prefix}_created, ${alias}.updated_at AS ${prefix}_updated`;
 
+// The ticket as the API answers it to staff: the seed's fields, then triage (priority, tags, group), merge
+// and SLA. A reference that answered less would measure the payload, not the API's overhead.
 const ticketColumns = `t.id, t.subject, t.description, t.status, t.created_at, t.updated_at,
+  t.priority, t.tags, t.merged_into_id, g.id AS g_id, g.name AS g_name,
+  t.sla_policy_id, t.sla_first_response_due_at, t.sla_resolution_due_at, t.sla_first_responded_at,
+  t.sla_first_response_breached_at, t.sla_resolution_breached_at,
   ${person('c', 'c')}, ${person('o', 'o')}`;
-const ticketJoins = 'JOIN users c ON c.id = t.creator_id LEFT JOIN users o ON o.id = t.operator_id';
+const ticketJoins =
+  'JOIN users c ON c.id = t.creator_id LEFT JOIN users o ON o.id = t.operator_id LEFT JOIN groups g ON g.id = t.group_id';
 
 type Row = Record<string, unknown>;
 
@@ -46,6 +55,7 @@ function personOf(row: Row, prefix: string) {
     username: row[`${prefix}_username`],
     role: row[`${prefix}_role`],
     is_active: row[`${prefix}_active`],
+    email_verified: row[`${prefix}_verified`],
     created_at: row[`${prefix}_created`],
     updated_at: row[`${prefix}_updated`],
   };
@@ -61,10 +71,31 @@ function ticketOf(row: Row) {
     updated_at: row.updated_at,
     creator: personOf(row, 'c'),
     operator: personOf(row, 'o'),
+    priority: row.priority,
+    tags: row.tags,
+    group: row.g_id === null ? null : { id: row.g_id, name: row.g_name },
+    merged_into_id: row.merged_into_id,
+    sla: slaOf(row),
   };
 }
 
-function messageOf(row: Row) {
+function slaOf(row: Row) {
+  if (row.sla_policy_id === null || row.sla_first_response_due_at === null || row.sla_resolution_due_at === null) {
+    return null;
+  }
+  const breached: string[] = [];
+  if (row.sla_first_response_breached_at !== null) breached.push('first_response');
+  if (row.sla_resolution_breached_at !== null) breached.push('resolution');
+  return {
+    policy_id: row.sla_policy_id,
+    first_response_due_at: row.sla_first_response_due_at,
+    resolution_due_at: row.sla_resolution_due_at,
+    first_responded_at: row.sla_first_responded_at,
+    breached,
+  };
+}
+
+function messageOf(row: Row, files: Row[] = []) {
   return {
     id: row.id,
     ticket_id: row.ticket_id,
@@ -73,6 +104,7 @@ function messageOf(row: Row) {
     channel: row.channel,
     created_at: row.created_at,
     author: personOf(row, 'a'),
+    attachments: files.filter((file) => file.message_id === row.id).map(({ message_id: _, ...file }) => file),
   };
 }
 
@@ -114,12 +146,25 @@ async function getTicket(id: number) {
 async function listMessages(ticketId: number, query: URLSearchParams) {
   const limit = Number(query.get('limit') ?? 50);
   const { rows } = await run(
-    `SELECT m.id, m.ticket_id, m.text, m.internal, m.channel, m.created_at, ${person('a', 'a')}
+    `SELECT m.id, m.ticket_id, m.text, m.internal, m.channel, m.created_at, ${person('a', 'a')},
+       EXISTS (SELECT 1 FROM attachments f WHERE f.message_id = m.id) AS has_files
      FROM messages m JOIN users a ON a.id = m.author_id WHERE m.ticket_id = $1
      ORDER BY m.created_at, m.id LIMIT ${limit + 1}`,
     [ticketId],
   );
-  return rows.slice(0, limit).map(messageOf);
+  const page = rows.slice(0, limit);
+  // As the API: a page whose messages came with no files skips the files' query.
+  const withFiles = page.filter((row) => row.has_files).map((row) => row.id);
+  const files = withFiles.length
+    ? (
+        await run(
+          `SELECT message_id, id, filename, content_type, size FROM attachments
+           WHERE message_id = ANY($1::int[]) ORDER BY id`,
+          [withFiles],
+        )
+      ).rows
+    : [];
+  return page.map((row) => messageOf(row, files));
 }
 
 /** A ticket's history, oldest first: events with their actor, in id order (the index on (ticket_id, id)). */
