@@ -1,9 +1,10 @@
 import type { Db } from '../db/client.js';
+import type { SlaPolicyRow, TicketPriority, TicketRow } from '../db/schema.js';
 import { eventRepository as events } from '../events/event-repository.js';
 import { addBusinessMinutes } from './business-hours.js';
 import { slaPolicyRepository as policies } from './sla-policy-repository.js';
 import { breachedOf } from './sla-schemas.js';
-import { type SlaValues, ticketSlaRepository as slaRows } from './ticket-sla-repository.js';
+import { type SlaClock, type SlaValues, ticketSlaRepository as slaRows } from './ticket-sla-repository.js';
 
 /**
  * A ticket's SLA, kept in its row (schema.ts): due times computed here (business hours need Intl, so in
@@ -23,36 +24,56 @@ export async function refreshTicketSla(
 ): Promise<SlaValues | undefined> {
   const clock = await slaRows.clockOf(db, id);
   if (!clock) return undefined;
-  const policy = await policies.forPriority(db, clock.priority);
+  const values = slaValues(clock, await policies.forPriority(db, clock.priority), options);
+  await slaRows.write(db, id, values);
+  return values;
+}
+
+/**
+ * The policy a new ticket of `priority` runs under, looked up before it is written: a desk without one
+ * opens its tickets in one statement, with no transaction and nothing more to write.
+ */
+export function slaPolicyFor(db: Db, priority: TicketPriority): Promise<SlaPolicyRow | undefined> {
+  return policies.forPriority(db, priority);
+}
+
+/**
+ * The due times of a ticket just inserted under `policy`, written in the insert's transaction: the row
+ * itself is the clock (its `created_at` is the transaction's `now()`), so nothing is read again.
+ */
+export async function startTicketSla(db: Db, ticket: TicketRow, policy: SlaPolicyRow): Promise<SlaValues> {
+  const values = slaValues({ ...ticket, now: ticket.createdAt }, policy, {});
+  await slaRows.write(db, ticket.id, values);
+  return values;
+}
+
+/** The SLA columns for a ticket at `clock` under `policy` (none: no targets). */
+function slaValues(clock: SlaClock, policy: SlaPolicyRow | undefined, options: { restartResolution?: boolean }) {
   const resolutionStartedAt = options.restartResolution ? clock.now : (clock.slaResolutionStartedAt ?? clock.createdAt);
-  let values: SlaValues;
   if (!policy) {
-    values = {
+    return {
       slaPolicyId: null,
       slaFirstResponseDueAt: null,
       slaResolutionStartedAt: resolutionStartedAt,
       slaResolutionDueAt: null,
       slaFirstResponseBreachedAt: null,
       slaResolutionBreachedAt: null,
-    };
-  } else {
-    const hours = policy.businessHours;
-    const firstDue = addBusinessMinutes(clock.createdAt, policy.firstResponseMinutes, hours);
-    const resolutionDue = addBusinessMinutes(resolutionStartedAt, policy.resolutionMinutes, hours);
-    const stillMissed = (due: Date, at: Date | null) => (at && due <= clock.now ? at : null);
-    values = {
-      slaPolicyId: policy.id,
-      slaFirstResponseDueAt: firstDue,
-      slaResolutionStartedAt: resolutionStartedAt,
-      slaResolutionDueAt: resolutionDue,
-      slaFirstResponseBreachedAt: stillMissed(firstDue, clock.slaFirstResponseBreachedAt),
-      slaResolutionBreachedAt: options.restartResolution
-        ? null
-        : stillMissed(resolutionDue, clock.slaResolutionBreachedAt),
-    };
+    } satisfies SlaValues;
   }
-  await slaRows.write(db, id, values);
-  return values;
+  const hours = policy.businessHours;
+  const firstDue = addBusinessMinutes(clock.createdAt, policy.firstResponseMinutes, hours);
+  const resolutionDue = addBusinessMinutes(resolutionStartedAt, policy.resolutionMinutes, hours);
+  const stillMissed = (due: Date, at: Date | null) => (at && due <= clock.now ? at : null);
+  return {
+    slaPolicyId: policy.id,
+    slaFirstResponseDueAt: firstDue,
+    slaResolutionStartedAt: resolutionStartedAt,
+    slaResolutionDueAt: resolutionDue,
+    slaFirstResponseBreachedAt: stillMissed(firstDue, clock.slaFirstResponseBreachedAt),
+    slaResolutionBreachedAt: options.restartResolution
+      ? null
+      : stillMissed(resolutionDue, clock.slaResolutionBreachedAt),
+  } satisfies SlaValues;
 }
 
 /** Tickets whose breaches one sweep records at most (a backlog is worked through a minute at a time). */

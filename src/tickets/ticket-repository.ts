@@ -25,6 +25,7 @@ import { orderAndLimit, preparedByShape } from '../db/prepared.js';
 import {
   groups,
   messageChannel,
+  slaPolicies,
   type TicketPriority,
   type TicketRow,
   type TicketStatus,
@@ -118,7 +119,16 @@ function selectWithPeople(db: Db) {
     .leftJoin(groups, eq(groups.id, tickets.groupId));
 }
 
-const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'any', name) => {
+/**
+ * `unless_sla`: the ticket is inserted only while no SLA policy covers its priority, so a desk without SLA
+ * opens a ticket in this one statement; under a policy nothing is written and the service opens it again,
+ * `any` way, in a transaction that also writes its due times (computed in code: business hours).
+ */
+type InsertOwnShape = 'any' | 'unless_sla';
+
+const insertOwnStatement = preparedByShape('ticket_insert_own', (db, shape: InsertOwnShape, name) => {
+  const newPriority = sql`${sql.placeholder('priority')}::${sql.identifier(ticketPriority.enumName)}`;
+  const noPolicy = sql`not exists (select 1 from ${slaPolicies} where ${slaPolicies.priority} = ${newPriority} or ${slaPolicies.priority} is null)`;
   const inserted = insertFromSelect(
     db,
     tickets,
@@ -135,9 +145,8 @@ const insertOwnStatement = preparedByShape('ticket_insert_own', (db, _shape: 'an
     sql`select ${sql.placeholder('subject')}::text, ${sql.placeholder('description')}::text,
       ${sql.placeholder('callerId')}::integer, ${sql.placeholder('idempotencyKey')}::text,
       ${sql.placeholder('channel')}::${sql.identifier(messageChannel.enumName)},
-      ${sql.placeholder('priority')}::${sql.identifier(ticketPriority.enumName)}, ${sql.placeholder('tags')}::text[],
-      ${sql.placeholder('groupId')}::integer
-    where ${callerActs(db, undefined)}`,
+      ${newPriority}, ${sql.placeholder('tags')}::text[], ${sql.placeholder('groupId')}::integer
+    where ${callerActs(db, undefined)}${shape === 'unless_sla' ? sql` and ${noPolicy}` : sql``}`,
   );
   // Its history begins in the same statement: no ticket without its `ticket.created`.
   const created = eventsFromSelect(
@@ -220,10 +229,16 @@ export const ticketRepository = {
 
   /**
    * A ticket the caller opens for themselves, in one statement that also checks that the caller may act
-   * (ticket-access.ts); returns it with its creator, or nothing when the caller may not act.
+   * (ticket-access.ts); returns it with its creator, or nothing when the caller may not act (or, as
+   * `unless_sla`, when an SLA policy covers its priority).
    */
-  async insertOwn(db: Db, caller: Caller, values: NewOwnTicket): Promise<TicketWithPeople | undefined> {
-    const [row] = await insertOwnStatement(db, 'any').execute({
+  async insertOwn(
+    db: Db,
+    caller: Caller,
+    values: NewOwnTicket,
+    shape: InsertOwnShape = 'any',
+  ): Promise<TicketWithPeople | undefined> {
+    const [row] = await insertOwnStatement(db, shape).execute({
       priority: 'normal',
       tags: [],
       groupId: null,

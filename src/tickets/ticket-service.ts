@@ -10,7 +10,7 @@ import { groupRepository as groups } from '../groups/group-repository.js';
 import { DomainError, errors } from '../lib/errors.js';
 import { checkHourlyLimit, HOUR_MS } from '../lib/hourly-limit.js';
 import type { Page } from '../lib/schemas.js';
-import { refreshTicketSla } from '../sla/ticket-sla.js';
+import { refreshTicketSla, slaPolicyFor, startTicketSla } from '../sla/ticket-sla.js';
 import { userRepository as users } from '../users/user-repository.js';
 import type { Viewer } from '../users/user-schemas.js';
 import { normalizeTag, normalizeTags } from './tags.js';
@@ -83,9 +83,10 @@ export class TicketService {
         return await this.createFor(caller, input.creator_id, values);
       }
       await this.checkLimit(caller);
-      const own = await this.db.transaction((tx) => this.open(tx, caller, { ...values, channel: 'api' }));
+      const own = await this.open(this.db, caller, { ...values, channel: 'api' });
       // The only person in it is the caller (its creator): nothing to hide from them but staff's own (its SLA).
-      const as: Standing = isStaff(await caller.user()) ? 'staff' : 'customer';
+      // Their role comes with the ticket, read by the statement that checked they may act: no second query.
+      const as: Standing = isStaff(own.creator) ? 'staff' : 'customer';
       return { view: toTicketView(own, { ...this.viewer(as), standing: as }), version: own.ticket.version };
     } catch (error) {
       if (rowKey && isUniqueViolation(error, 'tickets_idempotency_key_key')) {
@@ -119,13 +120,24 @@ export class TicketService {
 
   /**
    * A ticket `creator` opens for themselves, through any channel (the API, a mail): the one way tickets
-   * begin. One statement that also checks the creator may act; `db` may be the channel's transaction.
+   * begin. One statement that also checks the creator may act and records `ticket.created`, written only
+   * while no SLA policy covers its priority (a desk without SLA pays nothing more); under a policy, or when
+   * the creator may not act, the ticket is opened in a transaction that writes its due times too (`db` may
+   * already be the channel's).
    */
   async open(db: Db, creator: Caller, values: NewOwnTicket): Promise<TicketWithPeople> {
-    const opened = await tickets.insertOwn(db, creator, values);
-    if (!opened) throw errors.invalidToken();
-    const sla = await refreshTicketSla(db, opened.ticket.id);
-    return { ...opened, ticket: { ...opened.ticket, ...sla } };
+    const opened = await tickets.insertOwn(db, creator, values, 'unless_sla');
+    if (opened) return opened;
+    return db.transaction(async (tx) => {
+      const policy = await slaPolicyFor(tx, values.priority ?? 'normal');
+      const underPolicy = await tickets.insertOwn(tx, creator, values);
+      if (!underPolicy) throw errors.invalidToken();
+      if (!policy) return underPolicy;
+      return {
+        ...underPolicy,
+        ticket: { ...underPolicy.ticket, ...(await startTicketSla(tx, underPolicy.ticket, policy)) },
+      };
+    });
   }
 
   /**
@@ -140,9 +152,10 @@ export class TicketService {
     if (!isStaff(await caller.user())) throw errors.forbidden('Only operators can open tickets for other users');
     const creator = await users.findById(this.db, creatorId);
     if (!creator?.isActive) throw errors.creatorNotFound(creatorId);
+    const policy = await slaPolicyFor(this.db, values.priority ?? 'normal');
     const ticket = await this.db.transaction(async (tx) => {
       const inserted = await tickets.insert(tx, { ...values, creatorId: creator.id }, caller.id);
-      await refreshTicketSla(tx, inserted.id);
+      if (policy) await startTicketSla(tx, inserted, policy);
       return inserted;
     });
     const found = await tickets.findWithPeople(this.db, ticket.id);
