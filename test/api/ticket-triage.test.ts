@@ -148,6 +148,35 @@ describe('priority, tags and group on tickets', () => {
     expect(staffList.body.data.map((t) => t.id)).toEqual([own.body.data.id]);
   });
 
+  it('refuses staff filters to an operator made a customer, though this process last saw them as staff', async () => {
+    const admin = await ctx.newUser('admin');
+    const demoted = await ctx.newUser('operator');
+    const own = await create(demoted, { tags: ['was-staff'] });
+    const tagged = '/api/tickets?tag=was-staff';
+    // Seen as staff: their staff-filtered lists run at once, full or empty.
+    const before = await ctx.request<Page<TicketView>>({ method: 'GET', url: tagged, headers: demoted.auth });
+    expect(before.body.data.map((t) => t.id)).toEqual([own.body.data.id]);
+    const empty = await ctx.request<Page<TicketView>>({
+      method: 'GET',
+      url: '/api/tickets?tag=nothing-here',
+      headers: demoted.auth,
+    });
+    expect([empty.status, empty.body.data]).toEqual([200, []]);
+    const changed = await ctx.request({
+      method: 'PATCH',
+      url: `/api/users/${demoted.user.id}`,
+      headers: admin.auth,
+      payload: { role: 'customer' },
+    });
+    expect(changed.status).toBe(200);
+    // The token still names them; the statement checks the role, and the account decides: 403, no rows.
+    for (const url of [tagged, `/api/tickets?group_id=${groupId}`, '/api/tickets?sla=breached']) {
+      const res = await ctx.request({ method: 'GET', url, headers: demoted.auth });
+      expect(res.status, url).toBe(403);
+      expect(JSON.stringify(res.body), url).not.toContain('was-staff');
+    }
+  });
+
   it('drops a ticket from its group when the group is deleted', async () => {
     const [doomed] = await ctx.db.insert(groups).values({ name: 'Doomed' }).returning();
     const doomedId = (doomed as { id: number }).id;
