@@ -75,6 +75,26 @@ async function backendCpuMs(database: Target['database']): Promise<Map<number, n
   }
 }
 
+/**
+ * Cancels the statements a side still runs after its round: requests autocannon stopped waiting for, whose
+ * answers no one counts. Left running (the reference's search of a common word takes seconds of database
+ * CPU), they would load the other side's round on the same cores.
+ */
+async function cancelLeftovers(database: Target['database']): Promise<void> {
+  if (!database) return;
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query(
+      `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+       WHERE application_name = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
+      [database.applicationName],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 /** CPU the backends used between two readings; a backend that connected in between counts from zero. */
 function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
@@ -104,6 +124,7 @@ async function measure(
   const result = await run;
   const cpuAfter = cpuMs(target.pid);
   const dbAfter = await backendCpuMs(target.database);
+  await cancelLeftovers(target.database);
   const ok = Math.max(1, result['2xx']);
   return {
     rps: round(result['2xx'] / result.duration),
