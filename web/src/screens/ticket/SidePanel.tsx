@@ -25,6 +25,9 @@ const LABEL: Record<string, string> = Object.fromEntries(
   [...STATUS_OPTIONS, ...PRIORITY_OPTIONS].map((option) => [option.id, option.label]),
 );
 
+/** A status's or priority's label in the console's language. */
+const labelOf = (value: string, t: Translate) => t.text(LABEL[value] ?? value);
+
 /**
  * What differs between the version an edit was made on and the current one, as lines for a person, in the
  * console's language.
@@ -33,7 +36,7 @@ export function differences(before: Ticket, after: Ticket, t: Translate): string
   const lines: string[] = [];
   const line = (field: MessageKey, from: string, to: string) =>
     lines.push(t('{field}: {from} → {to}', { field: t(field), from, to }));
-  const label = (value: string) => t.text(LABEL[value] ?? value);
+  const label = (value: string) => labelOf(value, t);
   if (before.status !== after.status) line('Status', label(before.status), label(after.status));
   if (before.priority !== after.priority) line('Priority', label(before.priority), label(after.priority));
   if ((before.operator?.id ?? null) !== (after.operator?.id ?? null)) {
@@ -55,9 +58,8 @@ function describeChange(
   t: Translate,
 ): string {
   const parts: string[] = [];
-  const label = (value: string) => t.text(LABEL[value] ?? value);
-  if (change.status) parts.push(t('status → {value}', { value: label(change.status) }));
-  if (change.priority) parts.push(t('priority → {value}', { value: label(change.priority) }));
+  if (change.status) parts.push(t('status → {value}', { value: labelOf(change.status, t) }));
+  if (change.priority) parts.push(t('priority → {value}', { value: labelOf(change.priority, t) }));
   if (change.operator_id !== undefined) {
     const value = change.operator_id === null ? t('Unassigned') : (names.users.get(change.operator_id) ?? '?');
     parts.push(t('assignee → {value}', { value }));
