@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyError,
@@ -63,6 +65,30 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
 }
 
 /**
+ * A request Node's HTTP parser refuses before Fastify sees it (bytes that are not a request line, a raw
+ * non-ASCII URL, headers over the limit, one that arrived too slowly) is answered in the API's error shape,
+ * `{"detail": …}`, not Fastify's own `{"error", "message", "statusCode"}`; the codes are Fastify's (408, 431,
+ * else 400). The connection is closed: what follows on it cannot be trusted to be a request.
+ */
+function clientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request timeout']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request headers too large']
+        : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/**
  * Fastify takes addresses and `true` as they are, but a hop count (which it no longer honours: the peer
  * at the last hop is trusted whoever it is) becomes the rule Express and proxy-addr give it: believe the
  * last `hops` entries. Safe only when the API can be reached through the proxies alone (see TRUST_PROXY).
@@ -95,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: routerError,
+    clientErrorHandler: clientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Only JSON (and forms on the login route): anything else is a 415, not a body for the schema to guess at.

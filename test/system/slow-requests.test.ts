@@ -59,6 +59,7 @@ describe('slow requests', () => {
     const result = await drip(head, body, 8_000);
     expect(result.closed).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(result.answer).toMatch(/\r\n\r\n\{"detail":"Request timeout"\}$/);
     // The limit, plus Node's check interval (half the headers timeout here), plus slack.
     expect(result.ms).toBeLessThan(2_000 + 500 + 1_000);
     expect(result.ms).toBeGreaterThanOrEqual(1_900);
