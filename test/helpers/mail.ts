@@ -93,6 +93,12 @@ export async function mailQueueEmpty(stack: MailStack): Promise<boolean> {
   }
 }
 
+/** Dovecot's count of `user`'s open IMAP sessions (`doveadm who`): what a provider's session cap counts. */
+export async function dovecotImapSessions(stack: MailStack, user: string): Promise<number> {
+  const { stdout } = await run(stack.doveadm, ['who', '-1', user], { env: { ...process.env, ...stack.env } });
+  return stdout.split('\n').filter((line) => line.includes(user) && line.includes('imap')).length;
+}
+
 /** A fresh address per test file: any address at the stack's domain is a mailbox. */
 export function newAddress(stack: MailStack, prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}@${stack.domain}`;

@@ -1,16 +1,21 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { establishedRemotePorts, freePort, ManagedProcess, nodeLeaf, sleep } from '../../../scripts/soak/proc.js';
 import { SoakRedis } from '../../../scripts/soak/services.js';
 import { MailboxWatcher } from '../../../src/email/inbound/mailbox-watcher.js';
 import type { TicketView } from '../../../src/tickets/ticket-schemas.js';
 import { type Page, TestContext, type TestUser } from '../../helpers/context.js';
-import { deliverRaw, type MailStack, mailEnv, newAddress, startMailStack } from '../../helpers/mail.js';
+import {
+  deliverRaw,
+  dovecotImapSessions,
+  type MailStack,
+  mailEnv,
+  newAddress,
+  startMailStack,
+} from '../../helpers/mail.js';
 import { waitUntil } from '../../helpers/wait.js';
 import type { MailboxView } from './desk.js';
 
@@ -22,7 +27,6 @@ import type { MailboxView } from './desk.js';
  */
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const run = promisify(execFile);
 
 let stack: MailStack;
 let redis: SoakRedis;
@@ -77,10 +81,7 @@ function sessions(): number[] {
 }
 
 /** Dovecot's count of the support user's IMAP sessions. */
-async function dovecotSessions(): Promise<number> {
-  const { stdout } = await run(stack.doveadm, ['who', '-1', support], { env: { ...process.env, ...stack.env } });
-  return stdout.split('\n').filter((line) => line.includes(support) && line.includes('imap')).length;
-}
+const dovecotSessions = () => dovecotImapSessions(stack, support);
 
 /** Exactly one IMAP session in all, from one worker; holds for a second (not a moment between two). */
 async function watchedOnce(timeoutMs: number): Promise<ManagedProcess> {
