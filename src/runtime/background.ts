@@ -21,7 +21,7 @@ export class Background {
     private readonly deps: JobDependencies & {
       mailSender: { close(): void };
       /** A process that can send mail says so in the database, for the processes that cannot. */
-      mailChannel: { announce(): Promise<void> };
+      mailChannel: { announce(): Promise<void>; reportAtStart(): Promise<void> };
     },
     readonly watcher: MailboxWatcher | undefined,
     private readonly log: FastifyBaseLogger,
@@ -37,6 +37,7 @@ export class Background {
   /** Checks the job registry (a declared job without a handler stops start-up), then starts. */
   async start(): Promise<void> {
     await this.deps.mailChannel.announce();
+    await this.deps.mailChannel.reportAtStart();
     const intervals = { [sweepSlaJob.name]: this.config.sla.sweepIntervalMs };
     await this.jobs.start(new JobRegistry(declaredJobs, jobHandlers(this.deps), intervals));
     await this.waker?.start();

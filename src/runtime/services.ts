@@ -75,7 +75,10 @@ export function buildServices(config: Config, database: Database, log: FastifyBa
       })
     : new InProcessRunner(log.child({ component: 'jobs' }));
   const callers = new Callers(db);
-  const mailChannel = new MailChannel(config.mail, db);
+  const mailChannel = new MailChannel(config.mail, db, {
+    workersSend: Boolean(config.redisUrl),
+    log: log.child({ component: 'mail-channel' }),
+  });
   const outbox = new Outbox(config.mail, db, jobs, log.child({ component: 'outbox' }), mailChannel);
   const accounts = new AccountService(db, outbox);
   const users = new UserService(db, accounts);

@@ -325,8 +325,11 @@ describe('the README production commands', { timeout: 300_000 }, () => {
     token = ((await login.json()) as { access_token: string }).access_token;
     const me = await call<{ data: { id: number } }>(b.url, 'GET', '/api/users/me');
     expect(me.status).toBe(200);
-    // Each API said at start-up that it has no SMTP settings and who mails instead.
-    expect(a.process.lastLines(200).join('\n')).toContain('answers are mailed by a worker that has them');
+    // Each API said at start-up that it has no SMTP settings and who mails instead; started before any
+    // worker on a new database, that no worker had announced a mail channel yet.
+    const started = a.process.lastLines(200).join('\n');
+    expect(started).toContain('answers go to the outbox, and a worker that has them mails them');
+    expect(started).toContain('no worker with SMTP settings has started on this database yet');
 
     const customer = new MailClient(stack, newAddress(stack, 'ann'));
     const ticket = await ticketOpenedBy(customer, 'Printer on fire');
@@ -338,6 +341,7 @@ describe('the README production commands', { timeout: 300_000 }, () => {
       { 'x-request-id': 'production-answer' },
     );
     expect(answer.status).toBe(201);
+    expect(a.process.lastLines(200).join('\n')).toContain('mail channel found');
     await customer.waitForMail((mail) => (mail.text ?? '').includes('Mailed by a worker.'), 60_000);
     await mailSettled(a.url, ticket);
     expect(await received(customer, 'Mailed by a worker.')).toBe(1);

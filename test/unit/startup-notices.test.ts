@@ -15,7 +15,9 @@ const mail = {
   EMAIL_IMAP_USER: 'support@example.com',
   EMAIL_IMAP_PASSWORD: 'x',
   PUBLIC_URL: 'https://desk.example.com',
+  EMAIL_TRUSTED_AUTHSERV_ID: 'mx.example.com',
 };
+const onPostgres = { DATABASE_URL: 'postgres://desk@db.example.com/desk', SECRET_KEY: 'k'.repeat(48) };
 
 describe('start-up notices: every setting that turns a feature off is said once', () => {
   it('the embedded default says that mail is off and the mailbox unwatched', () => {
@@ -36,7 +38,7 @@ describe('start-up notices: every setting that turns a feature off is said once'
       {
         level: 'info',
         setting: 'smtp_host',
-        msg: 'no SMTP settings here: answers are mailed by a worker that has them (queued in the outbox until one does)',
+        msg: 'no SMTP settings here: answers go to the outbox, and a worker that has them mails them',
       },
     ]);
   });
@@ -59,5 +61,43 @@ describe('start-up notices: every setting that turns a feature off is said once'
       'api',
     );
     expect(settings(notices)).toEqual(['RATE_LIMITS', 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'TRUST_PROXY', 'PUBLIC_URL']);
+  });
+
+  it('the process that reads the mailbox says which mail rules are off: DMARC verdicts, files, acknowledgements', () => {
+    const notices = startupNotices(
+      config({
+        ...mail,
+        EMAIL_TRUSTED_AUTHSERV_ID: '',
+        EMAIL_MAX_ATTACHMENTS: '0',
+        EMAIL_AUTO_REPLY_LIMIT_PER_HOUR: '0',
+        EMAIL_ACKNOWLEDGEMENTS_PER_HOUR: '0',
+      }),
+      'api',
+    );
+    expect(notices).toEqual([
+      expect.objectContaining({ level: 'info', setting: 'EMAIL_TRUSTED_AUTHSERV_ID' }),
+      expect.objectContaining({ level: 'warn', setting: 'EMAIL_MAX_ATTACHMENTS' }),
+      expect.objectContaining({ level: 'warn', setting: 'EMAIL_AUTO_REPLY_LIMIT_PER_HOUR' }),
+      expect.objectContaining({ level: 'warn', setting: 'EMAIL_ACKNOWLEDGEMENTS_PER_HOUR' }),
+    ]);
+    // An API in front of workers reads no mailbox: the workers say it.
+    const front = { ...mail, EMAIL_TRUSTED_AUTHSERV_ID: '', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(startupNotices(config(front), 'api')).toEqual([]);
+    expect(settings(startupNotices(config(front), 'worker'))).toEqual(['EMAIL_TRUSTED_AUTHSERV_ID']);
+  });
+
+  it('a worker with RATE_LIMITS=off says the mail caps are off', () => {
+    const notices = startupNotices(
+      config({ ...mail, REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMITS: 'off' }),
+      'worker',
+    );
+    expect(notices).toEqual([
+      expect.objectContaining({ setting: 'RATE_LIMITS', msg: expect.stringContaining('mail') }),
+    ]);
+  });
+
+  it('an API on PostgreSQL without Redis says it is the only process that may serve that database', () => {
+    expect(settings(startupNotices(config({ ...mail, ...onPostgres }), 'api'))).toEqual(['REDIS_URL']);
+    expect(startupNotices(config({ ...mail, ...onPostgres, REDIS_URL: 'redis://127.0.0.1:6379' }), 'api')).toEqual([]);
   });
 });
