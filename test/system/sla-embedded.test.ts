@@ -2,18 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ManagedProcess } from '../../scripts/soak/proc.js';
+import type { ManagedProcess } from '../../scripts/soak/proc.js';
 import type { TicketView } from '../../src/tickets/ticket-schemas.js';
 import type { Ok } from '../helpers/context.js';
+import { startEmbeddedServer } from '../helpers/embedded-server.js';
 import { SseClient } from '../helpers/sse.js';
-import { waitUntil } from '../helpers/wait.js';
 
 /**
  * `npm start` as a user runs it — the real entry point, the embedded database, no Redis — runs the SLA sweep
  * in its own process: a policy of one minute, a ticket nobody answers, and its breach arrives on the stream
  * within SLA_SWEEP_INTERVAL_SECONDS of the due time. Nothing here calls the sweeper; the minute is waited.
  */
-const root = path.resolve(import.meta.dirname, '../..');
 const SWEEP_SECONDS = 1;
 const NOTICE_SLACK_MS = 5_000;
 let server: ManagedProcess;
@@ -23,26 +22,11 @@ let auth: { authorization: string };
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'sd-sla-embedded-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = ManagedProcess.start('api', path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      ADMIN_EMAIL: 'admin@example.com',
-      ADMIN_PASSWORD: 'admin-password',
-      SLA_SWEEP_INTERVAL_SECONDS: String(SWEEP_SECONDS),
-      LOG_LEVEL: 'warn',
-    },
-    logFile: path.join(dataDir, 'api.log'),
-  });
-  await waitUntil(async () => {
-    if (!server.running) throw new Error(`npm start exited:\n${server.lastLines(30).join('\n')}`);
-    return (await fetch(`${base}/api/health`)).ok;
-  }, 60_000);
+  ({ base, server } = await startEmbeddedServer(dataDir, {
+    ADMIN_EMAIL: 'admin@example.com',
+    ADMIN_PASSWORD: 'admin-password',
+    SLA_SWEEP_INTERVAL_SECONDS: String(SWEEP_SECONDS),
+  }));
   const login = await fetch(`${base}/api/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
