@@ -10,8 +10,9 @@ import { waitUntil } from '../helpers/wait.js';
 /**
  * Issue 13, point 6: a Redis outage as operators see it. An API process and a worker on a private
  * redis-server of this file (never the shared one), which the test stops and starts again: readiness says
- * 503 `Redis unavailable` meanwhile, and each Redis connection logs the outage once when it starts and once
- * when it ends (before, ~42 warnings with stack traces per worker in 5 s).
+ * 503 `Redis unavailable` meanwhile, and each process logs the outage once when it starts and once when it
+ * ends, whatever number of Redis connections it has (before, ~42 warnings with stack traces per worker in
+ * 5 s; then one pair per connection, 3 or 4 a process).
  */
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -80,18 +81,11 @@ async function readiness(url: string): Promise<{ status: number; body: unknown }
   return { status: res.status, body: await res.json() };
 }
 
-/** `msg` lines of one process, counted per Redis connection (`redis`: limits, queue, worker, lease, …). */
-function perConnection(from: string[], msg: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of parsed(from).filter((l) => l.msg === msg)) {
-    const name = String(line.redis);
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
+/** The lines of one process that say `msg`. */
+const saying = (from: string[], msg: string): LogLine[] => parsed(from).filter((line) => line.msg === msg);
 
 describe('a Redis outage', { timeout: 90_000 }, () => {
-  it('makes readiness 503 "Redis unavailable", logged once per connection, and once more when it ends', async () => {
+  it('makes readiness 503 "Redis unavailable", logged once per process, and once more when it ends', async () => {
     const before = { api: lines.api.length, worker: lines.worker.length };
     await redis.shutdown();
 
@@ -111,11 +105,8 @@ describe('a Redis outage', { timeout: 90_000 }, () => {
         .slice(before.worker)
         .filter((line) => line.includes('"level":40') || line.includes('"level":50')),
     };
-    const apiDown = perConnection(lines.api, 'redis unavailable');
-    const workerDown = perConnection(lines.worker, 'redis unavailable');
-    expect(Object.keys(apiDown).sort()).toEqual(['limits', 'queue', 'readiness']);
-    expect(Object.keys(workerDown).sort()).toEqual(['queue', 'readiness', 'worker']);
-    for (const count of [...Object.values(apiDown), ...Object.values(workerDown)]) expect(count).toBe(1);
+    expect(saying(lines.api, 'redis unavailable')).toHaveLength(1);
+    expect(saying(lines.worker, 'redis unavailable')).toHaveLength(1);
     // A few lines in all, none with a stack trace (the readiness probes' own warnings aside).
     for (const line of [...during.api, ...during.worker]) expect(line).not.toContain('"stack"');
     expect(during.worker.length).toBeLessThanOrEqual(5);
@@ -123,17 +114,15 @@ describe('a Redis outage', { timeout: 90_000 }, () => {
     await redis.start();
     await waitUntil(async () => (await readiness(`${base}/api/health/ready`)).status === 200, 30_000);
     await waitUntil(async () => (await readiness(`${workerBase}/ready`)).status === 200, 30_000);
-    const apiBack = await waitUntil(async () => {
-      const back = perConnection(lines.api, 'redis available again');
-      return Object.keys(back).length === Object.keys(apiDown).length && back;
-    }, 15_000);
-    const workerBack = await waitUntil(async () => {
-      const back = perConnection(lines.worker, 'redis available again');
-      return Object.keys(back).length === Object.keys(workerDown).length && back;
-    }, 15_000);
-    expect(apiBack).toEqual(apiDown);
-    expect(workerBack).toEqual(workerDown);
-    for (const line of parsed(lines.worker).filter((l) => l.msg === 'redis available again'))
-      expect(line.downMs).toEqual(expect.any(Number));
+    for (const from of [lines.api, lines.worker]) {
+      const back = await waitUntil(async () => {
+        const found = saying(from, 'redis available again');
+        return found.length > 0 && found;
+      }, 15_000);
+      // Once, when the last connection is back (a second would come a moment later: give it that moment).
+      await sleep(2_000);
+      expect(saying(from, 'redis available again')).toHaveLength(1);
+      expect(back[0]?.downMs).toBeGreaterThan(5_000);
+    }
   });
 });
