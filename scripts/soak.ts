@@ -26,7 +26,8 @@ import { WebhookPhase } from './soak/webhook-phase.js';
  * Afterwards every tag is counted in PostgreSQL, and the run fails (exit 1) on any loss, duplicate, non-503
  * 5xx, 503 without Retry-After, hang, missing recovery, key held by 409 past a request timeout, unclean
  * stop or runaway memory. With --with-worker, two `npm run worker` processes mail operators' answers
- * through the project's test mail stack, one is SIGKILLed mid-run, and every customer's inbox is counted;
+ * through the project's test mail stack, one is SIGKILLed mid-run, the API is restarted at 5/12 (SIGTERM,
+ * then started again on the same port, as a deploy does), and every customer's inbox is counted;
  * every new ticket is also a webhook delivery to a receiver here (scripts/soak/webhook-phase.ts), each
  * checked delivered, and acknowledged with a 2xx once.
  * Everything started is stopped at the end, also on failure and Ctrl-C. `npm run soak -- --help`.
@@ -59,6 +60,8 @@ interface Accounts {
 interface ApiWatch {
   died: string | undefined;
   stopping: boolean;
+  /** The planned restart (with workers): the old process's exit is not a death. */
+  restarting: boolean;
 }
 
 interface LoadResult {
@@ -178,10 +181,10 @@ async function signUp(
   return { operatorAccounts, customers };
 }
 
-/** A death of the API during the run aborts the load and fails the soak. */
+/** A death of the API during the run aborts the load and fails the soak (its planned restart does not). */
 function watchApi(api: ApiProcess, watch: ApiWatch, timeline: Timeline, load: CustomerLoad): void {
   void api.process.exited.then(({ code, signal }) => {
-    if (cleanups.started || watch.stopping) return;
+    if (cleanups.started || watch.stopping || watch.restarting) return;
     watch.died = `the API process exited (${signal ?? `code ${code}`}) during the run`;
     timeline.event(`FATAL: ${watch.died}`);
     load.abort();
@@ -215,7 +218,21 @@ async function runLoad(ctx: LoadContext): Promise<LoadResult> {
   stats.t0 = performance.now();
   const loadEndsAt = stats.t0 + seconds * 1000;
   const sampler = sampleMemory(api, stats);
-  const faults = new Faults(options, ctx.servers, stats, load, ctx.mail, timeline.event);
+  // With workers the API is restarted too: webhooks and mailed answers must survive it like the rest.
+  const restartable = ctx.mail
+    ? {
+        restart: async () => {
+          ctx.watch.restarting = true;
+          try {
+            return await api.restart();
+          } finally {
+            ctx.watch.restarting = false;
+            watchApi(api, ctx.watch, timeline, load);
+          }
+        },
+      }
+    : undefined;
+  const faults = new Faults(options, ctx.servers, stats, load, ctx.mail, timeline.event, restartable);
   const stopProgress = reportProgress({ stats, load, api, phase: faults.phase, loadEndsAt }, say);
 
   const faultError = await loadUnderFaults(ctx, load, faults, timeline, loadEndsAt);
@@ -425,7 +442,7 @@ async function main(): Promise<number> {
     stats,
     loadApi,
     ...accounts,
-    watch: { died: undefined, stopping: false },
+    watch: { died: undefined, stopping: false, restarting: false },
   };
   const run = await runLoad(ctx);
   if (cleanups.interrupted) return 130;

@@ -122,6 +122,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: routerError,
     clientErrorHandler: clientError,
+    // A request that arrives on a kept-alive connection while the server drains (SIGTERM) is served, with
+    // `Connection: close` so the client's next one goes elsewhere. Fastify's default answers it 503 in its
+    // own shape, {"error", "message", "statusCode"}, without Retry-After: the soak's clients saw ten of
+    // them in a restart under load.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Only JSON (and forms on the login route): anything else is a 415, not a body for the schema to guess at.

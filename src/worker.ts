@@ -42,7 +42,7 @@ closeWithGrace({ delay: 15_000 }, async ({ err, signal }) => {
   if (err) log.error({ err }, 'worker stopping after an error');
   else log.info({ signal }, 'worker stopping');
   await closeOpsServer(ops);
-  idempotency.close();
+  await idempotency.close();
   readiness.close();
   await background.close();
   await database.close();

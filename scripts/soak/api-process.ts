@@ -53,23 +53,46 @@ export function logScanner(scan: LogScan): (line: string) => void {
 
 export class ApiProcess {
   private serverPid: number | undefined;
+  private current: ManagedProcess;
 
   private constructor(
-    readonly process: ManagedProcess,
+    private readonly launch: () => ManagedProcess,
     readonly baseUrl: string,
-    /** Filled as the API logs. */
+    /** Filled as the API logs (every process it ran, restarts included). */
     readonly scan: LogScan,
-  ) {}
+  ) {
+    this.current = launch();
+  }
 
   static start(root: string, port: number, env: Record<string, string>, logFile: string): ApiProcess {
     const scan: LogScan = { errorLines: [], warnCount: 0, errorCount: 0, otherCount: 0 };
-    const child = ManagedProcess.start('api', path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
-      cwd: root,
-      env: baseEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }),
-      logFile,
-      onLine: logScanner(scan),
-    });
-    return new ApiProcess(child, `http://127.0.0.1:${port}`, scan);
+    const launch = () =>
+      ManagedProcess.start('api', path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+        cwd: root,
+        env: baseEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }),
+        logFile,
+        onLine: logScanner(scan),
+      });
+    return new ApiProcess(launch, `http://127.0.0.1:${port}`, scan);
+  }
+
+  /** The process running now (a new one after `restart`). */
+  get process(): ManagedProcess {
+    return this.current;
+  }
+
+  /**
+   * A restart as a deploy or `systemctl restart` does it: SIGTERM to the server (in-flight requests finish,
+   * new connections are refused), then the same command again on the same port. Resolves with the old
+   * process's exit once the new one answers.
+   */
+  async restart(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+    const old = this.current;
+    await old.stop('SIGTERM', 10_000);
+    this.serverPid = undefined;
+    this.current = this.launch();
+    await this.waitReady();
+    return old.exit;
   }
 
   /** Waits for /api/health to answer 200 (migrations applied, admin created, listening). */

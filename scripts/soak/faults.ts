@@ -10,6 +10,15 @@ export interface FaultTimes {
   pgBackAt: number | undefined;
   redisStoppedAt: number | undefined;
   redisBackAt: number | undefined;
+  /** The API's restart, when the run has one (with workers): SIGTERM sent, answering again, how it exited. */
+  apiStoppedAt: number | undefined;
+  apiBackAt: number | undefined;
+  apiExit: string | undefined;
+}
+
+/** The API process, restarted under load (ApiProcess.restart). */
+export interface RestartableApi {
+  restart(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined>;
 }
 
 export interface FaultPlan {
@@ -29,8 +38,10 @@ export function waitUnlessAborted(load: CustomerLoad): (ms: number) => Promise<v
 
 /**
  * The faults under load: PostgreSQL restarted at 1/3 of the run (with --pg-restarts N, the others spread
- * up to 2/3), Redis shut down without saving at 2/3 (after the killed worker's replacement started, with
- * workers). `phase` says what is down, for the progress lines.
+ * up to 2/3), with workers the API restarted at 5/12, or 3 s after PostgreSQL is back (SIGTERM, then started
+ * again: a deploy), Redis shut
+ * down without saving at 2/3 (after the killed worker's replacement started, with workers). `phase` says
+ * what is down, for the progress lines.
  */
 export class Faults {
   readonly times: FaultTimes = {
@@ -38,8 +49,11 @@ export class Faults {
     pgBackAt: undefined,
     redisStoppedAt: undefined,
     redisBackAt: undefined,
+    apiStoppedAt: undefined,
+    apiBackAt: undefined,
+    apiExit: undefined,
   };
-  readonly phase = { pgDown: false, redisDown: false };
+  readonly phase = { pgDown: false, redisDown: false, apiDown: false };
   private readonly wait: (ms: number) => Promise<void>;
 
   constructor(
@@ -49,6 +63,7 @@ export class Faults {
     private readonly load: CustomerLoad,
     private readonly mail: MailPhase | undefined,
     private readonly event: (text: string) => void,
+    private readonly api: RestartableApi | undefined,
   ) {
     this.wait = waitUnlessAborted(load);
   }
@@ -60,6 +75,14 @@ export class Faults {
       await this.wait(this.stats.t0 + (seconds * 1000) / 3 + (n - 1) * spacingMs - performance.now());
       if (this.load.aborted) return;
       await this.restartPostgres(n);
+    }
+
+    if (this.api) {
+      // Not before writes could resume after PostgreSQL's restart: each recovery is measured on its own.
+      const at = Math.max(this.stats.t0 + (seconds * 5000) / 12, (this.times.pgBackAt ?? 0) + 3_000);
+      await this.wait(at - performance.now());
+      if (this.load.aborted) return;
+      await this.restartApi(this.api);
     }
 
     await this.wait(this.stats.t0 + (seconds * 2000) / 3 - performance.now());
@@ -87,6 +110,17 @@ export class Faults {
     this.phase.pgDown = false;
     this.times.pgBackAt = performance.now();
     this.event(`${label} started again`);
+  }
+
+  private async restartApi(api: RestartableApi): Promise<void> {
+    this.event('API: SIGTERM (a restart, as a deploy does it)');
+    this.phase.apiDown = true;
+    this.times.apiStoppedAt = performance.now();
+    const exit = await api.restart();
+    this.phase.apiDown = false;
+    this.times.apiBackAt = performance.now();
+    this.times.apiExit = exit ? (exit.signal ?? `exit code ${exit.code}`) : 'still running';
+    this.event(`API answering again (the old process: ${this.times.apiExit})`);
   }
 
   private async restartRedis(): Promise<void> {

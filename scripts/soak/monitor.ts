@@ -35,7 +35,7 @@ export function reportProgress(
     stats: Stats;
     load: CustomerLoad;
     api: ApiProcess;
-    phase: { pgDown: boolean; redisDown: boolean };
+    phase: { pgDown: boolean; redisDown: boolean; apiDown: boolean };
     loadEndsAt: number;
   },
   say: (text: string) => void,
@@ -46,7 +46,11 @@ export function reportProgress(
     const t = stats.seconds();
     const rate = (stats.total - last.total) / Math.max(0.001, t - last.t);
     last = { t, total: stats.total };
-    const flags = [phase.pgDown ? 'PostgreSQL DOWN' : '', phase.redisDown ? 'Redis DOWN' : '']
+    const flags = [
+      phase.pgDown ? 'PostgreSQL DOWN' : '',
+      phase.redisDown ? 'Redis DOWN' : '',
+      phase.apiDown ? 'API RESTARTING' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     say(

@@ -11,7 +11,8 @@ const USAGE = `usage: npm run soak -- [options]
   --redis-down N    seconds Redis stays down (default 2)
   --timeout N       per-request timeout in seconds; no answer within it is a hang (default 10)
   --json FILE       write the summary as JSON
-  --with-worker     also the email phase: two workers, operators' answers mailed, one worker SIGKILLed
+  --with-worker     also the email phase: two workers, operators' answers mailed, one worker SIGKILLed,
+                    the API restarted (SIGTERM, started again) at 5/12; webhooks delivered through it all
   --keep            keep the temporary folder (databases, logs) after the run
   --project DIR     the checkout whose API and worker to run (default: this one)
   --help

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ApiProcess } from './api-process.js';
+import type { FaultTimes } from './faults.js';
 import { percentile, type Stats, type Window } from './http.js';
 import type { CustomerLoad, WriteRecord } from './load.js';
 import { mb, Report } from './report.js';
@@ -16,12 +17,7 @@ export interface SummaryInput {
   memory: { t: number; kb: number }[];
   rssAtStart: number | undefined;
   rssAtEnd: number | undefined;
-  faults: {
-    pgStoppedAt: number | undefined;
-    pgBackAt: number | undefined;
-    redisStoppedAt: number | undefined;
-    redisBackAt: number | undefined;
-  };
+  faults: FaultTimes;
   /** One per PostgreSQL restart: what the clients got while it was down. */
   pgWindows: Window[];
   api: ApiProcess;
@@ -112,6 +108,18 @@ export async function summarise(input: SummaryInput): Promise<Report> {
   const redisRecovery = firstAckAfter(writes, input.faults.redisBackAt);
   report.info('first 2xx write after PostgreSQL came back', pgRecovery === undefined ? 'none' : seconds(pgRecovery));
   report.info('first 2xx write after Redis came back', redisRecovery === undefined ? 'none' : seconds(redisRecovery));
+  const { apiStoppedAt, apiBackAt, apiExit } = input.faults;
+  if (apiStoppedAt !== undefined) {
+    const back = apiBackAt === undefined ? undefined : (apiBackAt - apiStoppedAt) / 1000;
+    report.check(
+      'API restarted under load (SIGTERM, then started again)',
+      `old process: ${apiExit ?? 'unknown'}; answering again after ${back === undefined ? '—' : `${back.toFixed(1)} s`}`,
+      'the old one exits 0 (drained), the new one answers within 30 s',
+      apiExit === 'exit code 0' && back !== undefined && back < 30,
+    );
+    const apiRecovery = firstAckAfter(writes, apiBackAt);
+    report.info('first 2xx write after the API came back', apiRecovery === undefined ? 'none' : seconds(apiRecovery));
+  }
   report.info(
     `API log (LOG_LEVEL=${process.env.SOAK_LOG_LEVEL ?? 'warn'})`,
     `${input.api.scan.warnCount} warn, ${input.api.scan.errorCount} error, ${input.api.scan.otherCount} non-JSON lines`,
@@ -186,7 +194,13 @@ export async function summarise(input: SummaryInput): Promise<Report> {
     stats.hangs === 0,
   );
   report.check('writes rejected with a 4xx (not 409)', stats.s4xxOther, 'must be 0', stats.s4xxOther === 0);
-  report.check('API process', input.apiDied ?? 'ran throughout', 'must not exit', input.apiDied === undefined);
+  const planned = input.faults.apiStoppedAt === undefined ? '' : ' (but for its planned restart)';
+  report.check(
+    'API process',
+    input.apiDied ?? `ran throughout${planned}`,
+    `must not exit${planned}`,
+    input.apiDied === undefined,
+  );
 
   const pgTally = new Map<string, number>();
   for (const window of input.pgWindows) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { errors } from '../lib/errors.js';
+import { whileUnavailable } from '../lib/while-unavailable.js';
 import { type KeyScope, idempotencyRepository as keys } from './idempotency-repository.js';
 
 export type { KeyScope };
@@ -66,25 +67,44 @@ export class IdempotencyService {
    */
   finishLater(recordId: number, status: number, body: string | null, onGiveUp: (error: unknown) => void): void {
     const started = Date.now();
+    const unsettled = { recordId, status, body, timer: undefined as NodeJS.Timeout | undefined };
     const attempt = (delayMs: number) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(timer);
-        this.finish(recordId, status, body).catch((error: unknown) => {
-          if (Date.now() - started + delayMs > ABANDONED_MS) onGiveUp(error);
-          else attempt(Math.min(delayMs * 2, 2_000));
-        });
+      unsettled.timer = setTimeout(() => {
+        this.finish(recordId, status, body).then(
+          () => this.unsettled.delete(unsettled),
+          (error: unknown) => {
+            if (!this.unsettled.has(unsettled)) return; // settled by close() meanwhile
+            if (Date.now() - started + delayMs <= ABANDONED_MS) return attempt(Math.min(delayMs * 2, 2_000));
+            this.unsettled.delete(unsettled);
+            onGiveUp(error);
+          },
+        );
       }, delayMs);
-      timer.unref();
-      this.pending.add(timer);
+      unsettled.timer.unref();
     };
+    this.unsettled.add(unsettled);
     attempt(250);
   }
 
-  /** Stops background retries (the process is stopping; an unsettled key is abandoned after a minute). */
-  close(): void {
-    for (const timer of this.pending) clearTimeout(timer);
-    this.pending.clear();
+  /**
+   * The process is stopping: the keys still unsettled get one last go while the database is reachable
+   * (within `withinMs`). A stop right after a database outage (a deploy, an orchestrator's restart) would
+   * otherwise leave their clients' retries a 409 for a minute, until the keys count as abandoned.
+   */
+  async close(withinMs = 5_000): Promise<void> {
+    const left = [...this.unsettled];
+    this.unsettled.clear();
+    for (const { timer } of left) clearTimeout(timer);
+    const deadline = Date.now() + withinMs;
+    await Promise.allSettled(
+      left.map(({ recordId, status, body }) => whileUnavailable(() => this.finish(recordId, status, body), deadline)),
+    );
   }
 
-  private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly unsettled = new Set<{
+    recordId: number;
+    status: number;
+    body: string | null;
+    timer: NodeJS.Timeout | undefined;
+  }>();
 }

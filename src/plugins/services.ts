@@ -34,7 +34,7 @@ export const services = fp(
     // Before the server closes: open streams would hold it (and a graceful shutdown) open.
     app.addHook('preClose', async () => live.close());
     app.addHook('onClose', async () => {
-      built.idempotency.close();
+      await built.idempotency.close();
       built.readiness.close();
       await built.background.close();
     });
