@@ -109,6 +109,20 @@ describe('config', () => {
     }
   });
 
+  it("webhooks: the issue's retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) and a 10 s timeout by default", () => {
+    const { webhooks } = loadConfig({ DATA_DIR: tmp() });
+    const [s, m, h] = [1000, 60_000, 3_600_000];
+    expect(webhooks.retryScheduleMs).toEqual([5 * s, 5 * m, 30 * m, 2 * h, 5 * h, 10 * h, 10 * h]);
+    expect(webhooks.timeoutMs).toBe(10_000);
+    expect(webhooks.allowPrivateNetworks).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmp(), WEBHOOK_RETRY_SCHEDULE: '1,1,1' }).webhooks.retryScheduleMs).toEqual([
+      1000, 1000, 1000,
+    ]);
+    for (const bad of ['soon', '5,,5', '-1', '1.5']) {
+      expect(() => loadConfig({ DATA_DIR: tmp(), WEBHOOK_RETRY_SCHEDULE: bad })).toThrow(/WEBHOOK_RETRY_SCHEDULE/);
+    }
+  });
+
   it('MIGRATE_ON_START defaults to true and takes false', () => {
     expect(loadConfig({ DATA_DIR: tmp() }).migrateOnStart).toBe(true);
     expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
