@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfigOrExit, sharedSecretProblem } from './config.js';
 import { setMetricSources } from './lib/metrics.js';
+import { ApiInstances } from './runtime/api-instances.js';
 import { openConfiguredDatabase } from './runtime/database.js';
 import { loggerOptions } from './runtime/logger.js';
 import { closeOpsServer, metricSources, startOpsServer } from './runtime/ops-server.js';
@@ -24,6 +25,14 @@ const app = await buildApp({ config, database, logger: loggerOptions(config, 'ap
 logIdleError = (error) => app.log.warn({ err: error }, 'idle database connection lost');
 
 if (!(await schemaAtStart(config, database, app.log))) {
+  await database.close();
+  process.exit(1);
+}
+// API processes sharing a PostgreSQL database must sign tokens with one key (PGlite has one process).
+const instances = config.databaseUrl ? new ApiInstances(database.db, config.auth.secretKey, app.log) : undefined;
+const keyConflict = await instances?.register();
+if (keyConflict) {
+  app.log.error({ setting: 'SECRET_KEY' }, keyConflict);
   await database.close();
   process.exit(1);
 }
@@ -63,6 +72,7 @@ closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   await closeOpsServer(ops);
   await app.close();
   app.log.info({ ms: Date.now() - started }, 'HTTP server and email channel closed');
+  await instances?.close();
   await database.close();
   app.log.info({ ms: Date.now() - started }, 'database closed');
 });

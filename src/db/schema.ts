@@ -14,6 +14,7 @@ import {
   timestamp,
   unique,
   uniqueIndex,
+  uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
 
@@ -544,6 +545,20 @@ export const mailChannels = pgTable('mail_channels', {
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
+/**
+ * The API processes that share this database, while they run (a heartbeat every 10 s): each says which
+ * SECRET_KEY it signs tokens with, by a fingerprint (an HMAC of a fixed text, never the key), so a process
+ * started with another key than the running ones refuses to start instead of answering 401 to their tokens.
+ */
+export const apiInstances = pgTable('api_instances', {
+  id: uuid('id').primaryKey(),
+  keyFingerprint: varchar('key_fingerprint', { length: 64 }).notNull(),
+  host: varchar('host', { length: 255 }).notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
 /** Where each mailbox's watcher is: resumes after the last UID, resyncs when UIDVALIDITY changes. */
 export const mailboxState = pgTable('mailbox_state', {
   mailbox: varchar('mailbox', { length: 254 }).primaryKey(),
@@ -560,6 +575,7 @@ export const mailboxState = pgTable('mailbox_state', {
 });
 
 export type UserRow = typeof users.$inferSelect;
+export type ApiInstanceRow = typeof apiInstances.$inferSelect;
 /**
  * A ticket and a message as the code reads them: without their search documents, which only the database
  * reads (a tsvector is as large as its text; fetching it would double every page).
