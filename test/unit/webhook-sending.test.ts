@@ -2,8 +2,9 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { isForbiddenAddress, RefusedAddress, resolveTarget } from '../../src/webhooks/address-policy.js';
 import { verdict } from '../../src/webhooks/retry-policy.js';
-import { retryAfterSeconds, type WebhookResponse } from '../../src/webhooks/webhook-client.js';
+import { postWebhook, retryAfterSeconds, type WebhookResponse } from '../../src/webhooks/webhook-client.js';
 import { newSecret, secretKey, signedHeaders } from '../../src/webhooks/webhook-signature.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 describe('the address check', () => {
   it('refuses loopback, private, link-local, metadata and unroutable addresses, in every spelling', () => {
@@ -47,6 +48,29 @@ describe('the address check', () => {
     await expect(resolveTarget('[::1]', false)).rejects.toBeInstanceOf(RefusedAddress);
     await expect(resolveTarget('127.0.0.1', true)).resolves.toEqual({ address: '127.0.0.1', family: 4 });
     await expect(resolveTarget('[::1]', true)).resolves.toEqual({ address: '::1', family: 6 });
+  });
+});
+
+describe('the connection', () => {
+  it('goes to the address that was checked, never to a new lookup of the name (DNS rebinding)', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      // A name that resolves nowhere: only the checked address can be what the request connects to.
+      const url = new URL(`http://hooks.example.invalid:${receiver.port}/pinned`);
+      const answer = await postWebhook({
+        url,
+        target: { address: '127.0.0.1', family: 4 },
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        timeoutMs: 5_000,
+      });
+      expect(answer.status).toBe(200);
+      const [request] = receiver.at('/pinned');
+      // The receiver still sees the name it is known by.
+      expect(request?.headers.host).toBe(`hooks.example.invalid:${receiver.port}`);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
