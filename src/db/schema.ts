@@ -304,6 +304,8 @@ export const outbox = pgTable(
     /** A sender's claim on the row: others leave it alone until then (a crashed sender's claim expires). */
     lockedUntil: timestamp('locked_until', { withTimezone: true, precision: 3 }),
     sentAt: timestamp('sent_at', { withTimezone: true, precision: 3 }),
+    /** The request that wrote the mail (an operator's answer): its sender's log lines carry it, queued or swept. */
+    requestId: text('request_id'),
     ...timestamps,
   },
   (t) => [

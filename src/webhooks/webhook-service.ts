@@ -7,6 +7,7 @@ import type { JobQueue } from '../jobs/job.js';
 import { decodeCursor, paginate } from '../lib/cursor.js';
 import { errors } from '../lib/errors.js';
 import type { Page } from '../lib/schemas.js';
+import { settleWithin } from '../lib/settle-within.js';
 import { isForbiddenAddress } from './address-policy.js';
 import { type WebhookChanges, webhookRepository as webhooks } from './webhook-repository.js';
 import {
@@ -22,6 +23,9 @@ import {
   type WebhookWithSecretView,
 } from './webhook-schemas.js';
 import { newSecret, secretKey } from './webhook-signature.js';
+
+/** How long a redelivery waits for the queue before leaving the delivery to the sweep. */
+const REDELIVER_QUEUE_WAIT_MS = 500;
 
 /** Webhooks are an admin's: everyone else gets 403 on every route. */
 export class WebhookService {
@@ -99,8 +103,12 @@ export class WebhookService {
     if (!(await webhooks.findDelivery(this.db, webhookId, deliveryId))) throw errors.webhookDeliveryNotFound();
     const row = await webhooks.redeliver(this.db, webhookId, deliveryId);
     if (!row) throw errors.webhookDeliveryInFlight();
-    // If this job is lost, the sweep finds the row: it is due.
-    await this.queue.enqueue(deliverWebhookJob, { deliveryId: row.id, attempt: row.attempts });
+    // If this job is lost (or Redis is away, or slow), the sweep finds the row: it is due. An admin's click
+    // waits for the queue half a second at most.
+    await settleWithin(
+      this.queue.enqueue(deliverWebhookJob, { deliveryId: row.id, attempt: row.attempts }),
+      REDELIVER_QUEUE_WAIT_MS,
+    );
     return toDeliveryView(row);
   }
 

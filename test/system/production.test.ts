@@ -348,7 +348,7 @@ describe('the README production commands', { timeout: 300_000 }, () => {
 
     // What an on-call operator reads: the API's one line for the answer, the worker's line for its mail,
     // linked by the request id; the lease holder in the workers' metrics; the request in the API's.
-    const request = logLines(a.process).filter((line) => line.reqId === 'production-answer');
+    const request = logLines(a.process).filter((line) => line.reqId === 'production-answer' && line.msg === 'request');
     expect(request).toEqual([
       expect.objectContaining({ role: 'api', msg: 'request', status: 201, userRole: 'admin', userId: me.body.data.id }),
     ]);
@@ -474,7 +474,13 @@ describe('the README production commands', { timeout: 300_000 }, () => {
     for (const worker of workers) {
       await waitUntil(async () => (await fetch(`${worker.health}/ready`)).status === 503, 10_000);
     }
-    const answer = await call(b.url, 'POST', `/api/tickets/${ticket}/messages`, { text: 'Sent despite Redis.' });
+    const answer = await call(
+      b.url,
+      'POST',
+      `/api/tickets/${ticket}/messages`,
+      { text: 'Sent despite Redis.' },
+      { 'x-request-id': 'production-outage' },
+    );
     expect(answer.status).toBe(201);
     expect(answer.ms).toBeLessThan(1_000);
     const outbox = await call<{ data: { status: string }[] }>(b.url, 'GET', `/api/mail/outbox?ticket_id=${ticket}`);
@@ -484,6 +490,9 @@ describe('the README production commands', { timeout: 300_000 }, () => {
     await customer.waitForMail((mail) => (mail.text ?? '').includes('Sent despite Redis.'), 60_000);
     await mailSettled(b.url, ticket);
     expect(await received(customer, 'Sent despite Redis.')).toBe(1);
+    // The sweeper queued it (the request could not): the worker's line still names the request.
+    const mailed = workers.flatMap((w) => logLines(w.process)).filter((line) => line.reqId === 'production-outage');
+    expect(mailed).toContainEqual(expect.objectContaining({ role: 'worker', msg: 'mail sent' }));
   });
 
   it('a SIGTERM to the process group (systemd, docker stop) fails no request already sent', async () => {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ManagedProcess, sleep } from '../../scripts/soak/proc.js';
 import { SoakRedis } from '../../scripts/soak/services.js';
-import { TestContext } from '../helpers/context.js';
+import { type Ok, type Page, TestContext } from '../helpers/context.js';
 import { waitUntil } from '../helpers/wait.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 /**
  * Issue 13, point 6: a Redis outage as operators see it. An API process and a worker on a private
@@ -32,7 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sd-redis-outage-'));
   redis = new SoakRedis(dir, await freePort(), dir);
   await redis.start();
-  const settings = { REDIS_URL: redis.url };
+  const settings = { REDIS_URL: redis.url, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
   ctx = await TestContext.create(settings, { postgres: true });
   const env = {
     PATH: process.env.PATH,
@@ -123,6 +124,51 @@ describe('a Redis outage', { timeout: 90_000 }, () => {
       await sleep(2_000);
       expect(saying(from, 'redis available again')).toHaveLength(1);
       expect(back[0]?.downMs).toBeGreaterThan(5_000);
+    }
+  });
+
+  it("answers an admin's redelivery at once while Redis is away; the delivery goes once it is back", async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      const admin = await ctx.newUser('admin');
+      const call = async <T>(method: string, url: string, body?: unknown) => {
+        const res = await fetch(`${base}${url}`, {
+          method,
+          headers: { ...admin.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as T };
+      };
+      const hook = await call<Ok<{ id: number }>>('POST', '/api/webhooks', {
+        url: receiver.url('/hook'),
+        events: ['ticket.created'],
+      });
+      expect(hook.status).toBe(201);
+      const created = await call('POST', '/api/tickets', { subject: 'Hooked', description: 'Tell the CRM.' });
+      expect(created.status).toBe(201);
+      await waitUntil(async () => receiver.at('/hook').length === 1, 30_000);
+      const delivery = await waitUntil(async () => {
+        const [first] = (
+          await call<Page<{ id: number; status: string }>>('GET', `/api/webhooks/${hook.body.data.id}/deliveries`)
+        ).body.data;
+        return first?.status === 'delivered' && first;
+      });
+
+      await redis.shutdown();
+      await waitUntil(async () => (await readiness(`${base}/api/health/ready`)).status === 503, 10_000);
+      const started = performance.now();
+      const again = await call('POST', `/api/webhooks/${hook.body.data.id}/deliveries/${delivery.id}/redeliver`);
+      expect(again.status).toBe(202);
+      expect(performance.now() - started).toBeLessThan(1_000);
+
+      await redis.start();
+      const [first, second] = await waitUntil(
+        async () => receiver.at('/hook').length === 2 && receiver.at('/hook'),
+        30_000,
+      );
+      expect(second?.headers['webhook-id']).toBe(first?.headers['webhook-id']);
+    } finally {
+      await receiver.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { eventRepository as events } from '../../events/event-repository.js';
 import type { JobQueue } from '../../jobs/job.js';
 import { sendEmailJob } from '../../jobs/send-email-job.js';
 import { mailFailed, mailSent } from '../../lib/metrics.js';
+import { currentRequestId, runWithRequest } from '../../lib/request-context.js';
 import { whileUnavailable } from '../../lib/while-unavailable.js';
 import { mailLogRepository } from '../log/mail-log-repository.js';
 import { headerText } from '../rules/safe-header.js';
@@ -51,13 +52,28 @@ export class MailSender {
 
   /** One attempt at one row. Safe to call any number of times, from any number of workers. */
   async sendOne(outboxId: number): Promise<SendOutcome> {
+    const { mailer } = this;
     const supportAddress = this.config.supportAddress;
-    if (!this.mailer || !supportAddress) return 'skipped';
+    if (!mailer || !supportAddress) return 'skipped';
     const claimedBy = Date.now() + LEASE_MS - RECORD_MARGIN_MS;
     const row = await outboxRows.claim(this.db, outboxId, LEASE_MS);
     if (!row) return 'skipped';
+    // Queued by the sweeper (Redis was away when the request ended), the job carries no request: the row does.
+    if (row.requestId && currentRequestId() === undefined) {
+      const reqId = row.requestId;
+      return runWithRequest({ reqId }, () => this.deliver(row, mailer, supportAddress, claimedBy));
+    }
+    return this.deliver(row, mailer, supportAddress, claimedBy);
+  }
+
+  private async deliver(
+    row: OutboxRow,
+    mailer: Mailer,
+    supportAddress: string,
+    claimedBy: number,
+  ): Promise<SendOutcome> {
     try {
-      await this.mailer.send(this.toMail(row, supportAddress));
+      await mailer.send(this.toMail(row, supportAddress));
     } catch (error) {
       return this.failedAttempt(row, error);
     }
@@ -77,7 +93,7 @@ export class MailSender {
       });
     await whileUnavailable(recorded, claimedBy);
     mailSent.inc();
-    this.log.info({ outboxId, messageId: row.headerMessageId }, 'mail sent');
+    this.log.info({ outboxId: row.id, messageId: row.headerMessageId }, 'mail sent');
     return 'sent';
   }
 

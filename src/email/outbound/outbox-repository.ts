@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { pastCursor } from '../../db/keyset.js';
 import { type OutboxRow, outbox } from '../../db/schema.js';
 import type { Cursor } from '../../lib/cursor.js';
+import { currentRequestId } from '../../lib/request-context.js';
 
 export type NewOutboxRow = Pick<
   OutboxRow,
@@ -19,8 +20,12 @@ export type NewOutboxRow = Pick<
 >;
 
 export const outboxRepository = {
+  /** The request being answered, if any, is recorded with the row (`request_id`). */
   async insert(db: Db, row: NewOutboxRow): Promise<OutboxRow> {
-    const [created] = await db.insert(outbox).values(row).returning();
+    const [created] = await db
+      .insert(outbox)
+      .values({ ...row, requestId: currentRequestId() ?? null })
+      .returning();
     return created as OutboxRow;
   },
 
