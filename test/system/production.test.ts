@@ -80,8 +80,14 @@ async function copyCheckout(to: string): Promise<void> {
   }
 }
 
+/**
+ * One README line, as written. npm is told (by its environment, not the command) to take what its cache
+ * has without asking the registry again, and to skip the audit: this checkout's own install has just
+ * fetched the same locked packages.
+ */
 function run(line: string, env: NodeJS.ProcessEnv) {
-  return runCommand('bash', ['-c', line], { cwd: copy, env, timeoutMs: 300_000 });
+  const npm = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+  return runCommand('bash', ['-c', line], { cwd: copy, env: { ...env, ...npm }, timeoutMs: 300_000 });
 }
 
 function start(name: string, line: string, env: NodeJS.ProcessEnv): ManagedProcess {
@@ -392,7 +398,7 @@ describe('the README production commands', { timeout: 300_000 }, () => {
     expect(await watchedBy(30_000)).toBeDefined();
     await expectOneSession();
     // Customers keep writing (a mail every 200 ms, each from its own address) while Redis goes away and
-    // comes back: a moment, about half a lease, and twice a lease.
+    // comes back: a moment, and longer than a lease (3.5 s: the holder stops watching, someone takes over).
     const sent: string[] = [];
     let writing = true;
     const traffic = (async () => {
@@ -405,7 +411,7 @@ describe('the README production commands', { timeout: 300_000 }, () => {
     })();
     const watchedAgainMs: number[] = [];
     try {
-      for (const downMs of [200, 2_000, 7_000]) {
+      for (const downMs of [200, 5_000]) {
         await redis.shutdown();
         await sleep(downMs);
         await redis.start();
@@ -422,7 +428,7 @@ describe('the README production commands', { timeout: 300_000 }, () => {
       watchedAgainMs.every((ms) => ms < 5_000),
       `watched again after ${watchedAgainMs.join(', ')} ms`,
     ).toBe(true);
-    expect(sent.length).toBeGreaterThan(20);
+    expect(sent.length).toBeGreaterThan(15);
     // Every mail became exactly one ticket.
     const db = new pg.Client({ connectionString: common.DATABASE_URL });
     await db.connect();
