@@ -69,7 +69,7 @@ describe('an API without SMTP settings, in front of workers (Redis configured)',
   });
   afterAll(async () => api.ctx.close());
 
-  it('before any worker announced a channel: says so at start-up and for each answer it cannot mail', async () => {
+  it('before any worker announced a channel: says so at start-up, and an answer writes no outbox row', async () => {
     const { log, lines } = capturingLog();
     const channel = new MailChannel(api.ctx.config.mail, api.ctx.db, { workersSend: true, log });
     await channel.reportAtStart();
